@@ -1,0 +1,1 @@
+//! The answer sentence: the human summary at the top of every report, composed from sections.

@@ -1,0 +1,185 @@
+//! The ask report (DESIGN section 5, `orca ask --format json`): sections per agent and customer,
+//! the answer sentence, timings and cache figures.
+//!
+//! A task never ends as an `Err`: it ends as a `Section` whose `status` and `reason` say what
+//! happened. `partial` is derived from the sections, never stored separately.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::names::{AgentName, SourceKey};
+use crate::plan::Plan;
+
+/// How a task ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SectionStatus {
+    Ok,
+    Error,
+    Timeout,
+    Skipped,
+}
+
+impl SectionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SectionStatus::Ok => "ok",
+            SectionStatus::Error => "error",
+            SectionStatus::Timeout => "timeout",
+            SectionStatus::Skipped => "skipped",
+        }
+    }
+}
+
+/// The customer a section is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CustomerRef {
+    pub name: String,
+    pub tenant_id: String,
+}
+
+/// The result of one task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    pub task_id: String,
+    pub agent: AgentName,
+    pub source: SourceKey,
+    pub customer: Option<CustomerRef>,
+    pub status: SectionStatus,
+    /// Why the section is not ok ("timeout after 5 s", "circuit open after 5 consecutive failures").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub summary: Map<String, Value>,
+    pub rows: Vec<Value>,
+    pub elapsed_ms: f64,
+    pub cached: bool,
+    pub attempts: u32,
+    pub critical: bool,
+    /// Milliseconds from the start of the run to the task's start and end (for `--explain`).
+    #[serde(default)]
+    pub started_ms: f64,
+    #[serde(default)]
+    pub ended_ms: f64,
+}
+
+impl Section {
+    pub fn is_ok(&self) -> bool {
+        self.status == SectionStatus::Ok
+    }
+}
+
+/// One gap in the answer, listed at the top level for readers that skip sections.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportError {
+    pub task_id: String,
+    pub source: SourceKey,
+    pub status: SectionStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
+    pub reason: String,
+    pub critical: bool,
+}
+
+/// Where the time went.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timings {
+    /// Wall time of the whole ask (analysis + execution + merge).
+    pub total_ms: f64,
+    /// Time spent analyzing the request, in microseconds.
+    pub analysis_us: f64,
+    /// Sum of the task times: what running them one after another would have cost.
+    pub sequential_ms: f64,
+    /// `sequential_ms / total_ms` (1.0 when nothing ran).
+    pub speedup: f64,
+}
+
+/// Result cache figures for this ask (lookups counted once each).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CacheStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub hit_rate: f64,
+}
+
+impl CacheStats {
+    pub fn new(hits: u64, misses: u64) -> Self {
+        let total = hits + misses;
+        let hit_rate = if total == 0 {
+            0.0
+        } else {
+            hits as f64 / total as f64
+        };
+        CacheStats {
+            hits,
+            misses,
+            hit_rate,
+        }
+    }
+}
+
+/// The full answer to one ask.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub request: String,
+    pub plan: Plan,
+    pub answer: String,
+    pub sections: Vec<Section>,
+    pub partial: bool,
+    pub errors: Vec<ReportError>,
+    pub timings: Timings,
+    pub cache: CacheStats,
+    /// True when a critical task failed: the main question could not be answered.
+    #[serde(default)]
+    pub unanswered: bool,
+}
+
+impl Report {
+    /// Assembles a report; `partial`, `errors` and `unanswered` are derived from the sections.
+    pub fn new(
+        plan: Plan,
+        answer: String,
+        sections: Vec<Section>,
+        timings: Timings,
+        cache: CacheStats,
+    ) -> Self {
+        let errors: Vec<ReportError> = sections
+            .iter()
+            .filter(|s| !s.is_ok())
+            .map(|s| ReportError {
+                task_id: s.task_id.clone(),
+                source: s.source,
+                status: s.status,
+                customer: s.customer.as_ref().map(|c| c.name.clone()),
+                reason: s
+                    .reason
+                    .clone()
+                    .unwrap_or_else(|| s.status.as_str().to_string()),
+                critical: s.critical,
+            })
+            .collect();
+        let partial = !errors.is_empty();
+        let unanswered = errors.iter().any(|e| e.critical);
+        Report {
+            request: plan.request.clone(),
+            plan,
+            answer,
+            sections,
+            partial,
+            errors,
+            timings,
+            cache,
+            unanswered,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hit_rate_is_zero_without_lookups() {
+        assert_eq!(CacheStats::new(0, 0).hit_rate, 0.0);
+        assert_eq!(CacheStats::new(3, 1).hit_rate, 0.75);
+    }
+}

@@ -1,0 +1,2 @@
+//! The `orca` binary: CLI, config, rendering, exit codes.
+fn main() {}
