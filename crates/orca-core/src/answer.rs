@@ -1,1 +1,334 @@
-//! The answer sentence: the human summary at the top of every report, composed from sections.
+//! The answer: the human summary at the top of every report, composed from the plan and sections.
+//!
+//! One line per customer (or per scope), leading with the main question's figures, then one
+//! clause per other agent; every gap is named with its reason ("Incidents: unavailable (timeout
+//! after 5 s)"). Ambiguous and unknown customers are stated first, so a reader never mistakes a
+//! missing customer for an empty one.
+
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value};
+
+use crate::names::AgentName;
+use crate::plan::{Plan, Scope};
+use crate::report::{Section, SectionStatus};
+
+/// Composes the answer text for a plan and its sections.
+pub fn compose(plan: &Plan, sections: &[Section]) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for a in &plan.ambiguous {
+        lines.push(format!(
+            "\"{}\" could be {}: say which one.",
+            a.mention,
+            join_or(&a.candidates)
+        ));
+    }
+    for u in &plan.unresolved {
+        let mut line = format!("No customer named \"{}\" is in the registry", u.mention);
+        if !u.suggestions.is_empty() {
+            let _ = write!(line, " (did you mean {}?)", join_or(&u.suggestions));
+        }
+        line.push('.');
+        lines.push(line);
+    }
+    if let Some(failed) = sections.iter().find(|s| s.critical && !s.is_ok()) {
+        lines.push(format!(
+            "Cannot answer: {} {} {} ({}).",
+            capitalize(failed.agent.noun()),
+            match &failed.customer {
+                Some(c) => format!("for {}", c.name),
+                None => String::new(),
+            },
+            status_word(failed.status),
+            failed.reason.as_deref().unwrap_or(failed.status.as_str())
+        )
+        .replace("  ", " "));
+    }
+
+    // Group sections by customer in plan order; scope-wide and docs sections get their own line.
+    let mut groups: Vec<(Option<&str>, Vec<&Section>)> = Vec::new();
+    for s in sections {
+        let key = s.customer.as_ref().map(|c| c.name.as_str());
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(s),
+            None => groups.push((key, vec![s])),
+        }
+    }
+    let period = plan
+        .time_range
+        .as_ref()
+        .map(|t| period_phrase(&t.label))
+        .unwrap_or_default();
+    for (customer, group) in groups {
+        let who = match (customer, plan.scope) {
+            (Some(name), _) => name.to_string(),
+            (None, Scope::All) => match &plan.cohort {
+                Some(c) => format!("{c} customers"),
+                None => "All customers".to_string(),
+            },
+            (None, _) => String::new(),
+        };
+        let clauses: Vec<String> = group
+            .iter()
+            .enumerate()
+            .map(|(i, s)| clause(s, i == 0 && !who.is_empty(), &period))
+            .collect();
+        let body = clauses.join(". ");
+        lines.push(if who.is_empty() {
+            format!("{body}.")
+        } else {
+            format!("{who}: {body}.")
+        });
+    }
+    if lines.is_empty() {
+        lines.push(
+            "Nothing to answer: the request names no customer and no kind of data.".to_string(),
+        );
+    }
+    lines.join("\n")
+}
+
+fn status_word(status: SectionStatus) -> &'static str {
+    match status {
+        SectionStatus::Ok => "are available",
+        SectionStatus::Error | SectionStatus::Timeout => "are unavailable",
+        SectionStatus::Skipped => "were skipped",
+    }
+}
+
+/// One clause for one section. `lead` sections state their noun in full.
+fn clause(s: &Section, lead: bool, period: &str) -> String {
+    if !s.is_ok() {
+        let what = match s.status {
+            SectionStatus::Skipped => "skipped",
+            _ => "unavailable",
+        };
+        return format!(
+            "{}: {what} ({})",
+            capitalize(s.agent.noun()),
+            s.reason.as_deref().unwrap_or(s.status.as_str())
+        );
+    }
+    let m = &s.summary;
+    let cached = if s.cached { " [cached]" } else { "" };
+    let text = match s.agent {
+        AgentName::SupportCaseManager => {
+            let total = int(m, "total");
+            let mut t = format!(
+                "{total} support {}{period}",
+                if total == 1 { "case" } else { "cases" }
+            );
+            if let Some(open) = m.get("open").and_then(Value::as_u64) {
+                let _ = write!(t, ", {open} open");
+                let sev_a = m
+                    .get("open_by_severity")
+                    .and_then(|v| v.get("A"))
+                    .and_then(Value::as_u64);
+                if let Some(a) = sev_a.filter(|a| *a > 0) {
+                    let _ = write!(t, " ({a} Sev A)");
+                }
+            }
+            t
+        }
+        AgentName::EscalationManager => {
+            let total = int(m, "total");
+            let mut t = format!(
+                "{total} {}",
+                if total == 1 { "incident" } else { "incidents" }
+            );
+            if let Some(active) = m.get("active").and_then(Value::as_u64) {
+                let _ = write!(t, ", {active} active");
+            }
+            if let Some(h) = m.get("mean_time_to_mitigate_hours").and_then(Value::as_f64) {
+                let _ = write!(t, ", mean time to mitigate {h:.1} h");
+            }
+            if lead { t } else { format!("Incidents: {t}") }
+        }
+        AgentName::WorkItemManager => {
+            let total = int(m, "total");
+            let mut t = format!(
+                "{total} work {}",
+                if total == 1 { "item" } else { "items" }
+            );
+            if let Some(bugs) = m.get("open_bugs").and_then(Value::as_u64) {
+                let _ = write!(t, ", {bugs} open {}", if bugs == 1 { "bug" } else { "bugs" });
+            }
+            if lead { t } else { format!("Work items: {t}") }
+        }
+        AgentName::TenantHealthMonitor => {
+            let mut t = String::from("tenant health ");
+            if let Some(h) = m.get("health").and_then(Value::as_str) {
+                t.push_str(h);
+                let reasons: Vec<&str> = m
+                    .get("reasons")
+                    .and_then(Value::as_array)
+                    .map(|r| r.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                if !reasons.is_empty() {
+                    let _ = write!(t, " ({})", reasons.join("; "));
+                }
+            } else if let Some(counts) = m.get("by_health").and_then(Value::as_object) {
+                let parts: Vec<String> = ["unhealthy", "warning", "healthy"]
+                    .iter()
+                    .filter_map(|k| counts.get(*k).and_then(Value::as_u64).map(|n| format!("{n} {k}")))
+                    .collect();
+                let _ = write!(t, "{}", parts.join(", "));
+            } else {
+                t.push_str("unknown (no metrics)");
+            }
+            capitalize(&t)
+        }
+        AgentName::PurviewExpert => {
+            let n = s.rows.len();
+            let mut t = format!(
+                "{n} matching {}",
+                if n == 1 { "doc" } else { "docs" }
+            );
+            if let Some(title) = s.rows.first().and_then(|r| r.get("title")).and_then(Value::as_str) {
+                let _ = write!(t, ", best: \"{title}\"");
+            }
+            if lead { t } else { capitalize(&t) }
+        }
+    };
+    format!("{text}{cached}")
+}
+
+/// " in the last 30 days", " since 2026-03-01", " yesterday", " in Q3 2026".
+fn period_phrase(label: &str) -> String {
+    let label = label.trim();
+    let first = label.split_whitespace().next().unwrap_or("").to_lowercase();
+    match first.as_str() {
+        "" => String::new(),
+        "last" | "past" | "this" | "previous" => format!(" in the {label}"),
+        "since" | "between" | "from" | "yesterday" | "today" | "before" | "after" | "in" => {
+            format!(" {label}")
+        }
+        _ => format!(" in {label}"),
+    }
+}
+
+fn int(m: &Map<String, Value>, key: &str) -> u64 {
+    m.get(key).and_then(Value::as_u64).unwrap_or(0)
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// "A", "A or B", "A, B or C".
+fn join_or(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::names::SourceKey;
+    use crate::plan::{Ambiguous, Complexity, Filters, Strategy, TimeRange};
+    use crate::report::CustomerRef;
+    use serde_json::json;
+
+    fn plan() -> Plan {
+        Plan {
+            request: "r".into(),
+            complexity: Complexity::Simple,
+            score: 0,
+            factors: vec![],
+            strategy: Strategy::Parallel,
+            agents: vec![],
+            data_sources: vec![],
+            scope: Scope::Customers,
+            cohort: None,
+            customers: vec![],
+            unresolved: vec![],
+            ambiguous: vec![],
+            time_range: Some(TimeRange {
+                from: chrono::DateTime::UNIX_EPOCH,
+                to: chrono::DateTime::UNIX_EPOCH,
+                label: "last 30 days".into(),
+            }),
+            filters: Filters::default(),
+            tasks: vec![],
+            estimated_ms: 0,
+            search_terms: vec![],
+            default_agents: false,
+        }
+    }
+
+    fn section(agent: AgentName, status: SectionStatus, summary: Value, reason: Option<&str>) -> Section {
+        Section {
+            task_id: "t1".into(),
+            agent,
+            source: agent.source(),
+            customer: Some(CustomerRef {
+                name: "Ford Motor Company".into(),
+                tenant_id: "x".into(),
+            }),
+            status,
+            reason: reason.map(str::to_string),
+            summary: summary.as_object().cloned().unwrap_or_default(),
+            rows: vec![],
+            elapsed_ms: 1.0,
+            cached: false,
+            attempts: 1,
+            critical: agent == AgentName::SupportCaseManager,
+            started_ms: 0.0,
+            ended_ms: 1.0,
+        }
+    }
+
+    #[test]
+    fn leads_with_the_main_figures_and_names_gaps() {
+        let sections = vec![
+            section(
+                AgentName::SupportCaseManager,
+                SectionStatus::Ok,
+                json!({"total": 12, "open": 3, "open_by_severity": {"A": 1}}),
+                None,
+            ),
+            section(
+                AgentName::EscalationManager,
+                SectionStatus::Timeout,
+                json!({}),
+                Some("timeout after 5 s"),
+            ),
+        ];
+        assert_eq!(
+            compose(&plan(), &sections),
+            "Ford Motor Company: 12 support cases in the last 30 days, 3 open (1 Sev A). \
+             Incidents: unavailable (timeout after 5 s)."
+        );
+    }
+
+    #[test]
+    fn critical_failure_says_it_cannot_answer() {
+        let sections = vec![section(
+            AgentName::SupportCaseManager,
+            SectionStatus::Error,
+            json!({}),
+            Some("source unavailable"),
+        )];
+        let text = compose(&plan(), &sections);
+        assert!(text.starts_with("Cannot answer: Support cases for Ford Motor Company are unavailable (source unavailable)."), "{text}");
+    }
+
+    #[test]
+    fn ambiguity_comes_first() {
+        let mut p = plan();
+        p.ambiguous.push(Ambiguous {
+            mention: "GM".into(),
+            candidates: vec!["General Motors".into(), "General Mills".into()],
+        });
+        let text = compose(&p, &[]);
+        assert_eq!(text, "\"GM\" could be General Motors or General Mills: say which one.");
+        let _ = SourceKey::Kusto;
+    }
+}

@@ -1,0 +1,119 @@
+//! What every command needs before it can work: the resolved config, the registry and the store.
+//!
+//! Registry precedence: `--registry` > `registry` in orca.toml > the store's registry (from
+//! `orca data import` or the demo set) > the demo registry compiled into the binary. The first
+//! `orca ask` on a machine with no store generates the demo data set (with a progress bar).
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use orca_connectors::{OpenMode, Store};
+use orca_core::{Registry, RowError};
+
+use crate::cli::CommonArgs;
+use crate::config::Config;
+use crate::error::{BadInput, CliError, CliResult};
+
+/// How many skipped registry rows are listed before a count.
+const SHOWN_ROW_ERRORS: usize = 5;
+
+pub fn config(common: &CommonArgs) -> CliResult<Config> {
+    Config::from_args(common).map_err(|errors| {
+        let n = errors.len();
+        CliError::bad_input(anyhow::anyhow!(
+            "{} configuration {}: {}",
+            n,
+            if n == 1 { "error" } else { "errors" },
+            errors.join("; ")
+        ))
+    })
+}
+
+/// The clock for relative time ranges: `--now` or the real one.
+pub fn now(common: &CommonArgs) -> chrono::DateTime<chrono::Utc> {
+    common.now.unwrap_or_else(chrono::Utc::now)
+}
+
+/// Opens the store read-only if it exists.
+pub fn existing_store(config: &Config) -> CliResult<Option<Store>> {
+    if !Store::exists(&config.data_dir) {
+        return Ok(None);
+    }
+    let store = Store::open(&config.data_dir, OpenMode::ReadOnly)
+        .with_context(|| format!("cannot open the data store in {}", config.data_dir.display()))?;
+    Ok(Some(store))
+}
+
+/// Opens the store, generating the demo data set first when there is none.
+pub fn store_or_demo(config: &Config, now: chrono::DateTime<chrono::Utc>) -> CliResult<Store> {
+    if let Some(store) = existing_store(config)? {
+        return Ok(store);
+    }
+    eprintln!(
+        "No data set in {}: creating the demo data set (once; `orca data import` loads your own).",
+        config.data_dir.display()
+    );
+    let bar = crate::progress::bar(0, "generating demo data");
+    let options = orca_connectors::GenerateOptions {
+        now,
+        ..orca_connectors::GenerateOptions::default()
+    };
+    orca_connectors::generate(&config.data_dir, &options, &bar)
+        .with_context(|| format!("cannot create the demo data set in {}", config.data_dir.display()))?;
+    bar.finish_and_clear();
+    let store = Store::open(&config.data_dir, OpenMode::ReadOnly)
+        .with_context(|| format!("cannot open the data store in {}", config.data_dir.display()))?;
+    Ok(store)
+}
+
+/// Loads the registry by the precedence above and reports skipped rows on stderr.
+pub fn registry(config: &Config, store: Option<&Store>) -> CliResult<Registry> {
+    let (registry, row_errors, label) = if let Some(path) = &config.registry {
+        let (r, e) = registry_from_file(path)?;
+        (r, e, path.display().to_string())
+    } else if let Some(store) = store {
+        let customers = store
+            .registry_customers()
+            .context("cannot read the registry from the data store")?;
+        if customers.is_empty() {
+            let (r, e) = demo_registry()?;
+            (r, e, "demo registry".to_string())
+        } else {
+            let (r, e) = Registry::from_customers(customers);
+            (r, e, "data store registry".to_string())
+        }
+    } else {
+        let (r, e) = demo_registry()?;
+        (r, e, "demo registry".to_string())
+    };
+    warn_row_errors(&label, &row_errors);
+    Ok(registry)
+}
+
+fn demo_registry() -> CliResult<(Registry, Vec<RowError>)> {
+    Registry::from_csv(orca_connectors::DEMO_REGISTRY_CSV.as_bytes())
+        .context("the built-in demo registry is invalid")
+        .map_err(CliError::from)
+}
+
+/// Reads a registry CSV file; an unreadable file or a missing column is bad input (exit 2).
+pub fn registry_from_file(path: &Path) -> CliResult<(Registry, Vec<RowError>)> {
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("cannot read registry {}", path.display()))
+        .bad_input()?;
+    Registry::from_csv(std::io::BufReader::new(file))
+        .with_context(|| format!("cannot load registry {}", path.display()))
+        .bad_input()
+}
+
+fn warn_row_errors(label: &str, errors: &[RowError]) {
+    for e in errors.iter().take(SHOWN_ROW_ERRORS) {
+        eprintln!("warning: {label}:{}: {} (row skipped)", e.line, e.reason);
+    }
+    if errors.len() > SHOWN_ROW_ERRORS {
+        eprintln!(
+            "warning: {label}: {} more rows skipped",
+            errors.len() - SHOWN_ROW_ERRORS
+        );
+    }
+}

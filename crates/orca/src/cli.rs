@@ -1,0 +1,149 @@
+//! The command line of DESIGN section 4: command names and flags are a fixed contract.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Orca answers plain-language questions about customers: cases, incidents, work items,
+/// tenant health and product docs, in one fast report.
+#[derive(Debug, Parser)]
+#[command(name = "orca", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command accepts.
+#[derive(Debug, Args, Clone, Default)]
+pub struct CommonArgs {
+    /// Configuration file (default: ./orca.toml if present, else built-in defaults).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Customer registry CSV (overrides the config and the store's registry).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub registry: Option<PathBuf>,
+    /// Data directory of the embedded store (default: $ORCA_DATA, else the platform data dir).
+    #[arg(long, global = true, value_name = "DIR", env = "ORCA_DATA")]
+    pub data: Option<PathBuf>,
+    /// The clock for relative time ranges, RFC 3339 (default: the real clock).
+    #[arg(long, global = true, value_name = "RFC3339", value_parser = parse_now)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// Log level for stderr (error, warn, info, debug, trace).
+    #[arg(long, global = true, default_value = "warn", value_name = "LEVEL")]
+    pub log: String,
+}
+
+fn parse_now(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("`{s}` is not an RFC 3339 timestamp like 2026-11-24T12:00:00Z ({e})"))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AskFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Plan, run and report: answer a request.
+    Ask(AskArgs),
+    /// Show the plan for a request; nothing runs.
+    Plan(PlanArgs),
+    /// Interactive session (REPL) over one engine and one cache.
+    Chat,
+    /// HTTP API, /metrics, dashboard and MCP over HTTP.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
+    /// MCP server on standard input/output.
+    Mcp,
+    /// Resolve a customer name and show the candidates.
+    Customers(CustomersArgs),
+    /// Generate, import and inspect the embedded data set.
+    #[command(subcommand)]
+    Data(DataCommand),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AskArgs {
+    /// The request, in plain words.
+    pub request: String,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: AskFormat,
+    /// Bypass the result cache for this ask.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Add a timeline of the tasks (start, end, attempts, cached, status).
+    #[arg(long)]
+    pub explain: bool,
+    /// Inject a fault: SOURCE=error|timeout|slow:MS|flaky:P (repeatable).
+    #[arg(long = "inject-fault", value_name = "SOURCE=FAULT")]
+    pub inject_fault: Vec<String>,
+    /// Seed for flaky faults and jitter (deterministic runs).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The request, in plain words.
+    pub request: String,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: PlanFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CustomersArgs {
+    /// A customer name, alias, or something close to one.
+    pub name: String,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: PlanFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Generate the synthetic demo data set (into the store, or as CSV files with --out).
+    Generate {
+        /// Number of customers (default: the ~200 of the demo registry).
+        #[arg(long)]
+        customers: Option<usize>,
+        /// Multiplies the number of rows per customer.
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Write DESIGN section 6 CSV files and docs/ into DIR instead of the store.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Seed of the generator: the same seed gives the same data.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Load CSV exports (registry.csv, cases.csv, incidents.csv, work_items.csv,
+    /// tenant_metrics.csv, docs/) from DIR in one transaction.
+    Import {
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Show what the store holds.
+    Stats {
+        #[arg(long, value_enum, default_value = "text")]
+        format: PlanFormat,
+    },
+}

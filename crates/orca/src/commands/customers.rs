@@ -1,0 +1,63 @@
+//! `orca customers "<name>"`: how a name resolves against the registry, with every candidate.
+
+use std::process::ExitCode;
+
+use anyhow::anyhow;
+use serde_json::json;
+
+use crate::app;
+use crate::cli::{CommonArgs, CustomersArgs, PlanFormat};
+use crate::error::{CliError, CliResult};
+
+pub fn run(common: &CommonArgs, args: CustomersArgs) -> CliResult<ExitCode> {
+    let name = args.name.trim();
+    if name.is_empty() {
+        return Err(CliError::bad_input(anyhow!("the customer name is empty")));
+    }
+    if let Some((i, c)) = name.char_indices().find(|(_, c)| c.is_control()) {
+        return Err(CliError::bad_input(anyhow!(
+            "the customer name contains a control character ({:?}) at position {i}",
+            c
+        )));
+    }
+    let config = app::config(common)?;
+    let store = if config.registry.is_some() {
+        None
+    } else {
+        app::existing_store(&config)?
+    };
+    let registry = app::registry(&config, store.as_ref())?;
+    let candidates = registry.resolve(name);
+    let none = || CliError::bad_input(anyhow!("no customer in the registry matches \"{name}\""));
+    match args.format {
+        PlanFormat::Json => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({ "query": name, "candidates": candidates }))?
+            );
+            if candidates.is_empty() {
+                return Err(none());
+            }
+        }
+        PlanFormat::Text => {
+            if candidates.is_empty() {
+                return Err(none());
+            }
+            let mut table = comfy_table::Table::new();
+            table
+                .load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
+                .set_header(["customer", "tenant id", "match", "confidence", "segment"]);
+            for c in &candidates {
+                table.add_row([
+                    c.name.clone(),
+                    c.tenant_id.clone(),
+                    c.match_kind.as_str().to_string(),
+                    format!("{:.2}", c.confidence),
+                    c.segment.clone().unwrap_or_default(),
+                ]);
+            }
+            println!("{table}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,25 @@
+//! `orca plan "<request>"`: analysis only; nothing runs.
+
+use std::process::ExitCode;
+
+use crate::app;
+use crate::cli::{CommonArgs, PlanArgs, PlanFormat};
+use crate::error::{BadInput, CliResult};
+use crate::render;
+
+pub fn run(common: &CommonArgs, args: PlanArgs) -> CliResult<ExitCode> {
+    let config = app::config(common)?;
+    let store = if config.registry.is_some() {
+        None
+    } else {
+        app::existing_store(&config)?
+    };
+    let registry = app::registry(&config, store.as_ref())?;
+    let plan = orca_core::analyze(&args.request, &registry, &config.analyzer, app::now(common))
+        .bad_input()?;
+    match args.format {
+        PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&plan)?),
+        PlanFormat::Text => print!("{}", render::plan_text(&plan)),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,178 @@
+//! The built binary, run the way users run it: exit codes, stderr sentences, JSON shapes.
+//! Every test gets its own data directory, so nothing touches the user's store.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const NOW: &str = "2026-11-24T12:00:00Z";
+
+fn orca(data: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("orca").expect("the orca binary is built");
+    cmd.env_remove("ORCA_DATA")
+        .env_remove("ORCA_REDIS_URL")
+        .env("NO_COLOR", "1")
+        .current_dir(data)
+        .arg("--data")
+        .arg(data.join("store"))
+        .arg("--now")
+        .arg(NOW);
+    cmd
+}
+
+fn fixture_registry() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../orca-core/tests/fixtures/registry.csv")
+}
+
+fn keys(v: &Value) -> Vec<String> {
+    let mut k: Vec<String> = v.as_object().expect("an object").keys().cloned().collect();
+    k.sort();
+    k
+}
+
+/// Runs and returns (exit code, stdout, stderr).
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().expect("orca runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn assert_one_sentence_error(stderr: &str) {
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line on stderr, got: {stderr}");
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn plan_json_has_the_design_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(orca(dir.path())
+        .args(["plan", "Show cases and ICMs for Ford in the last 30 days", "--format", "json"])
+        .arg("--registry")
+        .arg(fixture_registry()));
+    assert_eq!(code, 0, "{err}");
+    let plan: Value = serde_json::from_str(&out).unwrap();
+    for key in [
+        "request", "complexity", "score", "factors", "strategy", "agents", "data_sources", "scope",
+        "cohort", "customers", "unresolved", "ambiguous", "time_range", "filters", "tasks",
+        "estimated_ms",
+    ] {
+        assert!(plan.get(key).is_some(), "plan JSON lacks `{key}`: {out}");
+    }
+    assert_eq!(plan["agents"], serde_json::json!(["support_case_manager", "escalation_manager"]));
+    assert_eq!(plan["customers"][0]["name"], "Ford Motor Company");
+    assert_eq!(keys(&plan["customers"][0]).contains(&"match".to_string()), true);
+    assert_eq!(plan["time_range"]["label"], "last 30 days");
+    assert_eq!(plan["tasks"][0]["id"], "t1");
+    assert!(plan["tasks"][0]["depends_on"].is_array());
+    // The plan never touches the store.
+    assert!(!dir.path().join("store").exists());
+}
+
+#[test]
+fn plan_text_works_without_any_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(orca(dir.path()).args(["plan", "How many cases does Ford have?"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Ford Motor Company"), "{out}");
+    assert!(out.contains("support_case_manager"), "{out}");
+}
+
+#[test]
+fn bad_requests_exit_2_with_one_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "cases ".repeat(800);
+    for request in ["", "   ", long.as_str(), "cases for Ford\u{0007}"] {
+        for command in ["plan", "ask"] {
+            let (code, out, err) = run(orca(dir.path()).args([command, request]));
+            assert_eq!(code, 2, "{command} {request:?}: {out} {err}");
+            assert_one_sentence_error(&err);
+        }
+    }
+}
+
+#[test]
+fn bad_flags_and_files_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(orca(dir.path()).args(["plan", "cases for Ford", "--frobnicate"]));
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run(orca(dir.path()).args(["plan", "cases for Ford", "--format", "yaml"]));
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run(orca(dir.path())
+        .args(["plan", "cases for Ford", "--registry"])
+        .arg(dir.path().join("missing.csv")));
+    assert_eq!(code, 2, "{err}");
+    assert_one_sentence_error(&err);
+    assert!(err.contains("missing.csv"), "{err}");
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "Name,Tenant\nFord,x\n").unwrap();
+    let (code, _, err) = run(orca(dir.path()).args(["plan", "cases for Ford", "--registry"]).arg(&bad));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("Customer Name"), "{err}");
+    let (code, _, err) = run(Command::cargo_bin("orca")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["--now", "yesterday", "plan", "cases for Ford"]));
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn config_errors_are_listed_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("orca.toml");
+    std::fs::write(
+        &config,
+        "[engine]\ntask_timeout_ms = 0\n[engine.retry]\nbase_ms = 3000\ncap_ms = 2000\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(orca(dir.path()).args(["plan", "cases for Ford", "--config"]).arg(&config));
+    assert_eq!(code, 2, "{err}");
+    assert_one_sentence_error(&err);
+    assert!(err.contains("2 configuration errors") || err.contains("configuration errors"), "{err}");
+    std::fs::write(&config, "[enigne]\n").unwrap();
+    let (code, _, err) = run(orca(dir.path()).args(["plan", "cases for Ford", "--config"]).arg(&config));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("enigne"), "{err}");
+}
+
+#[test]
+fn later_commands_say_not_yet_available() {
+    let dir = tempfile::tempdir().unwrap();
+    for command in ["chat", "mcp"] {
+        let (code, _, err) = run(orca(dir.path()).arg(command));
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains("not yet available"), "{err}");
+    }
+}
+
+#[test]
+fn completions_for_each_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let (code, out, err) = run(orca(dir.path()).args(["completions", shell]));
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("orca"), "{shell}");
+    }
+}
+
+#[test]
+fn customers_shows_candidates_and_rejects_unknown_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(orca(dir.path())
+        .args(["customers", "Ford", "--format", "json", "--registry"])
+        .arg(fixture_registry()));
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["candidates"][0]["name"], "Ford Motor Company");
+    assert_eq!(v["candidates"][0]["match"], "alias");
+    let (code, _, err) = run(orca(dir.path())
+        .args(["customers", "Qwxzvbnm", "--registry"])
+        .arg(fixture_registry()));
+    assert_eq!(code, 2, "{err}");
+    assert_one_sentence_error(&err);
+}
