@@ -1,4 +1,28 @@
 //! Runs a `Plan`'s task graph against connectors: fan-out, deadline, retry, breaker, bulkhead.
 //!
+//! Start at `execute.rs` (the runner, and the order of the resilience layers); each layer has its
+//! own module: `breaker`, `bulkhead`, `retry` (+ `backoff`), and `fault` for injected failures.
 //! Invariant: knows the `Connector` trait, never a concrete connector; nothing runs past the
-//! request deadline.
+//! request deadline; every task ends as a `Section`, never as an `Err`.
+
+pub mod backoff;
+pub mod breaker;
+pub mod bulkhead;
+pub mod config;
+pub mod events;
+pub mod execute;
+pub mod fault;
+pub mod retry;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use backoff::{Backoff, InvalidBackoff, Jitter};
+pub use breaker::{Breaker, BreakerSnapshot, BreakerState};
+pub use config::{
+    BreakerConfig, BreakerOverrides, ConfigError, EngineConfig, RetryConfig, RetryOverrides,
+    SourceOverrides,
+};
+pub use events::{EngineEvent, StopReason};
+pub use execute::{Engine, Run, RunOptions, query_for};
+pub use fault::{Fault, FaultParseError, FaultSpec, FaultyConnector};
+pub use tokio_util::sync::CancellationToken;
