@@ -1,3 +1,13 @@
 //! Orca's data sources. The embedded store is the default: SQLite with FTS5 under the data dir.
 //!
+//! - [`store`]: open a store, fill it ([`generate`], [`import`]), inspect it ([`Store::stats`]),
+//!   and serve the five agents from it ([`Store::connectors`]).
+//!
 //! Invariant: every query is parameterized; user text never becomes SQL.
+
+pub mod store;
+
+pub use store::{
+    GenerateOptions, GenerateSummary, HealthThresholds, ImportError, ImportSummary, ImportedFile,
+    OpenMode, Store, StoreConnector, StoreError, StoreStats, generate, import, write_csv,
+};

@@ -1,0 +1,190 @@
+//! One-shot timings of the store at scale (not a test): generating ~1,000,000 rows, importing
+//! 1,000,000 case rows (fresh, then again as upserts), and a few agent queries on the result.
+//!
+//! `cargo run --release -p orca-connectors --example store_bench [-- all|generate|import]`
+//! (work files go to a temporary directory, removed at the end).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use chrono::{TimeZone, Utc};
+use indicatif::ProgressBar;
+use orca_connectors::{
+    GenerateOptions, HealthThresholds, OpenMode, Store, generate, import, write_csv,
+};
+use orca_core::{Query, SourceKey};
+
+/// CPU seconds (user + system) this process used so far, from /proc/self/stat (Linux; 0 elsewhere).
+/// Reported beside wall time because the benchmark machine is shared.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name; 100 ticks/s.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Wall and CPU time since a mark.
+struct Mark(Instant, f64);
+
+impl Mark {
+    fn now() -> Mark {
+        Mark(Instant::now(), cpu_seconds())
+    }
+}
+
+impl std::fmt::Display for Mark {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.2} s wall, {:.2} s CPU",
+            self.0.elapsed().as_secs_f64(),
+            cpu_seconds() - self.1
+        )
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let temp = std::env::temp_dir().join(format!("orca-store-bench-{}", std::process::id()));
+    let what = std::env::args().nth(1).unwrap_or_else(|| "all".into());
+    let root: PathBuf = temp;
+    std::fs::create_dir_all(&root)?;
+    let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    let hidden = ProgressBar::hidden();
+
+    // ~1,000,000 rows: 1000 customers x 450 metric rows + ~550 events each.
+    let opts = GenerateOptions {
+        seed: 1,
+        customers: Some(1000),
+        scale: 35.0,
+        now,
+    };
+    let dir = root.join("generated");
+    if what == "all" || what == "generate" {
+        let started = Mark::now();
+        let summary = generate(&root.join("demo"), &GenerateOptions::demo(now), &hidden)?;
+        println!("generate demo: {} rows in {started}", summary.total_rows);
+    }
+    if what == "all" || what == "generate" {
+        let started = Mark::now();
+        let summary = generate(&dir, &opts, &hidden)?;
+        println!(
+            "generate: {} rows ({} cases, {} incidents, {} work items, {} metrics) in {started}",
+            summary.total_rows,
+            summary.cases,
+            summary.incidents,
+            summary.work_items,
+            summary.tenant_metrics
+        );
+    }
+
+    if what == "all" || what == "import" {
+        // ~1,000,000 case rows as CSV.
+        let csv_dir = root.join("csv");
+        let opts = GenerateOptions {
+            seed: 2,
+            customers: Some(1000),
+            scale: 96.0,
+            now,
+        };
+        let started = Mark::now();
+        let written = write_csv(&csv_dir, &opts, &hidden)?;
+        println!("write_csv: {} rows in {started}", written.total_rows);
+        let cases_only = root.join("cases-only");
+        std::fs::create_dir_all(&cases_only)?;
+        std::fs::rename(csv_dir.join("cases.csv"), cases_only.join("cases.csv"))?;
+        let size = std::fs::metadata(cases_only.join("cases.csv"))?.len();
+
+        let store_dir = root.join("imported");
+        for pass in ["fresh store", "again (upserts)"] {
+            let started = Mark::now();
+            let loaded = import(&store_dir, &cases_only, &hidden)?;
+            println!(
+                "import cases.csv ({} rows, {:.0} MB) into {pass}: {started}",
+                loaded.total_rows,
+                size as f64 / 1e6
+            );
+        }
+    }
+
+    if what != "all" {
+        std::fs::remove_dir_all(&root)?;
+        return Ok(());
+    }
+    let store = Store::open(&dir, OpenMode::ReadOnly)?;
+    let tenant = store
+        .registry_customers()?
+        .into_iter()
+        .find(|c| c.name == "Ford Motor Company")
+        .map(|c| c.tenant_id);
+    let connectors = store.connectors_at(&HealthThresholds::default(), Some(now));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let queries = [
+        (
+            "kusto, one tenant",
+            Query {
+                tenant_ids: tenant.iter().cloned().collect(),
+                ..Query::new(SourceKey::Kusto)
+            },
+        ),
+        (
+            "kusto, all tenants",
+            Query {
+                all_tenants: true,
+                ..Query::new(SourceKey::Kusto)
+            },
+        ),
+        (
+            "icm, one tenant",
+            Query {
+                tenant_ids: tenant.iter().cloned().collect(),
+                ..Query::new(SourceKey::Icm)
+            },
+        ),
+        (
+            "tenant health, one tenant",
+            Query {
+                tenant_ids: tenant.iter().cloned().collect(),
+                ..Query::new(SourceKey::Tenant)
+            },
+        ),
+        (
+            "tenant health, all tenants",
+            Query {
+                all_tenants: true,
+                ..Query::new(SourceKey::Tenant)
+            },
+        ),
+        (
+            "docs",
+            Query {
+                search_terms: vec!["dlp".into(), "policy".into(), "tips".into()],
+                ..Query::new(SourceKey::Docs)
+            },
+        ),
+    ];
+    for (label, query) in queries {
+        let connector = connectors
+            .iter()
+            .find(|c| c.source() == query.source)
+            .unwrap();
+        let started = Instant::now();
+        let out = runtime.block_on(connector.run(&query))?;
+        println!(
+            "query {label}: {:.1} ms (total {})",
+            started.elapsed().as_secs_f64() * 1000.0,
+            out.summary.get("total").cloned().unwrap_or_default()
+        );
+    }
+    println!("store: {}", serde_json::to_string(&store.stats()?)?);
+    std::fs::remove_dir_all(&root)?;
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! `kusto`: support cases. Summary: total, open, by_severity {A,B,C}, by_status, oldest_open_days;
+//! rows newest first; ids are case numbers (for incidents linked to them).
+
+use orca_core::{Query, QueryOutput};
+use rusqlite::types::Value;
+use rusqlite::{Connection, params_from_iter};
+use serde_json::{Map, json};
+
+use super::{
+    AgentContext, AgentError, MAX_LINK_IDS_PARAM, Where, limit_of, status_filter, tenant_scope,
+    time_filter,
+};
+use crate::store::model::format_timestamp;
+
+const OPEN: &str = "t.status NOT IN ('Resolved', 'Closed')";
+const CLOSED: &str = "t.status IN ('Resolved', 'Closed')";
+
+pub(super) fn run(
+    conn: &Connection,
+    query: &Query,
+    ctx: &AgentContext,
+) -> Result<QueryOutput, AgentError> {
+    let mut w = Where::default();
+    tenant_scope(&mut w, query, false)?;
+    time_filter(&mut w, query, "t.created_at >= ?", "t.created_at < ?");
+    status_filter(&mut w, query, OPEN, CLOSED);
+    let severities: Vec<Value> = query
+        .filters
+        .case_severities()
+        .map(|s| Value::Text(s.to_ascii_uppercase()))
+        .collect();
+    if !severities.is_empty() {
+        w.bind_list("t.severity IN rarray(?)", severities);
+    }
+    let filter = w.sql();
+
+    let summary_sql = format!(
+        "SELECT count(*), \
+            coalesce(sum({OPEN}), 0), \
+            coalesce(sum(t.severity = 'A'), 0), coalesce(sum(t.severity = 'B'), 0), coalesce(sum(t.severity = 'C'), 0), \
+            coalesce(sum(t.status = 'Active'), 0), coalesce(sum(t.status = 'Waiting'), 0), \
+            coalesce(sum(t.status = 'Resolved'), 0), coalesce(sum(t.status = 'Closed'), 0), \
+            min(CASE WHEN {OPEN} THEN t.created_at END) \
+         FROM cases t WHERE {filter}"
+    );
+    let mut summary = Map::new();
+    conn.query_row(&summary_sql, params_from_iter(w.params()), |row| {
+        let n = |i: usize| row.get::<_, i64>(i);
+        summary.insert("total".into(), json!(n(0)?));
+        summary.insert("open".into(), json!(n(1)?));
+        summary.insert(
+            "by_severity".into(),
+            json!({"A": n(2)?, "B": n(3)?, "C": n(4)?}),
+        );
+        summary.insert(
+            "by_status".into(),
+            json!({"Active": n(5)?, "Waiting": n(6)?, "Resolved": n(7)?, "Closed": n(8)?}),
+        );
+        let oldest: Option<i64> = row.get(9)?;
+        summary.insert(
+            "oldest_open_days".into(),
+            json!(oldest.map(|t| (ctx.now - t).max(0) / 86_400)),
+        );
+        Ok(())
+    })?;
+
+    let rows_sql = format!(
+        "SELECT t.case_number, t.tenant_id, r.name, t.title, t.severity, t.status, t.product_area, \
+                t.created_at, t.closed_at, t.owner \
+         FROM cases t LEFT JOIN registry r ON r.tenant_id = t.tenant_id \
+         WHERE {filter} ORDER BY t.created_at DESC, t.case_number DESC LIMIT ?"
+    );
+    let limit = limit_of(query);
+    let mut stmt = conn.prepare(&rows_sql)?;
+    let rows = stmt
+        .query_map(&*w.params_with(&limit), |row| {
+            Ok(json!({
+                "CaseNumber": row.get::<_, String>(0)?,
+                "TenantId": row.get::<_, String>(1)?,
+                "CustomerName": row.get::<_, Option<String>>(2)?,
+                "Title": row.get::<_, String>(3)?,
+                "Severity": row.get::<_, String>(4)?,
+                "Status": row.get::<_, String>(5)?,
+                "ProductArea": row.get::<_, String>(6)?,
+                "CreatedAt": format_timestamp(row.get(7)?),
+                "ClosedAt": row.get::<_, Option<i64>>(8)?.map(format_timestamp),
+                "Owner": row.get::<_, String>(9)?,
+            }))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let ids_sql = format!(
+        "SELECT t.case_number FROM cases t WHERE {filter} ORDER BY t.created_at DESC, t.case_number DESC LIMIT ?"
+    );
+    let mut stmt = conn.prepare(&ids_sql)?;
+    let ids = stmt
+        .query_map(&*w.params_with(&MAX_LINK_IDS_PARAM), |row| {
+            row.get::<_, String>(0)
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+
+    Ok(QueryOutput {
+        summary,
+        rows,
+        ids,
+        queries: 3,
+    })
+}

@@ -1,0 +1,115 @@
+//! `icm`: incidents. Summary: total, active, by_severity (1, 2, 25, 3, 4; 0 when present),
+//! by_status, mean_time_to_mitigate_hours (null when none mitigated); ids are incident ids (for
+//! work items linked to them). With `kusto` context: the incidents linked to those cases.
+
+use orca_core::{Query, QueryOutput, SourceKey};
+use rusqlite::types::Value;
+use rusqlite::{Connection, params_from_iter};
+use serde_json::{Map, json};
+
+use super::{
+    AgentError, MAX_LINK_IDS_PARAM, Where, context_ids, limit_of, round1, status_filter,
+    tenant_scope, time_filter,
+};
+use crate::store::model::{format_timestamp, parse_incident_severity};
+
+pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, AgentError> {
+    let mut w = Where::default();
+    let linked = context_ids(query, SourceKey::Kusto);
+    tenant_scope(&mut w, query, linked.is_some())?;
+    match linked {
+        Some(case_numbers) => w.bind_list(
+            "t.case_number IN rarray(?)",
+            case_numbers.into_iter().map(Value::Text).collect(),
+        ),
+        None => time_filter(&mut w, query, "t.created_at >= ?", "t.created_at < ?"),
+    }
+    status_filter(&mut w, query, "t.status = 'Active'", "t.status <> 'Active'");
+    let severities: Vec<Value> = query
+        .filters
+        .incident_severities()
+        .filter_map(parse_incident_severity)
+        .map(Value::Integer)
+        .collect();
+    if query.filters.incident_severities().next().is_some() {
+        w.bind_list("t.severity IN rarray(?)", severities);
+    }
+    let filter = w.sql();
+
+    let summary_sql = format!(
+        "SELECT count(*), coalesce(sum(t.status = 'Active'), 0), \
+            coalesce(sum(t.severity = 0), 0), coalesce(sum(t.severity = 1), 0), coalesce(sum(t.severity = 2), 0), \
+            coalesce(sum(t.severity = 25), 0), coalesce(sum(t.severity = 3), 0), coalesce(sum(t.severity = 4), 0), \
+            coalesce(sum(t.status = 'Mitigated'), 0), coalesce(sum(t.status = 'Resolved'), 0), \
+            avg(CASE WHEN t.mitigated_at IS NOT NULL THEN (t.mitigated_at - t.created_at) / 3600.0 END) \
+         FROM incidents t WHERE {filter}"
+    );
+    let mut summary = Map::new();
+    conn.query_row(&summary_sql, params_from_iter(w.params()), |row| {
+        let n = |i: usize| row.get::<_, i64>(i);
+        summary.insert("total".into(), json!(n(0)?));
+        summary.insert("active".into(), json!(n(1)?));
+        summary.insert("open".into(), json!(n(1)?));
+        let mut by_severity = Map::new();
+        if n(2)? > 0 {
+            by_severity.insert("0".into(), json!(n(2)?));
+        }
+        for (key, i) in [("1", 3), ("2", 4), ("25", 5), ("3", 6), ("4", 7)] {
+            by_severity.insert(key.into(), json!(n(i)?));
+        }
+        summary.insert("by_severity".into(), by_severity.into());
+        summary.insert(
+            "by_status".into(),
+            json!({"Active": n(1)?, "Mitigated": n(8)?, "Resolved": n(9)?}),
+        );
+        let mttm: Option<f64> = row.get(10)?;
+        summary.insert(
+            "mean_time_to_mitigate_hours".into(),
+            json!(mttm.map(round1)),
+        );
+        Ok(())
+    })?;
+
+    let rows_sql = format!(
+        "SELECT t.incident_id, t.tenant_id, r.name, t.severity, t.status, t.title, t.owning_team, \
+                t.created_at, t.mitigated_at, t.resolved_at, t.case_number \
+         FROM incidents t LEFT JOIN registry r ON r.tenant_id = t.tenant_id \
+         WHERE {filter} ORDER BY t.created_at DESC, t.incident_id DESC LIMIT ?"
+    );
+    let limit = limit_of(query);
+    let mut stmt = conn.prepare(&rows_sql)?;
+    let rows = stmt
+        .query_map(&*w.params_with(&limit), |row| {
+            Ok(json!({
+                "IncidentId": row.get::<_, i64>(0)?,
+                "TenantId": row.get::<_, String>(1)?,
+                "CustomerName": row.get::<_, Option<String>>(2)?,
+                "Severity": row.get::<_, i64>(3)?,
+                "Status": row.get::<_, String>(4)?,
+                "Title": row.get::<_, String>(5)?,
+                "OwningTeam": row.get::<_, String>(6)?,
+                "CreatedAt": format_timestamp(row.get(7)?),
+                "MitigatedAt": row.get::<_, Option<i64>>(8)?.map(format_timestamp),
+                "ResolvedAt": row.get::<_, Option<i64>>(9)?.map(format_timestamp),
+                "CaseNumber": row.get::<_, Option<String>>(10)?,
+            }))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let ids_sql = format!(
+        "SELECT t.incident_id FROM incidents t WHERE {filter} ORDER BY t.created_at DESC, t.incident_id DESC LIMIT ?"
+    );
+    let mut stmt = conn.prepare(&ids_sql)?;
+    let ids = stmt
+        .query_map(&*w.params_with(&MAX_LINK_IDS_PARAM), |row| {
+            Ok(row.get::<_, i64>(0)?.to_string())
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+
+    Ok(QueryOutput {
+        summary,
+        rows,
+        ids,
+        queries: 3,
+    })
+}

@@ -1,0 +1,170 @@
+//! The store's schema as an ordered list of migrations, tracked with `PRAGMA user_version`.
+//!
+//! Invariant: migration `i` takes a store from version `i` to `i + 1`; a migration is never edited
+//! once shipped, only appended. Opening an older store runs the missing ones in one transaction.
+//!
+//! Conventions: timestamps are INTEGER Unix seconds (UTC); metric dates are the Unix seconds of
+//! their UTC midnight; ids are TEXT except IcM incident ids and ADO work item ids (INTEGER, as in
+//! the source systems); enumerations are stored in their canonical spelling and CHECKed (with
+//! OR chains: an `IN (...)` list in a CHECK builds a temporary table on every insert, which made
+//! bulk loads ~30% slower).
+
+use rusqlite::{Connection, Transaction};
+
+/// Version 1: the tables of DESIGN section 6, the registry, and the docs with their FTS5 index.
+const V1_TABLES: &str = r#"
+CREATE TABLE registry (
+    tenant_id  TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    aliases    TEXT NOT NULL DEFAULT '',      -- ';'-separated, as in the CSV
+    segment    TEXT,
+    attributes TEXT NOT NULL DEFAULT '{}'     -- JSON object of the other columns
+);
+
+CREATE TABLE cases (
+    case_number  TEXT PRIMARY KEY,
+    tenant_id    TEXT NOT NULL,
+    title        TEXT NOT NULL,
+    severity     TEXT NOT NULL CHECK (severity = 'A' OR severity = 'B' OR severity = 'C'),
+    status       TEXT NOT NULL CHECK (status = 'Active' OR status = 'Waiting' OR status = 'Resolved' OR status = 'Closed'),
+    product_area TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    closed_at    INTEGER,
+    owner        TEXT NOT NULL
+);
+
+CREATE TABLE incidents (
+    incident_id  INTEGER PRIMARY KEY,
+    tenant_id    TEXT NOT NULL,
+    severity     INTEGER NOT NULL CHECK (severity BETWEEN 0 AND 4 OR severity = 25),
+    status       TEXT NOT NULL CHECK (status = 'Active' OR status = 'Mitigated' OR status = 'Resolved'),
+    title        TEXT NOT NULL,
+    owning_team  TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    mitigated_at INTEGER,
+    resolved_at  INTEGER,
+    case_number  TEXT
+);
+
+CREATE TABLE work_items (
+    id             INTEGER PRIMARY KEY,
+    work_item_type TEXT NOT NULL CHECK (work_item_type = 'Bug' OR work_item_type = 'DCR' OR work_item_type = 'Feature'),
+    state          TEXT NOT NULL CHECK (state = 'New' OR state = 'Active' OR state = 'Resolved' OR state = 'Closed'),
+    title          TEXT NOT NULL,
+    area_path      TEXT NOT NULL,
+    tenant_id      TEXT NOT NULL,
+    tags           TEXT NOT NULL DEFAULT '',
+    created_at     INTEGER NOT NULL,
+    incident_id    INTEGER
+);
+
+CREATE TABLE tenant_metrics (
+    tenant_id TEXT NOT NULL,
+    metric    TEXT NOT NULL,
+    date      INTEGER NOT NULL,
+    value     REAL NOT NULL,
+    PRIMARY KEY (tenant_id, metric, date)
+) WITHOUT ROWID;
+
+CREATE TABLE docs (
+    id    INTEGER PRIMARY KEY,
+    path  TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    body  TEXT NOT NULL
+);
+
+CREATE VIRTUAL TABLE docs_fts USING fts5(
+    title, body, content='docs', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
+);
+
+CREATE TRIGGER docs_ai AFTER INSERT ON docs BEGIN
+    INSERT INTO docs_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
+END;
+CREATE TRIGGER docs_ad AFTER DELETE ON docs BEGIN
+    INSERT INTO docs_fts(docs_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
+END;
+CREATE TRIGGER docs_au AFTER UPDATE ON docs BEGIN
+    INSERT INTO docs_fts(docs_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
+    INSERT INTO docs_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
+END;
+"#;
+
+/// Version 2: the secondary indexes the agents need (tenant + time, links) and a `meta` table
+/// recording where the data came from (generated with a seed, imported from a directory).
+const V2_INDEXES_AND_META: &str = r#"
+CREATE INDEX IF NOT EXISTS cases_tenant_created ON cases (tenant_id, created_at);
+CREATE INDEX IF NOT EXISTS incidents_tenant_created ON incidents (tenant_id, created_at);
+CREATE INDEX IF NOT EXISTS incidents_case ON incidents (case_number) WHERE case_number IS NOT NULL;
+CREATE INDEX IF NOT EXISTS work_items_tenant_created ON work_items (tenant_id, created_at);
+CREATE INDEX IF NOT EXISTS work_items_incident ON work_items (incident_id) WHERE incident_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS registry_segment ON registry (segment COLLATE NOCASE);
+
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"#;
+
+/// Every migration, in order. `MIGRATIONS.len()` is the current schema version.
+pub(crate) const MIGRATIONS: &[&str] = &[V1_TABLES, V2_INDEXES_AND_META];
+
+/// The schema version this build writes and reads.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// The secondary indexes, by name, with the SQL that creates them. Bulk loads drop them first and
+/// recreate them after (building an index once is faster than maintaining it row by row).
+pub(crate) const SECONDARY_INDEXES: &[(&str, &str)] = &[
+    (
+        "cases_tenant_created",
+        "CREATE INDEX IF NOT EXISTS cases_tenant_created ON cases (tenant_id, created_at)",
+    ),
+    (
+        "incidents_tenant_created",
+        "CREATE INDEX IF NOT EXISTS incidents_tenant_created ON incidents (tenant_id, created_at)",
+    ),
+    (
+        "incidents_case",
+        "CREATE INDEX IF NOT EXISTS incidents_case ON incidents (case_number) WHERE case_number IS NOT NULL",
+    ),
+    (
+        "work_items_tenant_created",
+        "CREATE INDEX IF NOT EXISTS work_items_tenant_created ON work_items (tenant_id, created_at)",
+    ),
+    (
+        "work_items_incident",
+        "CREATE INDEX IF NOT EXISTS work_items_incident ON work_items (incident_id) WHERE incident_id IS NOT NULL",
+    ),
+];
+
+/// The schema version recorded in the database file.
+pub(crate) fn user_version(conn: &Connection) -> rusqlite::Result<u32> {
+    conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+}
+
+/// Brings the schema up to `SCHEMA_VERSION` in one transaction. Returns the version found.
+pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<u32> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let found = user_version(&tx)?;
+    apply_from(&tx, found)?;
+    tx.commit()?;
+    Ok(found)
+}
+
+fn apply_from(tx: &Transaction<'_>, found: u32) -> rusqlite::Result<()> {
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as u32 + 1)?;
+    }
+    Ok(())
+}
+
+/// Applies only the first `version` migrations: builds old stores for upgrade tests.
+#[cfg(test)]
+pub(crate) fn migrate_to(conn: &mut Connection, version: u32) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    for (index, sql) in MIGRATIONS.iter().enumerate().take(version as usize) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as u32 + 1)?;
+    }
+    tx.commit()
+}
