@@ -8,6 +8,7 @@
 pub mod store;
 
 pub use store::{
-    GenerateOptions, GenerateSummary, HealthThresholds, ImportError, ImportSummary, ImportedFile,
-    OpenMode, Store, StoreConnector, StoreError, StoreStats, generate, import, write_csv,
+    DEMO_REGISTRY_CSV, GenerateOptions, GenerateSummary, HealthThresholds, ImportError,
+    ImportSummary, ImportedFile, OpenMode, Store, StoreConnector, StoreError, StoreStats, generate,
+    import, write_csv,
 };

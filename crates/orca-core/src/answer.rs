@@ -32,17 +32,19 @@ pub fn compose(plan: &Plan, sections: &[Section]) -> String {
         lines.push(line);
     }
     if let Some(failed) = sections.iter().find(|s| s.critical && !s.is_ok()) {
-        lines.push(format!(
-            "Cannot answer: {} {} {} ({}).",
-            capitalize(failed.agent.noun()),
-            match &failed.customer {
-                Some(c) => format!("for {}", c.name),
-                None => String::new(),
-            },
-            status_word(failed.status),
-            failed.reason.as_deref().unwrap_or(failed.status.as_str())
-        )
-        .replace("  ", " "));
+        lines.push(
+            format!(
+                "Cannot answer: {} {} {} ({}).",
+                capitalize(failed.agent.noun()),
+                match &failed.customer {
+                    Some(c) => format!("for {}", c.name),
+                    None => String::new(),
+                },
+                status_word(failed.status),
+                failed.reason.as_deref().unwrap_or(failed.status.as_str())
+            )
+            .replace("  ", " "),
+        );
     }
 
     // Group sections by customer in plan order; scope-wide and docs sections get their own line.
@@ -146,12 +148,13 @@ fn clause(s: &Section, lead: bool, period: &str) -> String {
         }
         AgentName::WorkItemManager => {
             let total = int(m, "total");
-            let mut t = format!(
-                "{total} work {}",
-                if total == 1 { "item" } else { "items" }
-            );
+            let mut t = format!("{total} work {}", if total == 1 { "item" } else { "items" });
             if let Some(bugs) = m.get("open_bugs").and_then(Value::as_u64) {
-                let _ = write!(t, ", {bugs} open {}", if bugs == 1 { "bug" } else { "bugs" });
+                let _ = write!(
+                    t,
+                    ", {bugs} open {}",
+                    if bugs == 1 { "bug" } else { "bugs" }
+                );
             }
             if lead { t } else { format!("Work items: {t}") }
         }
@@ -170,7 +173,12 @@ fn clause(s: &Section, lead: bool, period: &str) -> String {
             } else if let Some(counts) = m.get("by_health").and_then(Value::as_object) {
                 let parts: Vec<String> = ["unhealthy", "warning", "healthy"]
                     .iter()
-                    .filter_map(|k| counts.get(*k).and_then(Value::as_u64).map(|n| format!("{n} {k}")))
+                    .filter_map(|k| {
+                        counts
+                            .get(*k)
+                            .and_then(Value::as_u64)
+                            .map(|n| format!("{n} {k}"))
+                    })
                     .collect();
                 let _ = write!(t, "{}", parts.join(", "));
             } else {
@@ -180,11 +188,13 @@ fn clause(s: &Section, lead: bool, period: &str) -> String {
         }
         AgentName::PurviewExpert => {
             let n = s.rows.len();
-            let mut t = format!(
-                "{n} matching {}",
-                if n == 1 { "doc" } else { "docs" }
-            );
-            if let Some(title) = s.rows.first().and_then(|r| r.get("title")).and_then(Value::as_str) {
+            let mut t = format!("{n} matching {}", if n == 1 { "doc" } else { "docs" });
+            if let Some(title) = s
+                .rows
+                .first()
+                .and_then(|r| r.get("title"))
+                .and_then(Value::as_str)
+            {
                 let _ = write!(t, ", best: \"{title}\"");
             }
             if lead { t } else { capitalize(&t) }
@@ -263,7 +273,12 @@ mod tests {
         }
     }
 
-    fn section(agent: AgentName, status: SectionStatus, summary: Value, reason: Option<&str>) -> Section {
+    fn section(
+        agent: AgentName,
+        status: SectionStatus,
+        summary: Value,
+        reason: Option<&str>,
+    ) -> Section {
         Section {
             task_id: "t1".into(),
             agent,
@@ -328,7 +343,10 @@ mod tests {
             candidates: vec!["General Motors".into(), "General Mills".into()],
         });
         let text = compose(&p, &[]);
-        assert_eq!(text, "\"GM\" could be General Motors or General Mills: say which one.");
+        assert_eq!(
+            text,
+            "\"GM\" could be General Motors or General Mills: say which one."
+        );
         let _ = SourceKey::Kusto;
     }
 }

@@ -1,19 +1,40 @@
-//! The analyzer's slice of the configuration: agent keywords, the default overview set, limits.
+//! The analyzer's slice of the configuration: agent keywords, estimated latencies, the default
+//! overview set, limits.
 //!
-//! Defaults are the documented behaviour; `orca.toml` may override any of them.
-//! (Contract shell: keywords land with the analyzer work.)
+//! Defaults are the documented behaviour; `orca.toml` may override any of them under
+//! `[analyzer]` (e.g. `[analyzer.agents.support_case_manager] keywords = [...]`). An agent table
+//! that is written replaces only the keys it names; the others keep their defaults. The keyword
+//! matcher is compiled once, on first use, and cached inside the config (a clone starts with an
+//! empty cache): change the config before analyzing with it, never after.
+
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+use crate::analyze::KeywordMatcher;
 use crate::names::AgentName;
 
+/// `[analyzer]`: how free-text requests become plans.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AnalyzerConfig {
-    /// Longest request accepted, in characters.
+    /// Longest request accepted, in characters (not bytes); longer requests are bad input.
+    /// Default 4000.
     pub max_request_chars: usize,
-    /// Agents used when a request names a customer but no agent word ("What's going on with Ford?").
+    /// The overview set: agents used when a request names a customer (or all customers, or a
+    /// cohort) but no agent word ("What's going on with Ford?"). The first one answers the main
+    /// question, so its tasks are critical. Default `support_case_manager`, `escalation_manager`,
+    /// `tenant_health_monitor`.
     pub default_agents: Vec<AgentName>,
+    /// Agents used when a request names neither a customer nor an agent word ("What is a
+    /// sensitivity label?"): such a request is taken as a product question. Default
+    /// `purview_expert`.
+    pub fallback_agents: Vec<AgentName>,
+    /// Keywords and estimated latency per agent (`[analyzer.agents.<agent>]`).
+    pub agents: AgentsConfig,
+    /// The compiled keyword matcher, built on first use.
+    #[serde(skip)]
+    compiled: CompiledCache,
 }
 
 impl Default for AnalyzerConfig {
@@ -25,6 +46,326 @@ impl Default for AnalyzerConfig {
                 AgentName::EscalationManager,
                 AgentName::TenantHealthMonitor,
             ],
+            fallback_agents: vec![AgentName::PurviewExpert],
+            agents: AgentsConfig::default(),
+            compiled: CompiledCache::default(),
         }
+    }
+}
+
+impl AnalyzerConfig {
+    /// The keyword matcher for this config, compiled on first call and cached.
+    pub fn matcher(&self) -> &KeywordMatcher {
+        self.compiled
+            .0
+            .get_or_init(|| KeywordMatcher::new(&self.agents))
+    }
+
+    /// Checks the values serde cannot: every problem at once.
+    pub fn validate(&self) -> Result<(), Vec<ConfigError>> {
+        let mut errors = Vec::new();
+        if self.max_request_chars == 0 {
+            errors.push(ConfigError::ZeroMaxRequestChars);
+        }
+        if self.default_agents.is_empty() {
+            errors.push(ConfigError::EmptyAgentList("default_agents"));
+        }
+        if self.fallback_agents.is_empty() {
+            errors.push(ConfigError::EmptyAgentList("fallback_agents"));
+        }
+        let mut seen: Vec<(String, AgentName)> = Vec::new();
+        for agent in AgentName::ALL {
+            for keyword in &self.agents.get(agent).keywords {
+                let folded = crate::analyze::canonical_phrase(keyword);
+                if folded.is_empty() {
+                    errors.push(ConfigError::EmptyKeyword {
+                        agent,
+                        keyword: keyword.clone(),
+                    });
+                } else if let Some((_, first)) = seen.iter().find(|(k, _)| *k == folded) {
+                    if *first != agent {
+                        errors.push(ConfigError::SharedKeyword {
+                            keyword: keyword.clone(),
+                            first: *first,
+                            second: agent,
+                        });
+                    }
+                } else {
+                    seen.push((folded, agent));
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// A config value that parses but cannot work.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("analyzer.max_request_chars must be at least 1")]
+    ZeroMaxRequestChars,
+    #[error("analyzer.{0} must name at least one agent")]
+    EmptyAgentList(&'static str),
+    #[error("analyzer.agents.{agent}: keyword `{keyword}` has no words")]
+    EmptyKeyword { agent: AgentName, keyword: String },
+    #[error("analyzer keyword `{keyword}` is claimed by both {first} and {second}")]
+    SharedKeyword {
+        keyword: String,
+        first: AgentName,
+        second: AgentName,
+    },
+}
+
+/// `[analyzer.agents]`: one table per agent. A missing table keeps the agent's defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "RawAgentsConfig")]
+pub struct AgentsConfig {
+    pub support_case_manager: AgentConfig,
+    pub escalation_manager: AgentConfig,
+    pub work_item_manager: AgentConfig,
+    pub tenant_health_monitor: AgentConfig,
+    pub purview_expert: AgentConfig,
+}
+
+/// `[analyzer.agents.<agent>]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentConfig {
+    /// Words and phrases that select this agent. Matched as whole words, ignoring case and
+    /// accents; a keyword also matches its plural ("case" matches "cases", "known issue" matches
+    /// "known issues"); a phrase matches consecutive words. Writing the list replaces the
+    /// defaults.
+    pub keywords: Vec<String>,
+    /// Estimated latency of one task against this agent's source, in milliseconds; the plan's
+    /// `estimated_ms` adds these up along the critical path of the task graph.
+    pub estimated_ms: u64,
+}
+
+impl AgentsConfig {
+    pub fn get(&self, agent: AgentName) -> &AgentConfig {
+        match agent {
+            AgentName::SupportCaseManager => &self.support_case_manager,
+            AgentName::EscalationManager => &self.escalation_manager,
+            AgentName::WorkItemManager => &self.work_item_manager,
+            AgentName::TenantHealthMonitor => &self.tenant_health_monitor,
+            AgentName::PurviewExpert => &self.purview_expert,
+        }
+    }
+
+    /// The built-in settings of one agent.
+    pub fn default_for(agent: AgentName) -> AgentConfig {
+        let (keywords, estimated_ms): (&[&str], u64) = match agent {
+            AgentName::SupportCaseManager => (
+                &[
+                    "case",
+                    "support case",
+                    "ticket",
+                    "support ticket",
+                    "support request",
+                    "service request",
+                    "sr",
+                ],
+                40,
+            ),
+            AgentName::EscalationManager => (
+                &["icm", "incident", "escalation", "outage", "cri", "livesite"],
+                30,
+            ),
+            AgentName::WorkItemManager => (
+                &[
+                    "ado",
+                    "azure devops",
+                    "devops",
+                    "bug",
+                    "work item",
+                    "workitem",
+                    "dcr",
+                    "design change request",
+                    "feature request",
+                    "feature",
+                ],
+                35,
+            ),
+            AgentName::TenantHealthMonitor => (
+                &[
+                    "tenant health",
+                    "health",
+                    "healthy",
+                    "unhealthy",
+                    "adoption",
+                    "usage",
+                    "active user",
+                    "license",
+                    "licensing",
+                    "metric",
+                    "telemetry",
+                ],
+                25,
+            ),
+            AgentName::PurviewExpert => (
+                &[
+                    "doc",
+                    "documentation",
+                    "known issue",
+                    "how do i",
+                    "how can i",
+                    "how to",
+                    "configure",
+                    "troubleshoot",
+                    "troubleshooting",
+                    "best practice",
+                ],
+                15,
+            ),
+        };
+        AgentConfig {
+            keywords: keywords.iter().map(|k| k.to_string()).collect(),
+            estimated_ms,
+        }
+    }
+}
+
+impl Default for AgentsConfig {
+    fn default() -> Self {
+        AgentsConfig {
+            support_case_manager: AgentsConfig::default_for(AgentName::SupportCaseManager),
+            escalation_manager: AgentsConfig::default_for(AgentName::EscalationManager),
+            work_item_manager: AgentsConfig::default_for(AgentName::WorkItemManager),
+            tenant_health_monitor: AgentsConfig::default_for(AgentName::TenantHealthMonitor),
+            purview_expert: AgentsConfig::default_for(AgentName::PurviewExpert),
+        }
+    }
+}
+
+/// What the user wrote under `[analyzer.agents]`: every table and key optional.
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RawAgentsConfig {
+    support_case_manager: Option<RawAgentConfig>,
+    escalation_manager: Option<RawAgentConfig>,
+    work_item_manager: Option<RawAgentConfig>,
+    tenant_health_monitor: Option<RawAgentConfig>,
+    purview_expert: Option<RawAgentConfig>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RawAgentConfig {
+    keywords: Option<Vec<String>>,
+    estimated_ms: Option<u64>,
+}
+
+impl From<RawAgentsConfig> for AgentsConfig {
+    fn from(raw: RawAgentsConfig) -> Self {
+        let merge = |agent: AgentName, raw: Option<RawAgentConfig>| {
+            let mut config = AgentsConfig::default_for(agent);
+            if let Some(raw) = raw {
+                if let Some(keywords) = raw.keywords {
+                    config.keywords = keywords;
+                }
+                if let Some(ms) = raw.estimated_ms {
+                    config.estimated_ms = ms;
+                }
+            }
+            config
+        };
+        AgentsConfig {
+            support_case_manager: merge(AgentName::SupportCaseManager, raw.support_case_manager),
+            escalation_manager: merge(AgentName::EscalationManager, raw.escalation_manager),
+            work_item_manager: merge(AgentName::WorkItemManager, raw.work_item_manager),
+            tenant_health_monitor: merge(AgentName::TenantHealthMonitor, raw.tenant_health_monitor),
+            purview_expert: merge(AgentName::PurviewExpert, raw.purview_expert),
+        }
+    }
+}
+
+/// The compiled matcher cache: invisible to equality, emptied by clone.
+#[derive(Default)]
+struct CompiledCache(OnceLock<KeywordMatcher>);
+
+impl Clone for CompiledCache {
+    fn clone(&self) -> Self {
+        CompiledCache::default()
+    }
+}
+
+impl PartialEq for CompiledCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for CompiledCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "compiled"
+        } else {
+            "not compiled"
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        assert_eq!(AnalyzerConfig::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn a_partial_agent_table_keeps_the_other_defaults() {
+        let json = r#"{"agents": {"support_case_manager": {"estimated_ms": 90}}}"#;
+        let config: AnalyzerConfig = serde_json::from_str(json).unwrap();
+        assert_eq!(config.agents.support_case_manager.estimated_ms, 90);
+        assert_eq!(
+            config.agents.support_case_manager.keywords,
+            AgentsConfig::default_for(AgentName::SupportCaseManager).keywords
+        );
+        assert_eq!(
+            config.agents.escalation_manager,
+            AgentsConfig::default_for(AgentName::EscalationManager)
+        );
+        assert_eq!(config.max_request_chars, 4000);
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        assert!(serde_json::from_str::<AnalyzerConfig>(r#"{"max_chars": 3}"#).is_err());
+        assert!(serde_json::from_str::<AnalyzerConfig>(r#"{"agents": {"kusto": {}}}"#).is_err());
+        assert!(
+            serde_json::from_str::<AnalyzerConfig>(
+                r#"{"agents": {"purview_expert": {"keyword": []}}}"#
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn serialized_config_round_trips() {
+        let config = AnalyzerConfig::default();
+        let json = serde_json::to_string(&config).unwrap();
+        assert_eq!(
+            serde_json::from_str::<AnalyzerConfig>(&json).unwrap(),
+            config
+        );
+    }
+
+    #[test]
+    fn validate_reports_every_problem() {
+        let mut config = AnalyzerConfig {
+            max_request_chars: 0,
+            default_agents: vec![],
+            ..AnalyzerConfig::default()
+        };
+        config.agents.purview_expert.keywords.push("Cases".into());
+        config.agents.purview_expert.keywords.push(" ,".into());
+        let errors = config.validate().unwrap_err();
+        assert_eq!(errors.len(), 4, "{errors:?}");
     }
 }

@@ -14,13 +14,15 @@ pub mod registry;
 pub mod report;
 pub mod text;
 
-pub use analyze::{AnalyzeError, analyze};
+pub use analyze::{AnalyzeError, analyze, check_request};
 pub use config::AnalyzerConfig;
-pub use connector::{BoxFuture, Connector, ConnectorError, ContextItem, ErrorKind, Query, QueryOutput};
+pub use connector::{
+    BoxFuture, Connector, ConnectorError, ContextItem, ErrorKind, Query, QueryOutput,
+};
 pub use names::{AgentName, SourceKey};
 pub use plan::{
-    Ambiguous, Complexity, Filters, MatchKind, Plan, ResolvedCustomer, Scope, StatusFilter, Strategy,
-    Task, TimeRange, Unresolved,
+    Ambiguous, Complexity, Filters, MatchKind, Plan, ResolvedCustomer, Scope, StatusFilter,
+    Strategy, Task, TimeRange, Unresolved,
 };
 pub use registry::{Customer, Registry, RegistryError, RowError};
 pub use report::{CacheStats, CustomerRef, Report, Section, SectionStatus, Timings};

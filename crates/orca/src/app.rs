@@ -39,8 +39,12 @@ pub fn existing_store(config: &Config) -> CliResult<Option<Store>> {
     if !Store::exists(&config.data_dir) {
         return Ok(None);
     }
-    let store = Store::open(&config.data_dir, OpenMode::ReadOnly)
-        .with_context(|| format!("cannot open the data store in {}", config.data_dir.display()))?;
+    let store = Store::open(&config.data_dir, OpenMode::ReadOnly).with_context(|| {
+        format!(
+            "cannot open the data store in {}",
+            config.data_dir.display()
+        )
+    })?;
     Ok(Some(store))
 }
 
@@ -54,15 +58,20 @@ pub fn store_or_demo(config: &Config, now: chrono::DateTime<chrono::Utc>) -> Cli
         config.data_dir.display()
     );
     let bar = crate::progress::bar(0, "generating demo data");
-    let options = orca_connectors::GenerateOptions {
-        now,
-        ..orca_connectors::GenerateOptions::default()
-    };
-    orca_connectors::generate(&config.data_dir, &options, &bar)
-        .with_context(|| format!("cannot create the demo data set in {}", config.data_dir.display()))?;
+    let options = orca_connectors::GenerateOptions::demo(now);
+    orca_connectors::generate(&config.data_dir, &options, &bar).with_context(|| {
+        format!(
+            "cannot create the demo data set in {}",
+            config.data_dir.display()
+        )
+    })?;
     bar.finish_and_clear();
-    let store = Store::open(&config.data_dir, OpenMode::ReadOnly)
-        .with_context(|| format!("cannot open the data store in {}", config.data_dir.display()))?;
+    let store = Store::open(&config.data_dir, OpenMode::ReadOnly).with_context(|| {
+        format!(
+            "cannot open the data store in {}",
+            config.data_dir.display()
+        )
+    })?;
     Ok(store)
 }
 

@@ -33,8 +33,6 @@ pub struct Config {
     pub analyzer: AnalyzerConfig,
     pub engine: EngineConfig,
     pub health: HealthThresholds,
-    /// Where the config came from, for messages ("built-in defaults" or a path).
-    pub source: String,
 }
 
 /// The default config file looked up in the working directory.
@@ -42,8 +40,8 @@ pub const DEFAULT_CONFIG_FILE: &str = "orca.toml";
 
 impl RawConfig {
     /// Reads `path`, or `./orca.toml` when present, or the built-in defaults.
-    /// Returns the raw config, the directory relative paths resolve against, and a label.
-    pub fn load(path: Option<&Path>) -> Result<(RawConfig, PathBuf, String), String> {
+    /// Returns the raw config and the directory relative paths resolve against.
+    pub fn load(path: Option<&Path>) -> Result<(RawConfig, PathBuf), String> {
         let (path, explicit) = match path {
             Some(p) => (p.to_path_buf(), true),
             None => (PathBuf::from(DEFAULT_CONFIG_FILE), false),
@@ -51,7 +49,7 @@ impl RawConfig {
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok((RawConfig::default(), PathBuf::from("."), "built-in defaults".into()));
+                return Ok((RawConfig::default(), PathBuf::from(".")));
             }
             Err(e) => return Err(format!("cannot read config file {}: {e}", path.display())),
         };
@@ -61,26 +59,28 @@ impl RawConfig {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        Ok((raw, base, path.display().to_string()))
+        Ok((raw, base))
     }
 }
 
 impl Config {
     /// Loads and resolves the configuration for a command; every error is listed.
     pub fn from_args(common: &CommonArgs) -> Result<Config, Vec<String>> {
-        let (raw, base, source) = RawConfig::load(common.config.as_deref()).map_err(|e| vec![e])?;
-        Config::resolve(raw, &base, source, common)
+        let (raw, base) = RawConfig::load(common.config.as_deref()).map_err(|e| vec![e])?;
+        Config::resolve(raw, &base, common)
     }
 
     pub fn resolve(
         raw: RawConfig,
         base: &Path,
-        source: String,
         common: &CommonArgs,
     ) -> Result<Config, Vec<String>> {
         let mut errors = Vec::new();
         if let Err(es) = raw.engine.validate() {
             errors.extend(es.into_iter().map(|e| e.to_string()));
+        }
+        if let Err(es) = raw.health.validate() {
+            errors.extend(es);
         }
         if raw.analyzer.max_request_chars == 0 {
             errors.push("analyzer.max_request_chars must be greater than 0".to_string());
@@ -103,7 +103,6 @@ impl Config {
             analyzer: raw.analyzer,
             engine: raw.engine,
             health: raw.health,
-            source,
         })
     }
 }
@@ -113,4 +112,86 @@ pub fn default_data_dir() -> PathBuf {
     dirs::data_dir()
         .map(|d| d.join("orca"))
         .unwrap_or_else(|| PathBuf::from(".orca"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = include_str!("../../../orca.example.toml");
+
+    /// Every key path of a TOML table, e.g. `engine.retry.base_ms`.
+    fn key_paths(value: &toml::Value, prefix: &str, out: &mut Vec<String>) {
+        if let toml::Value::Table(table) = value {
+            for (k, v) in table {
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                out.push(path.clone());
+                key_paths(v, &path, out);
+            }
+        }
+    }
+
+    #[test]
+    fn example_config_round_trips_to_the_defaults() {
+        let parsed: RawConfig = toml::from_str(EXAMPLE).expect("orca.example.toml parses");
+        assert_eq!(
+            parsed,
+            RawConfig::default(),
+            "the example's values are the defaults"
+        );
+        // Every key the defaults serialize appears in the example, so it never goes stale.
+        let defaults = toml::Value::try_from(RawConfig::default()).unwrap();
+        let example: toml::Value = toml::from_str(EXAMPLE).unwrap();
+        let (mut want, mut have) = (Vec::new(), Vec::new());
+        key_paths(&defaults, "", &mut want);
+        key_paths(&example, "", &mut have);
+        let missing: Vec<&String> = want.iter().filter(|k| !have.contains(k)).collect();
+        assert!(missing.is_empty(), "orca.example.toml lacks {missing:?}");
+        // The commented-out optional keys are documented too.
+        for key in ["# registry =", "# data_dir =", "# seed ="] {
+            assert!(
+                EXAMPLE.contains(key),
+                "orca.example.toml does not document `{key}`"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        assert!(toml::from_str::<RawConfig>("[engine]\ntask_timout_ms = 5\n").is_err());
+        assert!(toml::from_str::<RawConfig>("registy = \"x.csv\"\n").is_err());
+    }
+
+    #[test]
+    fn every_problem_is_listed_at_once() {
+        let raw: RawConfig = toml::from_str(
+            "[engine]\ntask_timeout_ms = 0\n[engine.retry]\nbase_ms = 3000\ncap_ms = 2000\n\
+             [health]\nwindow_days = 0\n",
+        )
+        .unwrap();
+        let errors = Config::resolve(raw, Path::new("."), &CommonArgs::default()).unwrap_err();
+        assert!(errors.len() >= 3, "{errors:?}");
+    }
+
+    #[test]
+    fn flags_override_the_file_and_paths_resolve_against_it() {
+        let raw: RawConfig =
+            toml::from_str("registry = \"reg.csv\"\ndata_dir = \"data\"\n").unwrap();
+        let config =
+            Config::resolve(raw.clone(), Path::new("/etc/orca"), &CommonArgs::default()).unwrap();
+        assert_eq!(config.registry, Some(PathBuf::from("/etc/orca/reg.csv")));
+        assert_eq!(config.data_dir, PathBuf::from("/etc/orca/data"));
+        let common = CommonArgs {
+            registry: Some(PathBuf::from("other.csv")),
+            data: Some(PathBuf::from("/tmp/d")),
+            ..CommonArgs::default()
+        };
+        let config = Config::resolve(raw, Path::new("/etc/orca"), &common).unwrap();
+        assert_eq!(config.registry, Some(PathBuf::from("other.csv")));
+        assert_eq!(config.data_dir, PathBuf::from("/tmp/d"));
+    }
 }

@@ -52,21 +52,45 @@ fn assert_one_sentence_error(stderr: &str) {
 fn plan_json_has_the_design_shape() {
     let dir = tempfile::tempdir().unwrap();
     let (code, out, err) = run(orca(dir.path())
-        .args(["plan", "Show cases and ICMs for Ford in the last 30 days", "--format", "json"])
+        .args([
+            "plan",
+            "Show cases and ICMs for Ford in the last 30 days",
+            "--format",
+            "json",
+        ])
         .arg("--registry")
         .arg(fixture_registry()));
     assert_eq!(code, 0, "{err}");
     let plan: Value = serde_json::from_str(&out).unwrap();
     for key in [
-        "request", "complexity", "score", "factors", "strategy", "agents", "data_sources", "scope",
-        "cohort", "customers", "unresolved", "ambiguous", "time_range", "filters", "tasks",
+        "request",
+        "complexity",
+        "score",
+        "factors",
+        "strategy",
+        "agents",
+        "data_sources",
+        "scope",
+        "cohort",
+        "customers",
+        "unresolved",
+        "ambiguous",
+        "time_range",
+        "filters",
+        "tasks",
         "estimated_ms",
     ] {
         assert!(plan.get(key).is_some(), "plan JSON lacks `{key}`: {out}");
     }
-    assert_eq!(plan["agents"], serde_json::json!(["support_case_manager", "escalation_manager"]));
+    assert_eq!(
+        plan["agents"],
+        serde_json::json!(["support_case_manager", "escalation_manager"])
+    );
     assert_eq!(plan["customers"][0]["name"], "Ford Motor Company");
-    assert_eq!(keys(&plan["customers"][0]).contains(&"match".to_string()), true);
+    assert_eq!(
+        keys(&plan["customers"][0]).contains(&"match".to_string()),
+        true
+    );
     assert_eq!(plan["time_range"]["label"], "last 30 days");
     assert_eq!(plan["tasks"][0]["id"], "t1");
     assert!(plan["tasks"][0]["depends_on"].is_array());
@@ -111,7 +135,9 @@ fn bad_flags_and_files_exit_2() {
     assert!(err.contains("missing.csv"), "{err}");
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, "Name,Tenant\nFord,x\n").unwrap();
-    let (code, _, err) = run(orca(dir.path()).args(["plan", "cases for Ford", "--registry"]).arg(&bad));
+    let (code, _, err) = run(orca(dir.path())
+        .args(["plan", "cases for Ford", "--registry"])
+        .arg(&bad));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("Customer Name"), "{err}");
     let (code, _, err) = run(Command::cargo_bin("orca")
@@ -130,12 +156,19 @@ fn config_errors_are_listed_at_once() {
         "[engine]\ntask_timeout_ms = 0\n[engine.retry]\nbase_ms = 3000\ncap_ms = 2000\n",
     )
     .unwrap();
-    let (code, _, err) = run(orca(dir.path()).args(["plan", "cases for Ford", "--config"]).arg(&config));
+    let (code, _, err) = run(orca(dir.path())
+        .args(["plan", "cases for Ford", "--config"])
+        .arg(&config));
     assert_eq!(code, 2, "{err}");
     assert_one_sentence_error(&err);
-    assert!(err.contains("2 configuration errors") || err.contains("configuration errors"), "{err}");
+    assert!(
+        err.contains("2 configuration errors") || err.contains("configuration errors"),
+        "{err}"
+    );
     std::fs::write(&config, "[enigne]\n").unwrap();
-    let (code, _, err) = run(orca(dir.path()).args(["plan", "cases for Ford", "--config"]).arg(&config));
+    let (code, _, err) = run(orca(dir.path())
+        .args(["plan", "cases for Ford", "--config"])
+        .arg(&config));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("enigne"), "{err}");
 }

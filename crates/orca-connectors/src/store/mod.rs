@@ -37,6 +37,7 @@ use serde::Serialize;
 
 pub use agents::{HealthThresholds, MAX_LINK_IDS};
 pub use connector::StoreConnector;
+pub use demo::DEMO_REGISTRY_CSV;
 pub use generate::{GenerateOptions, GenerateSummary, generate, write_csv};
 pub use import::{
     IMPORT_FILES, ImportError, ImportSummary, ImportedFile, Problem, SHOWN_PROBLEMS, import,

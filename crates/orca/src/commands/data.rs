@@ -41,15 +41,29 @@ pub fn run(common: &CommonArgs, command: DataCommand) -> CliResult<ExitCode> {
                 Some(dir) => orca_connectors::write_csv(dir, &options, &bar)
                     .with_context(|| format!("cannot write the data set to {}", dir.display()))?,
                 None => orca_connectors::generate(&config.data_dir, &options, &bar).with_context(
-                    || format!("cannot generate the data set in {}", config.data_dir.display()),
+                    || {
+                        format!(
+                            "cannot generate the data set in {}",
+                            config.data_dir.display()
+                        )
+                    },
                 )?,
             };
             bar.finish_and_clear();
             let target = out.as_ref().unwrap_or(&config.data_dir);
             println!(
-                "Generated {summary} in {:.1} s into {}",
+                "Generated {} rows in {:.1} s into {}: {} customers, {} cases, {} incidents, \
+                 {} work items, {} tenant metrics, {} docs (seed {})",
+                summary.total_rows,
                 started.elapsed().as_secs_f64(),
-                target.display()
+                target.display(),
+                summary.customers,
+                summary.cases,
+                summary.incidents,
+                summary.work_items,
+                summary.tenant_metrics,
+                summary.docs,
+                summary.seed
             );
         }
         DataCommand::Import { dir } => {
@@ -62,14 +76,32 @@ pub fn run(common: &CommonArgs, command: DataCommand) -> CliResult<ExitCode> {
             let bar = progress::bar(0, "importing");
             let started = std::time::Instant::now();
             let summary = orca_connectors::import(&config.data_dir, &dir, &bar)
-                .with_context(|| format!("import from {} failed; the store is unchanged", dir.display()))
+                .with_context(|| {
+                    format!(
+                        "import from {} failed; the store is unchanged",
+                        dir.display()
+                    )
+                })
                 .bad_input()?;
             bar.finish_and_clear();
+            let files: Vec<String> = summary
+                .files
+                .iter()
+                .map(|f| format!("{} ({} rows)", f.file, f.rows))
+                .collect();
             println!(
-                "Imported {summary} in {:.1} s into {}",
+                "Imported {} rows in {:.1} s into {}: {}",
+                summary.total_rows,
                 started.elapsed().as_secs_f64(),
-                config.data_dir.display()
+                config.data_dir.display(),
+                files.join(", ")
             );
+            if summary.tenants_not_in_registry > 0 {
+                eprintln!(
+                    "warning: {} tenants in the imported rows are not in the stored registry",
+                    summary.tenants_not_in_registry
+                );
+            }
         }
         DataCommand::Stats { format } => {
             let store = Store::open(&config.data_dir, OpenMode::ReadOnly)
@@ -77,9 +109,45 @@ pub fn run(common: &CommonArgs, command: DataCommand) -> CliResult<ExitCode> {
             let stats = store.stats()?;
             match format {
                 PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&stats)?),
-                PlanFormat::Text => println!("{stats}"),
+                PlanFormat::Text => print!("{}", stats_text(&stats)),
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn stats_text(stats: &orca_connectors::StoreStats) -> String {
+    let span = |from: &Option<String>, to: &Option<String>| match (from, to) {
+        (Some(a), Some(b)) => format!(" ({a} to {b})"),
+        _ => String::new(),
+    };
+    let mut out = format!(
+        "Store:          {} (schema v{}, {:.1} MB)\n",
+        stats.path.display(),
+        stats.schema_version,
+        stats.size_bytes as f64 / 1e6
+    );
+    let rows = [
+        ("Customers:", stats.registry, String::new()),
+        (
+            "Cases:",
+            stats.cases,
+            span(&stats.cases_from, &stats.cases_to),
+        ),
+        ("Incidents:", stats.incidents, String::new()),
+        ("Work items:", stats.work_items, String::new()),
+        (
+            "Tenant metrics:",
+            stats.tenant_metrics,
+            span(&stats.metrics_from, &stats.metrics_to),
+        ),
+        ("Docs:", stats.docs, String::new()),
+    ];
+    for (label, n, extra) in rows {
+        out.push_str(&format!("{label:<15} {n}{extra}\n"));
+    }
+    for (k, v) in &stats.meta {
+        out.push_str(&format!("{:<15} {v}\n", format!("{k}:")));
+    }
+    out
 }

@@ -7,7 +7,7 @@ mod plan;
 mod report;
 
 pub use plan::plan_text;
-pub use report::{report_markdown, report_text, timeline_text};
+pub use report::{report_markdown, report_text};
 
 use serde_json::Value;
 
@@ -23,12 +23,23 @@ pub(crate) fn enum_str<T: serde::Serialize>(value: &T) -> String {
 /// A JSON value as a short table cell.
 pub(crate) fn cell(v: &Value) -> String {
     match v {
-        Value::Null => String::new(),
+        Value::Null => "-".to_string(),
         Value::String(s) => truncate(s, 60),
         Value::Number(n) => match n.as_f64() {
             Some(f) if n.is_f64() => format!("{f:.2}"),
             _ => n.to_string(),
         },
+        Value::Object(map) => {
+            let parts: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{k}:{}", cell(v)))
+                .collect();
+            truncate(&parts.join(" "), 80)
+        }
+        Value::Array(items) => {
+            let parts: Vec<String> = items.iter().map(cell).collect();
+            truncate(&parts.join(", "), 80)
+        }
         other => truncate(&other.to_string(), 60),
     }
 }

@@ -19,7 +19,11 @@ pub fn plan_text(plan: &Plan) -> String {
     };
     line(
         "Complexity:",
-        format!("{} (score {}){factors}", plan.complexity.as_str(), plan.score),
+        format!(
+            "{} (score {}){factors}",
+            plan.complexity.as_str(),
+            plan.score
+        ),
     );
     line("Strategy:", plan.strategy.as_str().to_string());
     let agents: Vec<String> = plan
@@ -29,7 +33,11 @@ pub fn plan_text(plan: &Plan) -> String {
         .collect();
     line(
         "Agents:",
-        if agents.is_empty() { "none".into() } else { agents.join(", ") },
+        if agents.is_empty() {
+            "none".into()
+        } else {
+            agents.join(", ")
+        },
     );
     let scope = match &plan.cohort {
         Some(c) => format!("{} (cohort {c})", enum_str(&plan.scope)),
@@ -84,14 +92,26 @@ pub fn plan_text(plan: &Plan) -> String {
     }
     line(
         "Filters:",
-        if filters.is_empty() { "none".into() } else { filters.join(" ") },
+        if filters.is_empty() {
+            "none".into()
+        } else {
+            filters.join(" ")
+        },
     );
-    line("Tasks:", format!("{} (estimated {} ms)", plan.tasks.len(), plan.estimated_ms));
+    line(
+        "Tasks:",
+        format!("{} (estimated {} ms)", plan.tasks.len(), plan.estimated_ms),
+    );
     for t in &plan.tasks {
-        let mut s = format!("  {:<4} {:<22} {}", t.id, t.agent.as_str(), t.customer.as_deref().unwrap_or(match plan.scope {
-            orca_core::Scope::All => "all customers",
-            _ => "-",
-        }));
+        let mut s = format!(
+            "  {:<4} {:<22} {}",
+            t.id,
+            t.agent.as_str(),
+            t.customer.as_deref().unwrap_or(match plan.scope {
+                orca_core::Scope::All => "all customers",
+                _ => "-",
+            })
+        );
         if !t.depends_on.is_empty() {
             let _ = write!(s, "  after {}", t.depends_on.join(", "));
         }

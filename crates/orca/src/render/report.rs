@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{ContentArrangement, Table};
 use orca_core::{Report, Section};
 use serde_json::Value;
 
@@ -11,6 +11,9 @@ use super::cell;
 
 /// Rows shown per section in text and markdown (JSON has them all).
 const SHOWN_ROWS: usize = 10;
+/// A comfy-table preset that draws only the rule under the header (compact, easy to scan).
+const HEADER_RULE_ONLY: &str = "    ────           ";
+
 /// Columns shown per table.
 const SHOWN_COLUMNS: usize = 7;
 
@@ -36,19 +39,29 @@ fn section_title(s: &Section) -> String {
     t
 }
 
-/// Column names of a section's rows: the first row's keys, in order, capped.
-fn columns(rows: &[Value]) -> Vec<String> {
-    rows.first()
+/// Column names of a section's rows: the first row's keys, in order, capped. A section about
+/// one customer leaves out the customer's own columns (the title already names it).
+fn columns(s: &Section) -> Vec<String> {
+    let per_customer = s.customer.is_some();
+    s.rows
+        .first()
         .and_then(Value::as_object)
-        .map(|o| o.keys().take(SHOWN_COLUMNS).cloned().collect())
+        .map(|o| {
+            o.keys()
+                .filter(|k| !(per_customer && matches!(k.as_str(), "TenantId" | "CustomerName")))
+                .take(SHOWN_COLUMNS)
+                .cloned()
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 fn footer(report: &Report) -> String {
     let t = &report.timings;
+    let n = report.sections.len();
     format!(
-        "{} tasks in {:.1} ms (sequential {:.1} ms, speedup {:.1}x; analysis {:.0} µs) · cache {} hits / {} misses",
-        report.sections.len(),
+        "{n} {} in {:.1} ms (sequential {:.1} ms, speedup {:.1}x; analysis {:.0} µs) · cache {} hits / {} misses",
+        if n == 1 { "task" } else { "tasks" },
         t.total_ms,
         t.sequential_ms,
         t.speedup,
@@ -64,7 +77,11 @@ pub fn report_text(report: &Report, explain: bool) -> String {
     for s in &report.sections {
         let _ = writeln!(out, "\n{}", section_title(s));
         if !s.is_ok() {
-            let _ = writeln!(out, "  {}", s.reason.as_deref().unwrap_or(s.status.as_str()));
+            let _ = writeln!(
+                out,
+                "  {}",
+                s.reason.as_deref().unwrap_or(s.status.as_str())
+            );
             continue;
         }
         if !s.summary.is_empty() {
@@ -75,28 +92,51 @@ pub fn report_text(report: &Report, explain: bool) -> String {
                 .collect();
             let _ = writeln!(out, "  {}", parts.join("  "));
         }
-        let cols = columns(&s.rows);
+        let cols = columns(s);
         if cols.is_empty() {
             continue;
         }
         let mut table = Table::new();
         table
-            .load_preset(presets::UTF8_HORIZONTAL_ONLY)
+            .load_preset(HEADER_RULE_ONLY)
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_header(cols.clone());
         for row in s.rows.iter().take(SHOWN_ROWS) {
-            table.add_row(cols.iter().map(|c| cell(row.get(c).unwrap_or(&Value::Null))));
+            table.add_row(
+                cols.iter()
+                    .map(|c| cell(row.get(c).unwrap_or(&Value::Null))),
+            );
         }
         let _ = writeln!(out, "{table}");
         if s.rows.len() > SHOWN_ROWS {
-            let _ = writeln!(out, "  … {} more rows (use --format json)", s.rows.len() - SHOWN_ROWS);
+            let _ = writeln!(
+                out,
+                "  … {} more rows (use --format json)",
+                s.rows.len() - SHOWN_ROWS
+            );
         }
     }
     if report.partial {
-        let _ = writeln!(out, "\nPartial answer: {} of {} sections missing:", report.errors.len(), report.sections.len());
+        let _ = writeln!(
+            out,
+            "\nPartial answer: {} of {} sections missing:",
+            report.errors.len(),
+            report.sections.len()
+        );
         for e in &report.errors {
-            let who = e.customer.as_deref().map(|c| format!(" for {c}")).unwrap_or_default();
-            let _ = writeln!(out, "  - {} ({}){who}: {} — {}", e.task_id, e.source, e.status.as_str(), e.reason);
+            let who = e
+                .customer
+                .as_deref()
+                .map(|c| format!(" for {c}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  - {} ({}){who}: {} — {}",
+                e.task_id,
+                e.source,
+                e.status.as_str(),
+                e.reason
+            );
         }
     }
     if explain {
@@ -115,7 +155,11 @@ pub fn report_markdown(report: &Report, explain: bool) -> String {
     for s in &report.sections {
         let _ = writeln!(out, "\n### {}\n", section_title(s));
         if !s.is_ok() {
-            let _ = writeln!(out, "_{}_", md_escape(s.reason.as_deref().unwrap_or(s.status.as_str())));
+            let _ = writeln!(
+                out,
+                "_{}_",
+                md_escape(s.reason.as_deref().unwrap_or(s.status.as_str()))
+            );
             continue;
         }
         if !s.summary.is_empty() {
@@ -126,7 +170,7 @@ pub fn report_markdown(report: &Report, explain: bool) -> String {
                 .collect();
             let _ = writeln!(out, "{}\n", parts.join(" · "));
         }
-        let cols = columns(&s.rows);
+        let cols = columns(s);
         if cols.is_empty() {
             continue;
         }
@@ -143,7 +187,14 @@ pub fn report_markdown(report: &Report, explain: bool) -> String {
     if report.partial {
         let _ = writeln!(out, "\n**Partial answer**\n");
         for e in &report.errors {
-            let _ = writeln!(out, "- `{}` ({}): {} — {}", e.task_id, e.source, e.status.as_str(), md_escape(&e.reason));
+            let _ = writeln!(
+                out,
+                "- `{}` ({}): {} — {}",
+                e.task_id,
+                e.source,
+                e.status.as_str(),
+                md_escape(&e.reason)
+            );
         }
     }
     if explain {
@@ -169,7 +220,9 @@ pub fn timeline_text(report: &Report) -> String {
         .max(0.001);
     for s in &report.sections {
         let a = ((s.started_ms / end) * WIDTH as f64).round() as usize;
-        let b = (((s.ended_ms / end) * WIDTH as f64).round() as usize).max(a + 1).min(WIDTH);
+        let b = (((s.ended_ms / end) * WIDTH as f64).round() as usize)
+            .max(a + 1)
+            .min(WIDTH);
         let a = a.min(b.saturating_sub(1));
         let bar: String = (0..WIDTH)
             .map(|i| if i >= a && i < b { '█' } else { '·' })

@@ -1,4 +1,5 @@
-//! `kusto`: support cases. Summary: total, open, by_severity {A,B,C}, by_status, oldest_open_days;
+//! `kusto`: support cases. Summary: total, open, by_severity {A,B,C}, open_by_severity {A,B,C},
+//! by_status, oldest_open_days;
 //! rows newest first; ids are case numbers (for incidents linked to them).
 
 use orca_core::{Query, QueryOutput};
@@ -40,7 +41,9 @@ pub(super) fn run(
             coalesce(sum(t.severity = 'A'), 0), coalesce(sum(t.severity = 'B'), 0), coalesce(sum(t.severity = 'C'), 0), \
             coalesce(sum(t.status = 'Active'), 0), coalesce(sum(t.status = 'Waiting'), 0), \
             coalesce(sum(t.status = 'Resolved'), 0), coalesce(sum(t.status = 'Closed'), 0), \
-            min(CASE WHEN {OPEN} THEN t.created_at END) \
+            min(CASE WHEN {OPEN} THEN t.created_at END), \
+            coalesce(sum({OPEN} AND t.severity = 'A'), 0), coalesce(sum({OPEN} AND t.severity = 'B'), 0), \
+            coalesce(sum({OPEN} AND t.severity = 'C'), 0) \
          FROM cases t WHERE {filter}"
     );
     let mut summary = Map::new();
@@ -51,6 +54,10 @@ pub(super) fn run(
         summary.insert(
             "by_severity".into(),
             json!({"A": n(2)?, "B": n(3)?, "C": n(4)?}),
+        );
+        summary.insert(
+            "open_by_severity".into(),
+            json!({"A": n(10)?, "B": n(11)?, "C": n(12)?}),
         );
         summary.insert(
             "by_status".into(),

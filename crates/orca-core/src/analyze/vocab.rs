@@ -1,0 +1,242 @@
+//! The analyzer's fixed vocabulary: stop words, number words, month and weekday names, and the
+//! words of its own rules (time, filters, scope, complexity, links).
+//!
+//! Invariant: every word a rule reacts to is listed here as reserved, so a company-like mention
+//! made only of such words ("Sev A", "Show ICMs", "March") is never reported as an unknown
+//! customer.
+
+/// Words that carry no search meaning: dropped from `search_terms`.
+pub(crate) fn is_stop_word(w: &str) -> bool {
+    matches!(
+        w,
+        "a" | "about"
+            | "across"
+            | "after"
+            | "all"
+            | "also"
+            | "am"
+            | "an"
+            | "and"
+            | "any"
+            | "are"
+            | "as"
+            | "at"
+            | "be"
+            | "been"
+            | "before"
+            | "being"
+            | "between"
+            | "both"
+            | "but"
+            | "by"
+            | "can"
+            | "could"
+            | "did"
+            | "do"
+            | "does"
+            | "doing"
+            | "during"
+            | "each"
+            | "every"
+            | "few"
+            | "for"
+            | "from"
+            | "full"
+            | "get"
+            | "give"
+            | "going"
+            | "had"
+            | "has"
+            | "have"
+            | "having"
+            | "he"
+            | "her"
+            | "here"
+            | "him"
+            | "his"
+            | "how"
+            | "i"
+            | "if"
+            | "in"
+            | "into"
+            | "is"
+            | "it"
+            | "its"
+            | "just"
+            | "let"
+            | "list"
+            | "many"
+            | "me"
+            | "more"
+            | "most"
+            | "much"
+            | "my"
+            | "no"
+            | "not"
+            | "now"
+            | "of"
+            | "on"
+            | "or"
+            | "our"
+            | "out"
+            | "over"
+            | "please"
+            | "report"
+            | "s"
+            | "she"
+            | "should"
+            | "show"
+            | "so"
+            | "some"
+            | "tell"
+            | "than"
+            | "that"
+            | "the"
+            | "their"
+            | "them"
+            | "then"
+            | "there"
+            | "these"
+            | "they"
+            | "this"
+            | "those"
+            | "to"
+            | "up"
+            | "us"
+            | "was"
+            | "we"
+            | "were"
+            | "what"
+            | "whats"
+            | "when"
+            | "where"
+            | "which"
+            | "while"
+            | "who"
+            | "why"
+            | "will"
+            | "with"
+            | "would"
+            | "you"
+            | "your"
+    )
+}
+
+/// Words the analyzer's own rules use: with stop words, keywords, segments and numbers they make
+/// up the vocabulary that cannot, alone, form a customer mention.
+pub(crate) fn is_reserved(w: &str) -> bool {
+    is_stop_word(w)
+        || month_number(w).is_some()
+        || number_word(w).is_some()
+        || is_weekday(w)
+        || quarter_number(w).is_some()
+        || matches!(
+            w,
+            // time
+            "last" | "past" | "previous" | "prior" | "this" | "current" | "today" | "yesterday"
+                | "since" | "until" | "till" | "through" | "thru" | "day" | "days" | "week"
+                | "weeks" | "month" | "months" | "quarter" | "quarters" | "year" | "years"
+                | "hour" | "hours" | "ytd" | "mtd" | "qtd" | "date" | "year-to-date"
+                | "weekly" | "monthly" | "daily" | "recent" | "recently" | "ago"
+                // filters
+                | "sev" | "severity" | "severities" | "open" | "opened" | "active" | "outstanding"
+                | "unresolved" | "closed" | "resolved" | "fixed" | "mitigated" | "critical"
+                | "high" | "b" | "c" | "status"
+                // scope
+                | "customer" | "customers" | "tenant" | "tenants" | "account" | "accounts"
+                | "client" | "clients" | "org" | "orgs" | "organization" | "organizations"
+                // complexity
+                | "trend" | "trends" | "trending" | "spike" | "spikes" | "spiked" | "history"
+                | "historical" | "timeline" | "compare" | "comparison" | "versus" | "vs"
+                | "breakdown" | "distribution" | "investigate" | "investigation" | "root"
+                | "cause" | "rca"
+                // links and commands
+                | "linked" | "related" | "tied" | "associated" | "attached" | "connected"
+                | "behind" | "caused" | "underlying" | "find" | "count" | "summary"
+                | "summarize" | "overview" | "hi" | "hello" | "thanks" | "ignore"
+                | "instructions" | "data" | "new" | "top"
+                // requests' own verbs and nouns
+                | "display" | "fetch" | "pull" | "retrieve" | "provide" | "check" | "lookup"
+                | "look" | "see" | "need" | "want" | "help" | "explain" | "describe" | "summarise"
+                | "give" | "number" | "total" | "details" | "detail" | "info" | "information"
+                | "latest" | "please" | "ok" | "okay" | "any" | "anything" | "everything"
+                | "going" | "about" | "full" | "report" | "reports" | "dashboard" | "table"
+                // the product's own words (Microsoft Purview support)
+                | "purview" | "dlp" | "mip" | "aip" | "irm" | "ediscovery" | "sharepoint" | "onedrive"
+                | "exchange" | "teams" | "intune" | "m365" | "o365" | "office" | "azure" | "entra"
+                | "defender" | "sensitivity" | "label" | "labels" | "retention" | "policy"
+                | "policies" | "audit" | "insider" | "risk" | "compliance" | "copilot" | "api"
+        )
+}
+
+/// "one" .. "twelve" -> 1 .. 12.
+pub(crate) fn number_word(w: &str) -> Option<u32> {
+    Some(match w {
+        "one" => 1,
+        "two" => 2,
+        "three" => 3,
+        "four" => 4,
+        "five" => 5,
+        "six" => 6,
+        "seven" => 7,
+        "eight" => 8,
+        "nine" => 9,
+        "ten" => 10,
+        "eleven" => 11,
+        "twelve" => 12,
+        _ => return None,
+    })
+}
+
+/// Month names and their usual abbreviations -> 1 .. 12.
+pub(crate) fn month_number(w: &str) -> Option<u32> {
+    Some(match w {
+        "january" | "jan" => 1,
+        "february" | "feb" => 2,
+        "march" | "mar" => 3,
+        "april" | "apr" => 4,
+        "may" => 5,
+        "june" | "jun" => 6,
+        "july" | "jul" => 7,
+        "august" | "aug" => 8,
+        "september" | "sep" | "sept" => 9,
+        "october" | "oct" => 10,
+        "november" | "nov" => 11,
+        "december" | "dec" => 12,
+        _ => return None,
+    })
+}
+
+pub(crate) fn is_weekday(w: &str) -> bool {
+    weekday(w).is_some()
+}
+
+/// Weekday names -> days from Monday (0 .. 6). Abbreviations only where they are not words.
+pub(crate) fn weekday(w: &str) -> Option<u32> {
+    Some(match w {
+        "monday" | "mon" => 0,
+        "tuesday" | "tue" | "tues" => 1,
+        "wednesday" | "wed" => 2,
+        "thursday" | "thu" | "thur" | "thurs" => 3,
+        "friday" | "fri" => 4,
+        "saturday" => 5,
+        "sunday" => 6,
+        _ => return None,
+    })
+}
+
+/// "q1" .. "q4" -> 1 .. 4.
+pub(crate) fn quarter_number(w: &str) -> Option<u32> {
+    match w {
+        "q1" => Some(1),
+        "q2" => Some(2),
+        "q3" => Some(3),
+        "q4" => Some(4),
+        _ => None,
+    }
+}
+
+/// True when the word is all ASCII digits.
+pub(crate) fn is_number(w: &str) -> bool {
+    !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit())
+}
