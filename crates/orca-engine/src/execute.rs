@@ -249,7 +249,7 @@ impl Engine {
             .slots
             .into_iter()
             .map(|slot| match slot {
-                Slot::Done { section, .. } => section,
+                Slot::Done { section, .. } => *section,
                 _ => unreachable!("every task is done after finish_unstarted"),
             })
             .collect();
@@ -299,7 +299,8 @@ enum Slot {
     Waiting,
     Running(Running),
     Done {
-        section: Section,
+        /// Boxed: a section is large and most slots are small.
+        section: Box<Section>,
         /// Linkable ids of an ok output, handed to dependents.
         ids: Vec<String>,
     },
@@ -501,7 +502,10 @@ impl Runner<'_> {
     fn done(&mut self, i: usize, section: Section, ids: Vec<String>) {
         self.emitter
             .emit(|| EngineEvent::TaskFinished(section.clone()));
-        self.slots[i] = Slot::Done { section, ids };
+        self.slots[i] = Slot::Done {
+            section: Box::new(section),
+            ids,
+        };
     }
 
     /// A blank section of task `i`; callers fill in what happened.

@@ -87,10 +87,7 @@ fn plan_json_has_the_design_shape() {
         serde_json::json!(["support_case_manager", "escalation_manager"])
     );
     assert_eq!(plan["customers"][0]["name"], "Ford Motor Company");
-    assert_eq!(
-        keys(&plan["customers"][0]).contains(&"match".to_string()),
-        true
-    );
+    assert!(keys(&plan["customers"][0]).contains(&"match".to_string()));
     assert_eq!(plan["time_range"]["label"], "last 30 days");
     assert_eq!(plan["tasks"][0]["id"], "t1");
     assert!(plan["tasks"][0]["depends_on"].is_array());
