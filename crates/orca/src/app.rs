@@ -126,3 +126,26 @@ fn warn_row_errors(label: &str, errors: &[RowError]) {
         );
     }
 }
+
+/// Opens everything an ask needs: the store (creating the demo set on first use), the registry
+/// and the engine over the store's connectors.
+pub fn open_service(config: Config, common: &CommonArgs) -> CliResult<crate::service::Orca> {
+    let store = store_or_demo(&config, now(common))?;
+    let registry = if config.registry.is_some() {
+        registry(&config, None)?
+    } else {
+        registry(&config, Some(&store))?
+    };
+    let connectors = store.connectors_at(&config.health, common.now);
+    let engine = orca_engine::Engine::new(config.engine.clone(), connectors).map_err(|errors| {
+        CliError::bad_input(anyhow::anyhow!(
+            "{}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+    })?;
+    Ok(crate::service::Orca::new(config, registry, store, engine))
+}

@@ -1,0 +1,38 @@
+//! Orca as a library for its own binary and tests: the command line, configuration, the `Orca`
+//! service that every front end (CLI, chat, HTTP, MCP) shares, and rendering.
+//!
+//! This is the only crate that knows clap, stdout and exit codes (0 ok or partial answer, 2 bad
+//! input, 1 anything else). Every error leaves as one sentence on stderr.
+
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod progress;
+pub mod render;
+pub mod service;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+use crate::error::CliResult;
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli) -> CliResult<ExitCode> {
+    let common = cli.common;
+    match cli.command {
+        Command::Ask(args) => commands::ask::run(&common, args),
+        Command::Plan(args) => commands::plan::run(&common, args),
+        Command::Customers(args) => commands::customers::run(&common, args),
+        Command::Data(cmd) => commands::data::run(&common, cmd),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "orca", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Chat => commands::not_yet("chat"),
+        Command::Serve { .. } => commands::not_yet("serve"),
+        Command::Mcp => commands::not_yet("mcp"),
+    }
+}
