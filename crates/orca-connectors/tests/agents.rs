@@ -133,6 +133,7 @@ async fn case_filters_time_status_severity_and_limit() {
         filters: Filters {
             status: Some(StatusFilter::Open),
             severity: vec!["A".into(), "1".into()],
+            ..Filters::default()
         },
         ..query(SourceKey::Kusto, &[FORD])
     };
@@ -148,6 +149,7 @@ async fn case_filters_time_status_severity_and_limit() {
         filters: Filters {
             status: Some(StatusFilter::Closed),
             severity: vec![],
+            ..Filters::default()
         },
         ..query(SourceKey::Kusto, &[FORD])
     };
@@ -248,6 +250,7 @@ async fn incidents_for_one_customer() {
         filters: Filters {
             status: None,
             severity: vec!["25".into(), "A".into()],
+            ..Filters::default()
         },
         ..query(SourceKey::Icm, &[FORD])
     };
@@ -258,6 +261,7 @@ async fn incidents_for_one_customer() {
         filters: Filters {
             status: Some(StatusFilter::Closed),
             severity: vec![],
+            ..Filters::default()
         },
         ..query(SourceKey::Icm, &[FORD])
     };
@@ -344,10 +348,24 @@ async fn work_items_for_one_customer() {
         filters: Filters {
             status: Some(StatusFilter::Open),
             severity: vec![],
+            ..Filters::default()
         },
         ..Query::new(SourceKey::Ado)
     };
     let out = f.run(q).await;
+    // The same, bugs only: 9001 and 9005.
+    let q = Query {
+        all_tenants: true,
+        filters: Filters {
+            status: Some(StatusFilter::Open),
+            work_item_types: vec!["Bug".into()],
+            ..Filters::default()
+        },
+        ..Query::new(SourceKey::Ado)
+    };
+    let bugs = f.run(q).await;
+    assert_eq!(bugs.summary["total"], 2);
+    assert_eq!(bugs.summary["open_bugs"], 2);
     assert_eq!(out.summary["total"], 3);
     assert_eq!(out.summary["open_bugs"], 2);
 }

@@ -31,6 +31,12 @@ pub fn compose(plan: &Plan, sections: &[Section]) -> String {
         line.push('.');
         lines.push(line);
     }
+    for n in &plan.not_permitted {
+        lines.push(format!(
+            "You are not permitted to see \"{}\": no data is shown for it.",
+            n.mention
+        ));
+    }
     if let Some(failed) = sections.iter().find(|s| s.critical && !s.is_ok()) {
         lines.push(
             format!(
@@ -64,9 +70,11 @@ pub fn compose(plan: &Plan, sections: &[Section]) -> String {
     for (customer, group) in groups {
         let who = match (customer, plan.scope) {
             (Some(name), _) => name.to_string(),
-            (None, Scope::All) => match &plan.cohort {
-                Some(c) => format!("{c} customers"),
-                None => "All customers".to_string(),
+            (None, Scope::All) => match (&plan.cohort, &plan.permitted_tenants) {
+                (Some(c), None) => format!("{c} customers"),
+                (None, None) => "All customers".to_string(),
+                (Some(c), Some(_)) => format!("{c} customers you may see"),
+                (None, Some(_)) => "All customers you may see".to_string(),
             },
             (None, _) => String::new(),
         };
@@ -270,6 +278,8 @@ mod tests {
             estimated_ms: 0,
             search_terms: vec![],
             default_agents: false,
+            not_permitted: vec![],
+            permitted_tenants: None,
         }
     }
 

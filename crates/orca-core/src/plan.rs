@@ -160,11 +160,14 @@ pub struct Filters {
     pub status: Option<StatusFilter>,
     #[serde(default)]
     pub severity: Vec<String>,
+    /// Work item types asked for (`"Bug"`, `"DCR"`, `"Feature"`); empty means every type.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub work_item_types: Vec<String>,
 }
 
 impl Filters {
     pub fn is_empty(&self) -> bool {
-        self.status.is_none() && self.severity.is_empty()
+        self.status.is_none() && self.severity.is_empty() && self.work_item_types.is_empty()
     }
 
     /// Case severities (letters) in this filter.
@@ -230,6 +233,21 @@ pub struct Plan {
     /// True when no agent word was found and the default overview set was used.
     #[serde(default)]
     pub default_agents: bool,
+    /// Customers the request named that the caller may not see: left out of `customers` and
+    /// `tasks`, and stated in the answer (set by the front end's permission check, not `analyze`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_permitted: Vec<NotPermitted>,
+    /// When set, `scope: all` tasks query only these tenants (the caller's permitted ones, in
+    /// the cohort if any) instead of every tenant; the query, and so any cache key, carries them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permitted_tenants: Option<Vec<String>>,
+}
+
+/// A customer named in the request that the caller is not permitted to see. Only the words of
+/// the request are repeated: neither the registry name nor the tenant id is revealed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotPermitted {
+    pub mention: String,
 }
 
 impl Plan {
@@ -256,6 +274,7 @@ mod tests {
         let f = Filters {
             status: None,
             severity: vec!["A".into(), "1".into(), "25".into()],
+            ..Filters::default()
         };
         assert_eq!(f.case_severities().collect::<Vec<_>>(), ["A"]);
         assert_eq!(f.incident_severities().collect::<Vec<_>>(), ["1", "25"]);

@@ -721,6 +721,7 @@ fn common_word_names_match_only_as_names() {
         &["Zoom Video Communications"],
     );
     check("Zoom's open ICMs", &["Zoom Video Communications"]);
+    check("show me target's open cases", &["Target Corporation"]);
     check("What about Delta?", &["Delta Air Lines"]);
     check(
         "escalations at Shell and Orange",
@@ -764,6 +765,8 @@ fn common_word_names_match_only_as_names() {
     check_none("a fix for delta between runs");
     check_none("look at meta tags");
     check_none("what is the target for this quarter?");
+    check_none("the delta's size is wrong");
+    check_none("check the target's owner");
     // Never inside another word.
     check_none("PowerShell script for metadata");
     check_none("run the powershell cmdlet");

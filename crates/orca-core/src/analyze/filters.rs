@@ -55,7 +55,14 @@ pub(crate) fn find(toks: &mut [Tok<'_>]) -> (Filters, Vec<String>) {
         .filter(|(_, on)| *on)
         .map(|(s, _)| s.to_string())
         .collect();
-    (Filters { status, severity }, notes)
+    (
+        Filters {
+            status,
+            severity,
+            work_item_types: Vec::new(),
+        },
+        notes,
+    )
 }
 
 fn word<'a>(toks: &'a [Tok<'_>], i: usize) -> Option<&'a str> {

@@ -23,8 +23,8 @@
 //!   factor. No agent word and no customer at all: the request is taken as a product question
 //!   and gets `config.fallback_agents` (docs), with a factor; scope `none`.
 //! - Agent words but no customer and no scope words ("How many Sev A cases were opened last
-//!   week?"): scope `none` and one task per agent with a null tenant (not narrowed to a customer),
-//!   with a factor saying so. But when the request did name customers and none of them resolved
+//!   week?"): the question is about the whole book, so scope `all` and one task per agent with a
+//!   null tenant, with a factor saying so. But when the request did name customers and none of them resolved
 //!   (ambiguous or unknown mentions), or a leftover word is written like a name and is none of the
 //!   analyzer's words ("Any incidents for Microsoft?"), customer agents get no task at all, with a
 //!   factor: a failed narrowing never widens to every customer (precision before recall).
@@ -132,11 +132,13 @@ pub fn analyze(
         ));
     }
 
+    let mut filters = filters;
+    filters.work_item_types = work_item_types(&toks, &agent_mentions);
     let deps = tasks::dependencies(&toks, &agent_mentions);
     let agents = tasks::order(&requested, &deps);
     let critical = tasks::critical_agents(primary, &deps);
 
-    let (scope, cohort) = match (&all_scope, mentions.resolved.is_empty()) {
+    let (mut scope, cohort) = match (&all_scope, mentions.resolved.is_empty()) {
         (Some(all), _) => (Scope::All, all.cohort.clone()),
         (None, false) => (Scope::Customers, None),
         (None, true) => (Scope::None, None),
@@ -162,9 +164,9 @@ pub fn analyze(
             }
             _ => {
                 if has_customer_agent {
-                    notes.push(
-                        "no customer named: tasks are not narrowed to a customer".to_string(),
-                    );
+                    // "How many Sev A cases were opened last week?" is about every customer.
+                    scope = Scope::All;
+                    notes.push("no customer named: all customers".to_string());
                 }
                 tasks::Targets::Unscoped
             }
@@ -203,7 +205,51 @@ pub fn analyze(
         estimated_ms,
         search_terms: search_terms(&toks),
         default_agents,
+        not_permitted: Vec::new(),
+        permitted_tenants: None,
     })
+}
+
+/// Work item types the request asks for: "bugs" -> Bug, "DCRs" -> DCR, "feature requests" ->
+/// Feature. A generic mention ("work items", "ADO", "DevOps") asks for every type, unless it
+/// only qualifies a specific one right after it ("ADO bugs", "DevOps DCRs"). Empty = every type.
+fn work_item_types(toks: &[Tok<'_>], mentions: &[keywords::AgentMention]) -> Vec<String> {
+    let kind = |m: &keywords::AgentMention| -> Option<&'static str> {
+        let words: Vec<&str> = toks[m.first..=m.last]
+            .iter()
+            .map(|t| keywords::singular(t.folded))
+            .collect();
+        match words.as_slice() {
+            [.., "bug"] => Some("Bug"),
+            [.., "dcr"] | ["design", "change", "request"] => Some("DCR"),
+            ["feature"] | ["feature", "request"] => Some("Feature"),
+            _ => None,
+        }
+    };
+    let ado: Vec<&keywords::AgentMention> = mentions
+        .iter()
+        .filter(|m| m.agent == AgentName::WorkItemManager)
+        .collect();
+    let mut types: Vec<String> = Vec::new();
+    for (i, m) in ado.iter().enumerate() {
+        match kind(m) {
+            Some(t) => {
+                if !types.iter().any(|x| x == t) {
+                    types.push(t.to_string());
+                }
+            }
+            None => {
+                let qualifies_next = ado
+                    .get(i + 1)
+                    .is_some_and(|next| next.first == m.last + 1 && kind(next).is_some());
+                if !qualifies_next {
+                    return Vec::new();
+                }
+            }
+        }
+    }
+    types.sort();
+    types
 }
 
 /// Rejects empty, too long and control-character requests.

@@ -332,7 +332,8 @@ impl<'r, 't> Scanner<'r, 't> {
     fn looks_like_name(&self, w: Window) -> bool {
         let first = &self.tokens[w.start];
         let last = &self.tokens[w.end - 1];
-        if last.possessive && (first.cap || first.caps) {
+        if last.possessive && (first.cap || first.caps || !self.after_determiner(w)) {
+            // "Target's cases", and also "show me target's open cases"; but not "the delta's".
             return true;
         }
         if !self.title {
@@ -348,6 +349,33 @@ impl<'r, 't> Scanner<'r, 't> {
             }
         }
         (!self.shout && first.caps) || self.in_slot(w)
+    }
+
+    /// Preceded by an article or determiner ("the delta's size"): an ordinary noun phrase.
+    fn after_determiner(&self, w: Window) -> bool {
+        w.start > 0
+            && matches!(
+                self.tokens[w.start - 1].word.folded.as_str(),
+                "the"
+                    | "a"
+                    | "an"
+                    | "this"
+                    | "that"
+                    | "these"
+                    | "those"
+                    | "its"
+                    | "their"
+                    | "our"
+                    | "your"
+                    | "my"
+                    | "his"
+                    | "her"
+                    | "each"
+                    | "every"
+                    | "any"
+                    | "some"
+                    | "no"
+            )
     }
 
     /// "for X" ending a clause ("cases for target?", "for zoom and delta"), "does X have",

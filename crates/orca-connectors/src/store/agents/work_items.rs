@@ -1,5 +1,6 @@
 //! `ado`: work items. Summary: total, open, by_type {Bug,DCR,Feature}, by_state, open_bugs; ids
-//! are work item ids. With `icm` context: the work items linked to those incidents.
+//! are work item ids. With `icm` context: the work items linked to those incidents. Filters:
+//! status (open = not Resolved/Closed) and `work_item_types` (empty = every type).
 
 use orca_core::{Query, QueryOutput, SourceKey};
 use rusqlite::types::Value;
@@ -31,6 +32,15 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
         None => time_filter(&mut w, query, "t.created_at >= ?", "t.created_at < ?"),
     }
     status_filter(&mut w, query, OPEN, CLOSED);
+    let types: Vec<Value> = query
+        .filters
+        .work_item_types
+        .iter()
+        .map(|t| Value::Text(t.clone()))
+        .collect();
+    if !types.is_empty() {
+        w.bind_list("t.work_item_type IN rarray(?)", types);
+    }
     let filter = w.sql();
 
     let summary_sql = format!(
