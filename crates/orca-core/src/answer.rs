@@ -47,7 +47,7 @@ pub fn compose(plan: &Plan, sections: &[Section]) -> String {
                     None => String::new(),
                 },
                 status_word(failed.status),
-                failed.reason.as_deref().unwrap_or(failed.status.as_str())
+                failed.reason_text()
             )
             .replace("  ", " "),
         );
@@ -116,7 +116,7 @@ fn clause(s: &Section, lead: bool, period: &str) -> String {
         return format!(
             "{}: {what} ({})",
             capitalize(s.agent.noun()),
-            s.reason.as_deref().unwrap_or(s.status.as_str())
+            s.reason_text()
         );
     }
     let m = &s.summary;
@@ -124,17 +124,14 @@ fn clause(s: &Section, lead: bool, period: &str) -> String {
     let text = match s.agent {
         AgentName::SupportCaseManager => {
             let total = int(m, "total");
-            let mut t = format!(
-                "{total} support {}{period}",
-                if total == 1 { "case" } else { "cases" }
-            );
-            if let Some(open) = m.get("open").and_then(Value::as_u64) {
+            let mut t = format!("{} support {}{period}", count(total), plural(total, "case"));
+            if let Some(open) = m.get("open").and_then(Value::as_u64).filter(|_| total > 0) {
                 let _ = write!(t, ", {open} open");
                 let sev_a = m
                     .get("open_by_severity")
                     .and_then(|v| v.get("A"))
                     .and_then(Value::as_u64);
-                if let Some(a) = sev_a.filter(|a| *a > 0) {
+                if let Some(a) = sev_a.filter(|a| *a > 0 && open > 0) {
                     let _ = write!(t, " ({a} Sev A)");
                 }
             }
@@ -142,27 +139,26 @@ fn clause(s: &Section, lead: bool, period: &str) -> String {
         }
         AgentName::EscalationManager => {
             let total = int(m, "total");
-            let mut t = format!(
-                "{total} {}",
-                if total == 1 { "incident" } else { "incidents" }
-            );
-            if let Some(active) = m.get("active").and_then(Value::as_u64) {
-                let _ = write!(t, ", {active} active");
-            }
-            if let Some(h) = m.get("mean_time_to_mitigate_hours").and_then(Value::as_f64) {
-                let _ = write!(t, ", mean time to mitigate {h:.1} h");
+            let mut t = format!("{} {}", count(total), plural(total, "incident"));
+            if total > 0 {
+                if let Some(active) = m.get("active").and_then(Value::as_u64) {
+                    let _ = write!(t, ", {active} active");
+                }
+                if let Some(h) = m.get("mean_time_to_mitigate_hours").and_then(Value::as_f64) {
+                    let _ = write!(t, ", mean time to mitigate {h:.1} h");
+                }
             }
             if lead { t } else { format!("Incidents: {t}") }
         }
         AgentName::WorkItemManager => {
             let total = int(m, "total");
-            let mut t = format!("{total} work {}", if total == 1 { "item" } else { "items" });
-            if let Some(bugs) = m.get("open_bugs").and_then(Value::as_u64) {
-                let _ = write!(
-                    t,
-                    ", {bugs} open {}",
-                    if bugs == 1 { "bug" } else { "bugs" }
-                );
+            let mut t = format!("{} work {}", count(total), plural(total, "item"));
+            if let Some(bugs) = m
+                .get("open_bugs")
+                .and_then(Value::as_u64)
+                .filter(|_| total > 0)
+            {
+                let _ = write!(t, ", {bugs} open {}", plural(bugs, "bug"));
             }
             if lead { t } else { format!("Work items: {t}") }
         }
@@ -178,17 +174,32 @@ fn clause(s: &Section, lead: bool, period: &str) -> String {
                 if !reasons.is_empty() {
                     let _ = write!(t, " ({})", reasons.join("; "));
                 }
-            } else if let Some(counts) = m.get("by_health").and_then(Value::as_object) {
+            } else if let Some(tenants) = m.get("tenants").and_then(Value::as_u64) {
+                // Several tenants: counts per verdict, then the worst ones by name.
                 let parts: Vec<String> = ["unhealthy", "warning", "healthy"]
                     .iter()
                     .filter_map(|k| {
-                        counts
-                            .get(*k)
+                        m.get(*k)
                             .and_then(Value::as_u64)
                             .map(|n| format!("{n} {k}"))
                     })
                     .collect();
-                let _ = write!(t, "{}", parts.join(", "));
+                let _ = write!(
+                    t,
+                    "of {tenants} {}: {}",
+                    plural(tenants, "tenant"),
+                    parts.join(", ")
+                );
+                let worst: Vec<&str> = s
+                    .rows
+                    .iter()
+                    .filter(|r| r.get("health").and_then(Value::as_str) == Some("unhealthy"))
+                    .filter_map(|r| r.get("CustomerName").and_then(Value::as_str))
+                    .take(5)
+                    .collect();
+                if !worst.is_empty() {
+                    let _ = write!(t, "; unhealthy: {}", worst.join(", "));
+                }
             } else {
                 t.push_str("unknown (no metrics)");
             }
@@ -196,7 +207,7 @@ fn clause(s: &Section, lead: bool, period: &str) -> String {
         }
         AgentName::PurviewExpert => {
             let n = s.rows.len();
-            let mut t = format!("{n} matching {}", if n == 1 { "doc" } else { "docs" });
+            let mut t = format!("{} matching {}", count(n as u64), plural(n as u64, "doc"));
             if let Some(title) = s
                 .rows
                 .first()
@@ -222,6 +233,24 @@ fn period_phrase(label: &str) -> String {
             format!(" {label}")
         }
         _ => format!(" in {label}"),
+    }
+}
+
+/// "no" for zero, else the number.
+fn count(n: u64) -> String {
+    if n == 0 {
+        "no".to_string()
+    } else {
+        n.to_string()
+    }
+}
+
+/// The noun, with an "s" unless there is exactly one.
+fn plural(n: u64, noun: &str) -> String {
+    if n == 1 {
+        noun.to_string()
+    } else {
+        format!("{noun}s")
     }
 }
 
@@ -343,6 +372,51 @@ mod tests {
         )];
         let text = compose(&plan(), &sections);
         assert!(text.starts_with("Cannot answer: Support cases for Ford Motor Company are unavailable (source unavailable)."), "{text}");
+    }
+
+    #[test]
+    fn zero_counts_read_naturally() {
+        let sections = vec![
+            section(
+                AgentName::SupportCaseManager,
+                SectionStatus::Ok,
+                json!({"total": 1, "open": 0}),
+                None,
+            ),
+            section(
+                AgentName::EscalationManager,
+                SectionStatus::Ok,
+                json!({"total": 0, "active": 0}),
+                None,
+            ),
+        ];
+        assert_eq!(
+            compose(&plan(), &sections),
+            "Ford Motor Company: 1 support case in the last 30 days, 0 open. Incidents: no incidents."
+        );
+    }
+
+    #[test]
+    fn several_tenants_name_the_unhealthy_ones() {
+        let mut s = section(
+            AgentName::TenantHealthMonitor,
+            SectionStatus::Ok,
+            json!({"tenants": 3, "healthy": 1, "warning": 1, "unhealthy": 1}),
+            None,
+        );
+        s.customer = None;
+        s.rows = vec![
+            json!({"CustomerName": "Contoso", "health": "unhealthy"}),
+            json!({"CustomerName": "GM", "health": "warning"}),
+        ];
+        let mut p = plan();
+        p.scope = Scope::All;
+        p.cohort = Some("MCS".into());
+        p.time_range = None;
+        assert_eq!(
+            compose(&p, &[s]),
+            "MCS customers: Tenant health of 3 tenants: 1 unhealthy, 1 warning, 1 healthy; unhealthy: Contoso."
+        );
     }
 
     #[test]

@@ -66,6 +66,11 @@ impl Section {
     pub fn is_ok(&self) -> bool {
         self.status == SectionStatus::Ok
     }
+
+    /// Why the section is not ok, falling back to its status word.
+    pub fn reason_text(&self) -> &str {
+        self.reason.as_deref().unwrap_or(self.status.as_str())
+    }
 }
 
 /// One gap in the answer, listed at the top level for readers that skip sections.
@@ -150,10 +155,7 @@ impl Report {
                 source: s.source,
                 status: s.status,
                 customer: s.customer.as_ref().map(|c| c.name.clone()),
-                reason: s
-                    .reason
-                    .clone()
-                    .unwrap_or_else(|| s.status.as_str().to_string()),
+                reason: s.reason_text().to_string(),
                 critical: s.critical,
             })
             .collect();

@@ -80,7 +80,7 @@ pub fn report_text(report: &Report, explain: bool) -> String {
             let _ = writeln!(
                 out,
                 "  {}",
-                s.reason.as_deref().unwrap_or(s.status.as_str())
+                s.reason_text()
             );
             continue;
         }
@@ -158,7 +158,7 @@ pub fn report_markdown(report: &Report, explain: bool) -> String {
             let _ = writeln!(
                 out,
                 "_{}_",
-                md_escape(s.reason.as_deref().unwrap_or(s.status.as_str()))
+                md_escape(s.reason_text())
             );
             continue;
         }
