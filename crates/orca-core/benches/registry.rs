@@ -8,7 +8,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use orca_core::registry::Registry;
+use orca_core::registry::{Registry, format_guid};
 
 /// A deterministic uuid-like id for row `i` (splitmix64, formatted 8-4-4-4-12).
 fn tenant_id(i: u64) -> String {
@@ -18,15 +18,7 @@ fn tenant_id(i: u64) -> String {
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
     };
-    let hex = format!("{:016x}{:016x}", mix(2 * i), mix(2 * i + 1));
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+    format_guid(u128::from(mix(2 * i)) << 64 | u128::from(mix(2 * i + 1)))
 }
 
 fn generated_csv(rows: u64) -> String {

@@ -23,6 +23,7 @@ use std::time::Instant;
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use indicatif::ProgressBar;
 use orca_core::Customer;
+use orca_core::registry::format_guid;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -835,15 +836,7 @@ fn yymmdd(secs: i64) -> String {
 fn guid(mut b: [u8; 16]) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    format_guid(u128::from_be_bytes(b))
 }
 
 /// Writes DESIGN section 6 CSV files (and `docs/*.md`).

@@ -387,14 +387,7 @@ impl<'r> Fields<'r> {
         expected: &str,
     ) -> Option<T> {
         let value = self.required(column)?;
-        let parsed = parse(value);
-        if parsed.is_none() {
-            self.reasons.push(format!(
-                "{} \"{value}\" is not {expected}",
-                self.names[column].0
-            ));
-        }
-        parsed
+        self.parse_with(column, value, parse, expected)
     }
 
     fn optional<T>(
@@ -407,6 +400,17 @@ impl<'r> Fields<'r> {
         if value.is_empty() {
             return None;
         }
+        self.parse_with(column, value, parse, expected)
+    }
+
+    /// `parse(value)`, recording why when it fails.
+    fn parse_with<T>(
+        &mut self,
+        column: usize,
+        value: &str,
+        parse: impl Fn(&str) -> Option<T>,
+        expected: &str,
+    ) -> Option<T> {
         let parsed = parse(value);
         if parsed.is_none() {
             self.reasons.push(format!(
@@ -587,6 +591,13 @@ impl Load<'_, '_> {
         }
     }
 
+    /// Records a whole file that is not UTF-8, at the line of its first bad byte.
+    fn not_utf8(&mut self, file: &str, bytes: &[u8], error: std::str::Utf8Error) {
+        let valid = &bytes[..error.valid_up_to()];
+        let line = valid.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+        self.problem(file, Some(line), "not valid UTF-8 (save the file as UTF-8)");
+    }
+
     fn read_error(&self, file: &str, source: std::io::Error) -> ImportError {
         ImportError::Read {
             path: self.from.join(file),
@@ -746,12 +757,7 @@ impl Load<'_, '_> {
             .map_err(|e| self.read_error(file, e))?;
         self.progress.inc(size);
         if let Err(e) = std::str::from_utf8(&bytes) {
-            let line = bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count() as u64
-                + 1;
-            self.problem(file, Some(line), "not valid UTF-8 (save the file as UTF-8)");
+            self.not_utf8(file, &bytes, e);
             return Ok(0);
         }
         let (registry, row_errors) = match orca_core::Registry::from_csv(bytes.as_slice()) {
@@ -794,13 +800,7 @@ impl Load<'_, '_> {
                 }
                 Ok(body) => body,
                 Err(e) => {
-                    let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-                    let line = valid.iter().filter(|b| **b == b'\n').count() as u64 + 1;
-                    self.problem(
-                        &file,
-                        Some(line),
-                        "not valid UTF-8 (save the file as UTF-8)",
-                    );
+                    self.not_utf8(&file, e.as_bytes(), e.utf8_error());
                     continue;
                 }
             };

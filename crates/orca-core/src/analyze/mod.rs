@@ -33,11 +33,11 @@
 //! - `search_terms`: the folded words left after customer mentions, agent keywords, filters, time
 //!   and scope words and stop words are taken out, in order, without repeats.
 
-mod complexity;
+pub(crate) mod complexity;
 mod filters;
 mod keywords;
 mod scope;
-mod tasks;
+pub(crate) mod tasks;
 mod time_range;
 mod vocab;
 

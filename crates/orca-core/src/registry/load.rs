@@ -232,8 +232,8 @@ pub(super) fn parse_guid(text: &str) -> Option<u128> {
     Some(value)
 }
 
-/// Lower-case hyphenated form of a GUID.
-pub(super) fn format_guid(value: u128) -> String {
+/// Lower-case hyphenated form of a GUID (`8-4-4-4-12` hex digits), as tenant ids are stored.
+pub fn format_guid(value: u128) -> String {
     let hex = format!("{value:032x}");
     format!(
         "{}-{}-{}-{}-{}",

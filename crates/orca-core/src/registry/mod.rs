@@ -92,6 +92,7 @@ mod resolve;
 mod scan;
 
 use index::Index;
+pub use load::format_guid;
 
 /// One registry row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

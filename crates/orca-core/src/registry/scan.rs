@@ -118,6 +118,21 @@ struct Window {
     as_base: bool,
 }
 
+impl Window {
+    /// The windows from `start` ending at `reach` or before, longest first; at each length the
+    /// words as written, then with the last word's base form (callers skip that one when the last
+    /// word has none).
+    fn longest_first(start: usize, reach: usize) -> impl Iterator<Item = Window> {
+        (start + 1..=reach).rev().flat_map(move |end| {
+            [false, true].map(|as_base| Window {
+                start,
+                end,
+                as_base,
+            })
+        })
+    }
+}
+
 struct Scanner<'r, 't> {
     registry: &'r Registry,
     text: &'t str,
@@ -416,44 +431,37 @@ impl<'r, 't> Scanner<'r, 't> {
             return None;
         }
         let reach = self.reach_known(start, most + 3);
-        for end in (start + 1..=reach).rev() {
-            for as_base in [false, true] {
-                if as_base && self.tokens[end - 1].base.is_none() {
+        for w in Window::longest_first(start, reach) {
+            let Window { end, as_base, .. } = w;
+            if as_base && self.tokens[end - 1].base.is_none() {
+                continue;
+            }
+            // Strict first; a lenient key ("ford motor company") counts only when the words
+            // are a name or alias as written.
+            for lenient in [false, true] {
+                let last = &self.tokens[end - 1];
+                if lenient && !(end - start >= 2 && is_legal_suffix(last.form(as_base))) {
                     continue;
                 }
-                let w = Window {
-                    start,
-                    end,
-                    as_base,
-                };
-                // Strict first; a lenient key ("ford motor company") counts only when the words
-                // are a name or alias as written.
-                for lenient in [false, true] {
-                    let last = &self.tokens[end - 1];
-                    if lenient && !(end - start >= 2 && is_legal_suffix(last.form(as_base))) {
-                        continue;
-                    }
-                    let (key, absorbed) = self.key_with(w, None, lenient);
-                    let ids = index.get(&key);
-                    if ids.is_empty() || (!absorbed && self.is_weak(w) && !self.looks_like_name(w))
-                    {
-                        continue;
-                    }
-                    let (kind, ids) = self.tier(ids, w);
-                    if lenient && kind == MatchKind::Normalized {
-                        continue;
-                    }
-                    if self.company_tail(start, end) {
-                        return None;
-                    }
-                    if let Some(typo_end) = self.typo_from(start, end + 1) {
-                        // "Ford Foundatoin": a longer name with a typo beats "Ford".
-                        return Some(typo_end);
-                    }
-                    self.record(w, kind, 1.0, &ids);
-                    self.last_match_end = Some(end);
-                    return Some(end);
+                let (key, absorbed) = self.key_with(w, None, lenient);
+                let ids = index.get(&key);
+                if ids.is_empty() || (!absorbed && self.is_weak(w) && !self.looks_like_name(w)) {
+                    continue;
                 }
+                let (kind, ids) = self.tier(ids, w);
+                if lenient && kind == MatchKind::Normalized {
+                    continue;
+                }
+                if self.company_tail(start, end) {
+                    return None;
+                }
+                if let Some(typo_end) = self.typo_from(start, end + 1) {
+                    // "Ford Foundatoin": a longer name with a typo beats "Ford".
+                    return Some(typo_end);
+                }
+                self.record(w, kind, 1.0, &ids);
+                self.last_match_end = Some(end);
+                return Some(end);
             }
         }
         None
@@ -639,39 +647,33 @@ impl<'r, 't> Scanner<'r, 't> {
             return None;
         }
         let reach = self.reach_known(start, lazy.max_prefix_tokens);
-        for end in (start + 1..=reach).rev() {
-            for as_base in [false, true] {
-                if as_base && self.tokens[end - 1].base.is_none() {
-                    continue;
-                }
-                let w = Window {
-                    start,
-                    end,
-                    as_base,
-                };
-                let forms: Vec<&str> = (start..end)
-                    .map(|k| self.tokens[k].form(as_base && k + 1 == end))
-                    .collect();
-                let Some(ids) = lazy.prefixes.get(forms.join(" ").as_str()) else {
-                    continue;
-                };
-                let named = self.looks_like_name(w);
-                if self.is_weak(w) && !named {
-                    continue;
-                }
-                if self.company_tail(start, end) {
-                    return None;
-                }
-                if ids.len() >= 2 {
-                    self.record(w, MatchKind::Normalized, 1.0, ids);
-                    self.last_match_end = Some(end);
-                    return Some(end);
-                }
-                if named {
-                    let suggestions = self.names(ids, 1);
-                    self.unresolved(w, suggestions);
-                    return Some(end);
-                }
+        for w in Window::longest_first(start, reach) {
+            let Window { end, as_base, .. } = w;
+            if as_base && self.tokens[end - 1].base.is_none() {
+                continue;
+            }
+            let forms: Vec<&str> = (start..end)
+                .map(|k| self.tokens[k].form(as_base && k + 1 == end))
+                .collect();
+            let Some(ids) = lazy.prefixes.get(forms.join(" ").as_str()) else {
+                continue;
+            };
+            let named = self.looks_like_name(w);
+            if self.is_weak(w) && !named {
+                continue;
+            }
+            if self.company_tail(start, end) {
+                return None;
+            }
+            if ids.len() >= 2 {
+                self.record(w, MatchKind::Normalized, 1.0, ids);
+                self.last_match_end = Some(end);
+                return Some(end);
+            }
+            if named {
+                let suggestions = self.names(ids, 1);
+                self.unresolved(w, suggestions);
+                return Some(end);
             }
         }
         None

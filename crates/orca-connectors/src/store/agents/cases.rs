@@ -3,13 +3,13 @@
 //! rows newest first; ids are case numbers (for incidents linked to them).
 
 use orca_core::{Query, QueryOutput};
+use rusqlite::Connection;
 use rusqlite::types::Value;
-use rusqlite::{Connection, params_from_iter};
-use serde_json::{Map, json};
+use serde_json::json;
 
 use super::{
-    AgentContext, AgentError, MAX_LINK_IDS_PARAM, Where, limit_of, status_filter, tenant_scope,
-    time_filter,
+    AgentContext, AgentError, Where, limit_of, query_ids, query_rows, query_summary, status_filter,
+    tenant_scope, time_filter,
 };
 use crate::store::model::format_timestamp;
 
@@ -46,8 +46,7 @@ pub(super) fn run(
             coalesce(sum({OPEN} AND t.severity = 'C'), 0) \
          FROM cases t WHERE {filter}"
     );
-    let mut summary = Map::new();
-    conn.query_row(&summary_sql, params_from_iter(w.params()), |row| {
+    let summary = query_summary(conn, &summary_sql, &w, |row, summary| {
         let n = |i: usize| row.get::<_, i64>(i);
         summary.insert("total".into(), json!(n(0)?));
         summary.insert("open".into(), json!(n(1)?));
@@ -77,34 +76,21 @@ pub(super) fn run(
          FROM cases t LEFT JOIN registry r ON r.tenant_id = t.tenant_id \
          WHERE {filter} ORDER BY t.created_at DESC, t.case_number DESC LIMIT ?"
     );
-    let limit = limit_of(query);
-    let mut stmt = conn.prepare(&rows_sql)?;
-    let rows = stmt
-        .query_map(&*w.params_with(&limit), |row| {
-            Ok(json!({
-                "CaseNumber": row.get::<_, String>(0)?,
-                "TenantId": row.get::<_, String>(1)?,
-                "CustomerName": row.get::<_, Option<String>>(2)?,
-                "Title": row.get::<_, String>(3)?,
-                "Severity": row.get::<_, String>(4)?,
-                "Status": row.get::<_, String>(5)?,
-                "ProductArea": row.get::<_, String>(6)?,
-                "CreatedAt": format_timestamp(row.get(7)?),
-                "ClosedAt": row.get::<_, Option<i64>>(8)?.map(format_timestamp),
-                "Owner": row.get::<_, String>(9)?,
-            }))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-
-    let ids_sql = format!(
-        "SELECT t.case_number FROM cases t WHERE {filter} ORDER BY t.created_at DESC, t.case_number DESC LIMIT ?"
-    );
-    let mut stmt = conn.prepare(&ids_sql)?;
-    let ids = stmt
-        .query_map(&*w.params_with(&MAX_LINK_IDS_PARAM), |row| {
-            row.get::<_, String>(0)
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
+    let rows = query_rows(conn, &rows_sql, &w.params_with(&limit_of(query)), |row| {
+        Ok(json!({
+            "CaseNumber": row.get::<_, String>(0)?,
+            "TenantId": row.get::<_, String>(1)?,
+            "CustomerName": row.get::<_, Option<String>>(2)?,
+            "Title": row.get::<_, String>(3)?,
+            "Severity": row.get::<_, String>(4)?,
+            "Status": row.get::<_, String>(5)?,
+            "ProductArea": row.get::<_, String>(6)?,
+            "CreatedAt": format_timestamp(row.get(7)?),
+            "ClosedAt": row.get::<_, Option<i64>>(8)?.map(format_timestamp),
+            "Owner": row.get::<_, String>(9)?,
+        }))
+    })?;
+    let ids = query_ids::<String>(conn, "cases", "case_number", &w)?;
 
     Ok(QueryOutput {
         summary,

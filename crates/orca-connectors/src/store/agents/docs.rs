@@ -8,7 +8,7 @@ use orca_core::{Query, QueryOutput};
 use rusqlite::Connection;
 use serde_json::{Map, json};
 
-use super::{AgentError, limit_of};
+use super::{AgentError, limit_of, query_rows};
 
 /// Most words in one search.
 const MAX_TERMS: usize = 32;
@@ -37,13 +37,13 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
     )?;
     summary.insert("total".into(), json!(total));
 
-    let mut stmt = conn.prepare(
+    let rows = query_rows(
+        conn,
         "SELECT d.title, d.path, snippet(docs_fts, 1, '**', '**', ' … ', 16), bm25(docs_fts, 5.0, 1.0) AS rank \
          FROM docs_fts JOIN docs d ON d.id = docs_fts.rowid \
          WHERE docs_fts MATCH ?1 ORDER BY rank, d.path LIMIT ?2",
-    )?;
-    let rows = stmt
-        .query_map(rusqlite::params![expression, limit_of(query)], |row| {
+        rusqlite::params![expression, limit_of(query)],
+        |row| {
             let rank: f64 = row.get(3)?;
             Ok(json!({
                 "title": row.get::<_, String>(0)?,
@@ -51,8 +51,8 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
                 "snippet": row.get::<_, String>(2)?,
                 "score": (-rank * 1000.0).round() / 1000.0,
             }))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
+        },
+    )?;
 
     Ok(QueryOutput {
         summary,

@@ -3,13 +3,13 @@
 //! work items linked to them). With `kusto` context: the incidents linked to those cases.
 
 use orca_core::{Query, QueryOutput, SourceKey};
+use rusqlite::Connection;
 use rusqlite::types::Value;
-use rusqlite::{Connection, params_from_iter};
 use serde_json::{Map, json};
 
 use super::{
-    AgentError, MAX_LINK_IDS_PARAM, Where, context_ids, limit_of, round1, status_filter,
-    tenant_scope, time_filter,
+    AgentError, Where, context_ids, limit_of, query_ids, query_rows, query_summary, round1,
+    status_filter, tenant_scope, time_filter,
 };
 use crate::store::model::{format_timestamp, parse_incident_severity};
 
@@ -44,8 +44,7 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
             avg(CASE WHEN t.mitigated_at IS NOT NULL THEN (t.mitigated_at - t.created_at) / 3600.0 END) \
          FROM incidents t WHERE {filter}"
     );
-    let mut summary = Map::new();
-    conn.query_row(&summary_sql, params_from_iter(w.params()), |row| {
+    let summary = query_summary(conn, &summary_sql, &w, |row, summary| {
         let n = |i: usize| row.get::<_, i64>(i);
         summary.insert("total".into(), json!(n(0)?));
         summary.insert("active".into(), json!(n(1)?));
@@ -76,35 +75,22 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
          FROM incidents t LEFT JOIN registry r ON r.tenant_id = t.tenant_id \
          WHERE {filter} ORDER BY t.created_at DESC, t.incident_id DESC LIMIT ?"
     );
-    let limit = limit_of(query);
-    let mut stmt = conn.prepare(&rows_sql)?;
-    let rows = stmt
-        .query_map(&*w.params_with(&limit), |row| {
-            Ok(json!({
-                "IncidentId": row.get::<_, i64>(0)?,
-                "TenantId": row.get::<_, String>(1)?,
-                "CustomerName": row.get::<_, Option<String>>(2)?,
-                "Severity": row.get::<_, i64>(3)?,
-                "Status": row.get::<_, String>(4)?,
-                "Title": row.get::<_, String>(5)?,
-                "OwningTeam": row.get::<_, String>(6)?,
-                "CreatedAt": format_timestamp(row.get(7)?),
-                "MitigatedAt": row.get::<_, Option<i64>>(8)?.map(format_timestamp),
-                "ResolvedAt": row.get::<_, Option<i64>>(9)?.map(format_timestamp),
-                "CaseNumber": row.get::<_, Option<String>>(10)?,
-            }))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-
-    let ids_sql = format!(
-        "SELECT t.incident_id FROM incidents t WHERE {filter} ORDER BY t.created_at DESC, t.incident_id DESC LIMIT ?"
-    );
-    let mut stmt = conn.prepare(&ids_sql)?;
-    let ids = stmt
-        .query_map(&*w.params_with(&MAX_LINK_IDS_PARAM), |row| {
-            Ok(row.get::<_, i64>(0)?.to_string())
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
+    let rows = query_rows(conn, &rows_sql, &w.params_with(&limit_of(query)), |row| {
+        Ok(json!({
+            "IncidentId": row.get::<_, i64>(0)?,
+            "TenantId": row.get::<_, String>(1)?,
+            "CustomerName": row.get::<_, Option<String>>(2)?,
+            "Severity": row.get::<_, i64>(3)?,
+            "Status": row.get::<_, String>(4)?,
+            "Title": row.get::<_, String>(5)?,
+            "OwningTeam": row.get::<_, String>(6)?,
+            "CreatedAt": format_timestamp(row.get(7)?),
+            "MitigatedAt": row.get::<_, Option<i64>>(8)?.map(format_timestamp),
+            "ResolvedAt": row.get::<_, Option<i64>>(9)?.map(format_timestamp),
+            "CaseNumber": row.get::<_, Option<String>>(10)?,
+        }))
+    })?;
+    let ids = query_ids::<i64>(conn, "incidents", "incident_id", &w)?;
 
     Ok(QueryOutput {
         summary,

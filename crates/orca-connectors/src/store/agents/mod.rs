@@ -29,8 +29,9 @@ mod work_items;
 use std::rc::Rc;
 
 use orca_core::{ConnectorError, ErrorKind, Query, QueryOutput, SourceKey, StatusFilter};
-use rusqlite::types::{ToSql, Value};
-use rusqlite::{Connection, ErrorCode};
+use rusqlite::types::{FromSql, ToSql, Value};
+use rusqlite::{Connection, ErrorCode, Row, params_from_iter};
+use serde_json::Map;
 
 pub use tenant::HealthThresholds;
 
@@ -146,6 +147,51 @@ impl Where {
     pub(crate) fn params_with<'a>(&'a self, last: &'a dyn ToSql) -> Vec<&'a dyn ToSql> {
         self.params().chain(std::iter::once(last)).collect()
     }
+}
+
+/// Runs the one-row summary `sql` (filtered by `w`) and lets `fill` read the row into a new
+/// summary object.
+pub(crate) fn query_summary(
+    conn: &Connection,
+    sql: &str,
+    w: &Where,
+    fill: impl FnOnce(&Row<'_>, &mut Map<String, serde_json::Value>) -> rusqlite::Result<()>,
+) -> Result<Map<String, serde_json::Value>, AgentError> {
+    let mut summary = Map::new();
+    conn.query_row(sql, params_from_iter(w.params()), |row| {
+        fill(row, &mut summary)
+    })?;
+    Ok(summary)
+}
+
+/// Runs `sql` with `params` and collects every result row, in order, through `map_row`.
+pub(crate) fn query_rows<T, C: FromIterator<T>>(
+    conn: &Connection,
+    sql: &str,
+    params: &[&dyn ToSql],
+    map_row: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<C, AgentError> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map(params, map_row)?.collect::<Result<C, _>>()?;
+    Ok(rows)
+}
+
+/// The ids (column `id` of type `T`) of the rows of `table` matching `w`, in the order the
+/// agents list rows (newest `created_at` first, then the highest id), capped at
+/// [`MAX_LINK_IDS`].
+pub(crate) fn query_ids<T: FromSql + ToString>(
+    conn: &Connection,
+    table: &'static str,
+    id: &'static str,
+    w: &Where,
+) -> Result<Vec<String>, AgentError> {
+    let sql = format!(
+        "SELECT t.{id} FROM {table} t WHERE {} ORDER BY t.created_at DESC, t.{id} DESC LIMIT ?",
+        w.sql()
+    );
+    query_rows(conn, &sql, &w.params_with(&MAX_LINK_IDS_PARAM), |row| {
+        Ok(row.get::<_, T>(0)?.to_string())
+    })
 }
 
 /// Applies the tenant scope (see the module docs). `linked` says the query follows context ids,

@@ -10,12 +10,11 @@
 use std::collections::BTreeMap;
 
 use orca_core::{Query, QueryOutput};
-use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, json};
 
-use super::{AgentContext, AgentError, Where, round1, tenant_scope, tenant_values};
+use super::{AgentContext, AgentError, Where, query_rows, round1, tenant_scope, tenant_values};
 use crate::store::model::format_date;
 
 const DAY: i64 = 86_400;
@@ -364,15 +363,12 @@ fn customer_names(
     conn: &Connection,
     tenants: Vec<String>,
 ) -> Result<BTreeMap<String, String>, AgentError> {
-    let mut stmt =
-        conn.prepare("SELECT tenant_id, name FROM registry WHERE tenant_id IN rarray(?1)")?;
-    let values: Vec<Value> = tenant_values(&tenants);
-    let names = stmt
-        .query_map([std::rc::Rc::new(values)], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })?
-        .collect::<Result<BTreeMap<_, _>, _>>()?;
-    Ok(names)
+    query_rows(
+        conn,
+        "SELECT tenant_id, name FROM registry WHERE tenant_id IN rarray(?1)",
+        &[&std::rc::Rc::new(tenant_values(&tenants))],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )
 }
 
 #[cfg(test)]

@@ -3,13 +3,13 @@
 //! status (open = not Resolved/Closed) and `work_item_types` (empty = every type).
 
 use orca_core::{Query, QueryOutput, SourceKey};
+use rusqlite::Connection;
 use rusqlite::types::Value;
-use rusqlite::{Connection, params_from_iter};
-use serde_json::{Map, json};
+use serde_json::json;
 
 use super::{
-    AgentError, MAX_LINK_IDS_PARAM, Where, context_ids, limit_of, status_filter, tenant_scope,
-    time_filter,
+    AgentError, Where, context_ids, limit_of, query_ids, query_rows, query_summary, status_filter,
+    tenant_scope, time_filter,
 };
 use crate::store::model::format_timestamp;
 
@@ -52,8 +52,7 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
             coalesce(sum(t.work_item_type = 'Bug' AND {OPEN}), 0) \
          FROM work_items t WHERE {filter}"
     );
-    let mut summary = Map::new();
-    conn.query_row(&summary_sql, params_from_iter(w.params()), |row| {
+    let summary = query_summary(conn, &summary_sql, &w, |row, summary| {
         let n = |i: usize| row.get::<_, i64>(i);
         summary.insert("total".into(), json!(n(0)?));
         summary.insert("open".into(), json!(n(1)?));
@@ -75,34 +74,21 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
          FROM work_items t LEFT JOIN registry r ON r.tenant_id = t.tenant_id \
          WHERE {filter} ORDER BY t.created_at DESC, t.id DESC LIMIT ?"
     );
-    let limit = limit_of(query);
-    let mut stmt = conn.prepare(&rows_sql)?;
-    let rows = stmt
-        .query_map(&*w.params_with(&limit), |row| {
-            Ok(json!({
-                "Id": row.get::<_, i64>(0)?,
-                "WorkItemType": row.get::<_, String>(1)?,
-                "State": row.get::<_, String>(2)?,
-                "Title": row.get::<_, String>(3)?,
-                "AreaPath": row.get::<_, String>(4)?,
-                "TenantId": row.get::<_, String>(5)?,
-                "CustomerName": row.get::<_, Option<String>>(6)?,
-                "Tags": row.get::<_, String>(7)?,
-                "CreatedAt": format_timestamp(row.get(8)?),
-                "IncidentId": row.get::<_, Option<i64>>(9)?,
-            }))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-
-    let ids_sql = format!(
-        "SELECT t.id FROM work_items t WHERE {filter} ORDER BY t.created_at DESC, t.id DESC LIMIT ?"
-    );
-    let mut stmt = conn.prepare(&ids_sql)?;
-    let ids = stmt
-        .query_map(&*w.params_with(&MAX_LINK_IDS_PARAM), |row| {
-            Ok(row.get::<_, i64>(0)?.to_string())
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
+    let rows = query_rows(conn, &rows_sql, &w.params_with(&limit_of(query)), |row| {
+        Ok(json!({
+            "Id": row.get::<_, i64>(0)?,
+            "WorkItemType": row.get::<_, String>(1)?,
+            "State": row.get::<_, String>(2)?,
+            "Title": row.get::<_, String>(3)?,
+            "AreaPath": row.get::<_, String>(4)?,
+            "TenantId": row.get::<_, String>(5)?,
+            "CustomerName": row.get::<_, Option<String>>(6)?,
+            "Tags": row.get::<_, String>(7)?,
+            "CreatedAt": format_timestamp(row.get(8)?),
+            "IncidentId": row.get::<_, Option<i64>>(9)?,
+        }))
+    })?;
+    let ids = query_ids::<i64>(conn, "work_items", "id", &w)?;
 
     Ok(QueryOutput {
         summary,
