@@ -104,6 +104,16 @@ pub struct CacheStats {
     pub hits: u64,
     pub misses: u64,
     pub hit_rate: f64,
+    /// Where results were looked up: `memory` or `redis`; `off` without a cache, `bypassed` for
+    /// `--no-cache`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub backend: String,
+    /// Hits served by following an identical query already in flight (part of `hits`).
+    #[serde(default)]
+    pub coalesced: u64,
+    /// The shared cache failed or was skipped during this ask: the answer came from the sources.
+    #[serde(default)]
+    pub degraded: bool,
 }
 
 impl CacheStats {
@@ -118,6 +128,7 @@ impl CacheStats {
             hits,
             misses,
             hit_rate,
+            ..CacheStats::default()
         }
     }
 }

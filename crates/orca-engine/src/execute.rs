@@ -4,7 +4,7 @@
 //! Each task goes through the resilience layers in this order, written once here:
 //!
 //! ```text
-//! [cache, later] -> breaker -> timeout_at(task budget) { bulkhead -> retry { connector } }
+//! cache -> breaker -> timeout_at(task budget) { bulkhead -> retry { connector } }
 //! ```
 //!
 //! - **breaker first**: a source known to be down answers instantly (`skipped`), without queueing
@@ -15,9 +15,11 @@
 //! - **bulkhead outside retry**: a task holds its source slot across its retries, so a failing
 //!   source never has more than `max_concurrency` tasks hammering it.
 //! - **retry innermost**: it only sees connector errors and never sleeps past the task budget.
-//! - **cache seam**: a result cache belongs in front of the breaker (a hit never touches the
-//!   source, even an open one); `query_for` builds the exact `Query` it would key on, and
-//!   sections already carry `cached`.
+//! - **cache first** (`cache/`): the memory tier is looked up on the runner before anything
+//!   else, so a hit is a `cached` section at once and never touches the source, even one whose
+//!   circuit is open. A miss spawns the task through the key's flight (coalescing): its leader
+//!   checks the shared tier, then asks the breaker itself and runs the layers below; followers
+//!   wait for the leader. `query_for` builds the `Query` the key is made from.
 //!
 //! Structured concurrency: ready tasks are spawned into one `JoinSet`; the runner waits on
 //! completions, the caller's `CancellationToken` and the deadline, and when either of the last
@@ -27,7 +29,7 @@
 //! deadline; every non-ok section has a reason.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -43,6 +45,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::breaker::{Breaker, BreakerSnapshot, Outcome, Permit};
 use crate::bulkhead::Bulkhead;
+use crate::cache::coalesce::Join;
+use crate::cache::{Backend, Cache, CacheKey, Flown, Hit, SharedLookup};
 use crate::config::{ConfigError, EngineConfig, SourcePolicy};
 use crate::events::{Emitter, EngineEvent, StopReason};
 use crate::fault::apply_faults;
@@ -60,6 +64,8 @@ struct Inner {
     sources: BTreeMap<SourceKey, Arc<Source>>,
     /// Backoff jitter, seeded from `EngineConfig::seed` when given.
     jitter: Arc<Mutex<ChaCha8Rng>>,
+    /// The result cache, when one is configured.
+    cache: Option<Cache>,
 }
 
 /// Everything the engine keeps about one data source.
@@ -95,6 +101,8 @@ pub struct RunOptions {
     pub cancel: CancellationToken,
     /// Maximum rows per section (`Query::limit`); summaries stay exact.
     pub limit: usize,
+    /// Bypass the result cache for this run (no lookup, no store, counted neither way).
+    pub no_cache: bool,
 }
 
 impl Default for RunOptions {
@@ -103,8 +111,24 @@ impl Default for RunOptions {
             events: None,
             cancel: CancellationToken::new(),
             limit: Query::DEFAULT_LIMIT,
+            no_cache: false,
         }
     }
+}
+
+/// What the result cache did for one run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheUse {
+    /// The backend looked up; `None` when there is no cache or the run bypassed it.
+    pub backend: Option<Backend>,
+    /// Lookups answered without calling the source (memory, shared tier, or coalesced).
+    pub hits: u64,
+    /// Lookups that called the source, or ended without a result.
+    pub misses: u64,
+    /// Lookups answered by following an identical query in flight (part of `hits`).
+    pub coalesced: u64,
+    /// A shared-tier operation of this run failed, timed out or was skipped.
+    pub degraded: bool,
 }
 
 /// The outcome of one run.
@@ -120,6 +144,8 @@ pub struct Run {
     pub queries: u32,
     /// Set when the deadline or the caller ended the run before every task did.
     pub stopped: Option<StopReason>,
+    /// Cache lookups of this run, each counted once.
+    pub cache: CacheUse,
 }
 
 impl Run {
@@ -140,6 +166,15 @@ impl Engine {
     pub fn new(
         config: EngineConfig,
         connectors: Vec<Arc<dyn Connector>>,
+    ) -> Result<Engine, Vec<ConfigError>> {
+        Engine::with_cache(config, connectors, None)
+    }
+
+    /// As `new`, with a result cache in front of every source (see `Cache::new`).
+    pub fn with_cache(
+        config: EngineConfig,
+        connectors: Vec<Arc<dyn Connector>>,
+        cache: Option<Cache>,
     ) -> Result<Engine, Vec<ConfigError>> {
         let resolved = config.resolve()?;
         let seed = resolved.seed.unwrap_or_else(|| rand::rng().random());
@@ -169,8 +204,14 @@ impl Engine {
                 deadline: resolved.deadline,
                 sources,
                 jitter: Arc::new(Mutex::new(ChaCha8Rng::seed_from_u64(seed))),
+                cache,
             }),
         })
+    }
+
+    /// The result cache, if any (for stats and `/clear`).
+    pub fn cache(&self) -> Option<&Cache> {
+        self.inner.cache.as_ref()
     }
 
     /// The request deadline every run gets.
@@ -210,6 +251,15 @@ impl Engine {
             set: JoinSet::new(),
             running: HashMap::new(),
             queries: 0,
+            cache_use: CacheUse {
+                backend: self
+                    .inner
+                    .cache
+                    .as_ref()
+                    .filter(|_| !options.no_cache)
+                    .map(Cache::backend),
+                ..CacheUse::default()
+            },
         };
         for (i, task) in plan.tasks.iter().enumerate() {
             runner.index.entry(task.id.as_str()).or_insert(i);
@@ -245,6 +295,7 @@ impl Engine {
         runner.finish_unstarted(stopped);
 
         let queries = runner.queries;
+        let cache_use = runner.cache_use;
         let sections: Vec<Section> = runner
             .slots
             .into_iter()
@@ -260,6 +311,7 @@ impl Engine {
             sequential_ms,
             queries,
             stopped,
+            cache: cache_use,
         };
         runner.emitter.emit(|| EngineEvent::RunFinished {
             wall_ms: run.wall_ms,
@@ -274,11 +326,19 @@ impl Engine {
 /// Builds the query of one task: its tenant (or all tenants of the plan's scope and cohort), the
 /// plan's time range, filters and search terms, the dependencies' outputs, and the row limit.
 /// This is also the key a result cache would use.
+///
+/// A plan restricted to the caller's permitted tenants (`Plan::permitted_tenants`) turns its
+/// all-tenants tasks into queries over exactly those tenants, so results (and cache keys) never
+/// cross permission scopes.
 pub fn query_for(plan: &Plan, task: &Task, context: Vec<ContextItem>, limit: usize) -> Query {
-    let all_tenants = plan.scope == Scope::All && task.tenant_id.is_none();
+    let scope_wide = plan.scope == Scope::All && task.tenant_id.is_none();
+    let (tenant_ids, all_tenants) = match (&plan.permitted_tenants, scope_wide) {
+        (Some(permitted), true) => (permitted.clone(), false),
+        _ => (task.tenant_id.iter().cloned().collect(), scope_wide),
+    };
     Query {
         source: task.source,
-        tenant_ids: task.tenant_id.iter().cloned().collect(),
+        tenant_ids,
         all_tenants,
         cohort: if all_tenants {
             plan.cohort.clone()
@@ -314,10 +374,27 @@ impl Slot {
 
 struct Running {
     started: Instant,
-    attempts: Arc<AtomicU32>,
-    permit: Permit,
+    shared: Arc<TaskShared>,
+    /// Taken by the runner's breaker check; cached-path tasks take theirs in `shared.permit`.
+    permit: Option<Permit>,
     /// The run deadline, not the task timeout, ends this task's budget.
     deadline_bound: bool,
+    /// The task looked the cache up (and so counts as a hit or a miss when it ends).
+    looked_up: bool,
+}
+
+/// What a running task and the runner both see.
+#[derive(Default)]
+struct TaskShared {
+    /// Attempts started (the retry layer counts them).
+    attempts: AtomicU32,
+    /// The breaker permit a cached-path leader got; the runner records its outcome, even when
+    /// the task is aborted.
+    permit: Mutex<Option<Permit>>,
+    /// A shared-tier operation failed, timed out or was skipped.
+    degraded: AtomicBool,
+    /// The task is following an identical query in flight.
+    following: AtomicBool,
 }
 
 /// How a spawned task ended.
@@ -326,6 +403,18 @@ enum TaskEnd {
     GaveUp(GaveUp),
     /// The task budget ran out (waiting for a slot, in an attempt, or about to retry).
     TimedOut,
+    /// From the shared tier, or from the identical query in flight this task followed.
+    Cached(Arc<QueryOutput>, Hit),
+    /// The breaker turned a cached-path leader away.
+    Rejected(String),
+    /// The identical query in flight that this task followed failed.
+    Followed(SectionStatus, String),
+}
+
+/// A result handed to `complete_with`.
+enum Served {
+    Fresh(QueryOutput),
+    Cached(Arc<QueryOutput>),
 }
 
 /// One run's bookkeeping; lives on the caller's task, never shared.
@@ -342,6 +431,7 @@ struct Runner<'a> {
     set: JoinSet<(TaskEnd, Instant)>,
     running: HashMap<Id, usize>,
     queries: u32,
+    cache_use: CacheUse,
 }
 
 impl Runner<'_> {
@@ -406,7 +496,9 @@ impl Runner<'_> {
         }
     }
 
-    /// The breaker, then (if it lets the task through) spawn: timeout { bulkhead -> retry }.
+    /// The cache, then the breaker (if it lets the task through), then spawn:
+    /// timeout { bulkhead -> retry }. A memory miss spawns the cached path, which asks the
+    /// breaker itself after the shared tier and the flight.
     fn start_task(&mut self, i: usize) {
         let plan = self.plan;
         let task = &plan.tasks[i];
@@ -414,14 +506,6 @@ impl Runner<'_> {
         let Some(connector) = source.connector.clone() else {
             let reason = format!("no connector is configured for source {}", task.source);
             return self.done_instantly(i, SectionStatus::Error, reason);
-        };
-        // Seam: a result cache lookup goes here, before the breaker.
-        let now = Instant::now();
-        let permit = match self.breaker(&source, |b| b.allow(now)) {
-            Ok(permit) => permit,
-            Err(rejected) => {
-                return self.done_instantly(i, SectionStatus::Skipped, rejected.to_string());
-            }
         };
 
         let context = task
@@ -441,28 +525,57 @@ impl Runner<'_> {
             .collect();
         let query = query_for(plan, task, context, self.options.limit);
 
+        let lookup = match self.engine.cache.as_ref() {
+            Some(cache) if !self.options.no_cache => {
+                let key = cache.key(&query);
+                if let Some(output) = cache.get_local(&key) {
+                    return self.done_from_memory(i, &output);
+                }
+                Some((cache.clone(), key))
+            }
+            _ => None,
+        };
+
+        let now = Instant::now();
+        let permit = if lookup.is_some() {
+            None
+        } else {
+            match self.breaker(&source, |b| b.allow(now)) {
+                Ok(permit) => Some(permit),
+                Err(rejected) => {
+                    return self.done_instantly(i, SectionStatus::Skipped, rejected.to_string());
+                }
+            }
+        };
+
         let timeout_at = now.checked_add(source.policy.task_timeout);
         let (budget, deadline_bound) = match timeout_at {
             Some(at) if at < self.deadline => (at, false),
             _ => (self.deadline, true),
         };
-        let attempts = Arc::new(AtomicU32::new(0));
-        let handle = self.set.spawn(run_task(TaskRun {
+        let shared = Arc::new(TaskShared::default());
+        let looked_up = lookup.is_some();
+        let run = TaskRun {
             source,
             connector,
             query,
             budget,
-            attempts: Arc::clone(&attempts),
+            shared: Arc::clone(&shared),
             jitter: Arc::clone(&self.engine.jitter),
             emitter: self.emitter.clone(),
             task_id: task.id.clone(),
-        }));
+        };
+        let handle = match lookup {
+            Some((cache, key)) => self.set.spawn(run_cached_task(run, cache, key)),
+            None => self.set.spawn(run_task(run)),
+        };
         self.running.insert(handle.id(), i);
         self.slots[i] = Slot::Running(Running {
             started: now,
-            attempts,
+            shared,
             permit,
             deadline_bound,
+            looked_up,
         });
         let started_ms = ms(now - self.start);
         self.emitter.emit(|| EngineEvent::TaskStarted {
@@ -472,23 +585,46 @@ impl Runner<'_> {
         });
     }
 
-    fn breaker<T>(&self, source: &Source, f: impl FnOnce(&mut Breaker) -> T) -> T {
-        let now = Instant::now();
-        let (result, changed) = {
-            let mut breaker = lock(&source.breaker);
-            let before = breaker.snapshot(now).state;
-            let result = f(&mut breaker);
-            let after = breaker.snapshot(now);
-            (result, (after.state != before).then_some(after))
+    /// A memory-tier hit: the section is done at once.
+    fn done_from_memory(&mut self, i: usize, output: &QueryOutput) {
+        let at = ms(Instant::now() - self.start);
+        let mut section = self.section(i, SectionStatus::Ok, None);
+        section.cached = true;
+        section.started_ms = at;
+        section.ended_ms = at;
+        section.summary = output.summary.clone();
+        section.rows = output.rows.clone();
+        self.count_lookup(i, Hit::Memory, false);
+        // Linkable ids matter only to dependents; most sections have none, so skip the copy.
+        let id = &self.plan.tasks[i].id;
+        let needed = self.plan.tasks.iter().any(|t| t.depends_on.contains(id));
+        let ids = if needed {
+            output.ids.clone()
+        } else {
+            Vec::new()
         };
-        if let Some(breaker) = changed {
-            let key = source.key;
-            self.emitter.emit(|| EngineEvent::BreakerChanged {
-                source: key,
-                breaker,
-            });
+        self.done(i, section, ids);
+    }
+
+    /// Counts one lookup of task `i`, for this run and for the process.
+    fn count_lookup(&mut self, i: usize, hit: Hit, degraded: bool) {
+        let Some(cache) = self.engine.cache.as_ref() else {
+            return;
+        };
+        cache.record(self.plan.tasks[i].source, hit);
+        match hit {
+            Hit::Miss => self.cache_use.misses += 1,
+            Hit::Coalesced => {
+                self.cache_use.hits += 1;
+                self.cache_use.coalesced += 1;
+            }
+            Hit::Memory | Hit::Shared => self.cache_use.hits += 1,
         }
-        result
+        self.cache_use.degraded |= degraded;
+    }
+
+    fn breaker<T>(&self, source: &Source, f: impl FnOnce(&mut Breaker) -> T) -> T {
+        with_breaker(source, &self.emitter, f)
     }
 
     fn done_instantly(&mut self, i: usize, status: SectionStatus, reason: String) {
@@ -562,6 +698,11 @@ impl Runner<'_> {
                 if e.is_cancelled() {
                     self.interrupt(i, stop.unwrap_or(StopReason::Cancelled));
                 } else {
+                    if let Slot::Running(running) = &self.slots[i]
+                        && running.looked_up
+                    {
+                        self.count_lookup(i, Hit::Miss, false);
+                    }
                     // A panicking connector is a bug, reported as that source failing.
                     self.complete_with(
                         i,
@@ -583,9 +724,35 @@ impl Runner<'_> {
         let Slot::Running(running) = &self.slots[i] else {
             unreachable!("only running tasks complete")
         };
-        let attempts = running.attempts.load(Ordering::Relaxed);
+        let attempts = running.shared.attempts.load(Ordering::Relaxed);
+        let degraded = running.shared.degraded.load(Ordering::Relaxed);
+        let (looked_up, deadline_bound) = (running.looked_up, running.deadline_bound);
         let (status, reason, outcome, output) = match end {
-            TaskEnd::Output(output) => (SectionStatus::Ok, None, Outcome::Success, Some(output)),
+            TaskEnd::Output(output) => (
+                SectionStatus::Ok,
+                None,
+                Outcome::Success,
+                Some(Served::Fresh(output)),
+            ),
+            TaskEnd::Cached(output, hit) => {
+                self.count_lookup(i, hit, degraded);
+                let served = Some(Served::Cached(output));
+                return self.complete_with(
+                    i,
+                    SectionStatus::Ok,
+                    None,
+                    Outcome::Abandoned,
+                    served,
+                    ended,
+                );
+            }
+            TaskEnd::Rejected(reason) => (
+                SectionStatus::Skipped,
+                Some(reason),
+                Outcome::Abandoned,
+                None,
+            ),
+            TaskEnd::Followed(status, reason) => (status, Some(reason), Outcome::Abandoned, None),
             TaskEnd::GaveUp(gave_up) => {
                 let status = match gave_up.error().kind {
                     ErrorKind::Timeout => SectionStatus::Timeout,
@@ -599,10 +766,13 @@ impl Runner<'_> {
                 (status, Some(gave_up.reason(attempts)), outcome, None)
             }
             TaskEnd::TimedOut => {
-                let reason = self.timeout_reason(i, running.deadline_bound, attempts);
+                let reason = self.timeout_reason(i, deadline_bound, attempts);
                 (SectionStatus::Timeout, Some(reason), talked(attempts), None)
             }
         };
+        if looked_up {
+            self.count_lookup(i, Hit::Miss, degraded);
+        }
         self.complete_with(i, status, reason, outcome, output, ended);
     }
 
@@ -611,7 +781,11 @@ impl Runner<'_> {
         let Slot::Running(running) = &self.slots[i] else {
             unreachable!("only running tasks are interrupted")
         };
-        let attempts = running.attempts.load(Ordering::Relaxed);
+        let attempts = running.shared.attempts.load(Ordering::Relaxed);
+        let degraded = running.shared.degraded.load(Ordering::Relaxed);
+        if running.looked_up {
+            self.count_lookup(i, Hit::Miss, degraded);
+        }
         let (status, reason, outcome) = match stop {
             StopReason::Deadline => (
                 SectionStatus::Timeout,
@@ -634,16 +808,21 @@ impl Runner<'_> {
         status: SectionStatus,
         reason: Option<String>,
         outcome: Outcome,
-        output: Option<QueryOutput>,
+        output: Option<Served>,
         ended: Instant,
     ) {
         let Slot::Running(running) = std::mem::replace(&mut self.slots[i], Slot::Waiting) else {
             unreachable!("only running tasks complete")
         };
-        let source = Arc::clone(&self.engine.sources[&self.plan.tasks[i].source]);
-        self.breaker(&source, |b| b.record(running.permit, outcome, ended));
+        let permit = running
+            .permit
+            .or_else(|| lock(&running.shared.permit).take());
+        if let Some(permit) = permit {
+            let source = Arc::clone(&self.engine.sources[&self.plan.tasks[i].source]);
+            self.breaker(&source, |b| b.record(permit, outcome, ended));
+        }
 
-        let attempts = running.attempts.load(Ordering::Relaxed);
+        let attempts = running.shared.attempts.load(Ordering::Relaxed);
         let mut section = self.section(i, status, reason);
         section.attempts = attempts;
         section.elapsed_ms = ms(ended.saturating_duration_since(running.started));
@@ -651,11 +830,18 @@ impl Runner<'_> {
         section.ended_ms = ms(ended.saturating_duration_since(self.start));
         let mut ids = Vec::new();
         let queries = match output {
-            Some(output) => {
+            Some(Served::Fresh(output)) => {
                 section.summary = output.summary;
                 section.rows = output.rows;
                 ids = output.ids;
                 attempts.saturating_sub(1) + output.queries.max(1)
+            }
+            Some(Served::Cached(output)) => {
+                section.cached = true;
+                section.summary = output.summary.clone();
+                section.rows = output.rows.clone();
+                ids = output.ids.clone();
+                attempts
             }
             None => attempts,
         };
@@ -672,7 +858,10 @@ impl Runner<'_> {
         } else {
             format!("timeout after {}", human(source.policy.task_timeout))
         };
-        if attempts == 0 {
+        let following = matches!(&self.slots[i], Slot::Running(r) if r.shared.following.load(Ordering::Relaxed));
+        if following {
+            reason.push_str(" waiting for an identical query in flight");
+        } else if attempts == 0 {
             reason.push_str(&format!(
                 " waiting for a free {} slot (all {} in use)",
                 source.key,
@@ -757,7 +946,7 @@ struct TaskRun {
     query: Query,
     /// End of the task budget: `min(start + task_timeout, run deadline)`.
     budget: Instant,
-    attempts: Arc<AtomicU32>,
+    shared: Arc<TaskShared>,
     jitter: Arc<Mutex<ChaCha8Rng>>,
     emitter: Emitter,
     task_id: String,
@@ -765,6 +954,115 @@ struct TaskRun {
 
 /// The spawned part of a task: `timeout_at(budget) { bulkhead -> retry { connector } }`.
 async fn run_task(t: TaskRun) -> (TaskEnd, Instant) {
+    let end = call_source(&t).await;
+    (end, Instant::now())
+}
+
+/// The spawned part of a task that missed the memory tier: join the key's flight; the leader
+/// checks the shared tier, then the breaker, then calls the source and stores an ok output;
+/// a follower waits (within its own budget) for the leader's result. A leader that is dropped
+/// unpublished releases its followers, and one of them leads next.
+async fn run_cached_task(t: TaskRun, cache: Cache, key: CacheKey) -> (TaskEnd, Instant) {
+    let end = loop {
+        match cache.flights().join(&key) {
+            Join::Follower(follower) => {
+                t.shared.following.store(true, Ordering::Relaxed);
+                match tokio::time::timeout_at(t.budget, follower.wait()).await {
+                    Err(_) => break TaskEnd::TimedOut,
+                    Ok(Some(Flown::Output(output))) => {
+                        break TaskEnd::Cached(output, Hit::Coalesced);
+                    }
+                    Ok(Some(Flown::Failed { status, reason })) => {
+                        break TaskEnd::Followed(
+                            status,
+                            format!("{reason} (an identical query in flight)"),
+                        );
+                    }
+                    Ok(None) => t.shared.following.store(false, Ordering::Relaxed),
+                }
+            }
+            Join::Leader(flight) => {
+                let (end, flown) = lead(&t, &cache, &key).await;
+                flight.publish(flown);
+                break end;
+            }
+        }
+    };
+    (end, Instant::now())
+}
+
+/// The leader of a flight: memory again (a flight may have just ended), the shared tier, the
+/// breaker, the source. Returns the task's end and what its followers get.
+async fn lead(t: &TaskRun, cache: &Cache, key: &CacheKey) -> (TaskEnd, Flown) {
+    if let Some(output) = cache.get_local(key) {
+        return (
+            TaskEnd::Cached(Arc::clone(&output), Hit::Memory),
+            Flown::Output(output),
+        );
+    }
+    match tokio::time::timeout_at(t.budget, cache.get_shared(key)).await {
+        Ok(SharedLookup::Hit(output)) => {
+            return (
+                TaskEnd::Cached(Arc::clone(&output), Hit::Shared),
+                Flown::Output(output),
+            );
+        }
+        Ok(SharedLookup::Miss) => {}
+        Ok(SharedLookup::Degraded) => t.shared.degraded.store(true, Ordering::Relaxed),
+        Err(_) => {
+            t.shared.degraded.store(true, Ordering::Relaxed);
+            let reason = "the task budget ran out in the shared cache".to_string();
+            return (
+                TaskEnd::TimedOut,
+                Flown::Failed {
+                    status: SectionStatus::Timeout,
+                    reason,
+                },
+            );
+        }
+    }
+    let permit = with_breaker(&t.source, &t.emitter, |b| b.allow(Instant::now()));
+    match permit {
+        Ok(permit) => *lock(&t.shared.permit) = Some(permit),
+        Err(rejected) => {
+            let reason = rejected.to_string();
+            let flown = Flown::Failed {
+                status: SectionStatus::Skipped,
+                reason: reason.clone(),
+            };
+            return (TaskEnd::Rejected(reason), flown);
+        }
+    }
+    let end = call_source(t).await;
+    let flown = match &end {
+        TaskEnd::Output(output) => {
+            let output = Arc::new(output.clone());
+            if !cache.put(key, Arc::clone(&output)).await {
+                t.shared.degraded.store(true, Ordering::Relaxed);
+            }
+            Flown::Output(output)
+        }
+        TaskEnd::GaveUp(gave_up) => {
+            let status = match gave_up.error().kind {
+                ErrorKind::Timeout => SectionStatus::Timeout,
+                _ => SectionStatus::Error,
+            };
+            let attempts = t.shared.attempts.load(Ordering::Relaxed);
+            Flown::Failed {
+                status,
+                reason: gave_up.reason(attempts),
+            }
+        }
+        _ => Flown::Failed {
+            status: SectionStatus::Timeout,
+            reason: format!("timeout after {}", human(t.source.policy.task_timeout)),
+        },
+    };
+    (end, flown)
+}
+
+/// `timeout_at(budget) { bulkhead -> retry { connector } }`.
+async fn call_source(t: &TaskRun) -> TaskEnd {
     let work = async {
         let _slot = t.source.bulkhead.acquire().await;
         if Instant::now() >= t.budget {
@@ -786,18 +1084,37 @@ async fn run_task(t: TaskRun) -> (TaskEnd, Instant) {
             &t.source.policy.retry,
             t.budget,
             &t.jitter,
-            &t.attempts,
+            &t.shared.attempts,
             on_retry,
         )
         .await;
         Some(result)
     };
-    let end = match tokio::time::timeout_at(t.budget, work).await {
+    match tokio::time::timeout_at(t.budget, work).await {
         Ok(Some(Ok(output))) => TaskEnd::Output(output),
         Ok(Some(Err(gave_up))) => TaskEnd::GaveUp(gave_up),
         Ok(None) | Err(_) => TaskEnd::TimedOut,
+    }
+}
+
+/// Runs `f` on the source's breaker and emits `BreakerChanged` when its state changed.
+fn with_breaker<T>(source: &Source, emitter: &Emitter, f: impl FnOnce(&mut Breaker) -> T) -> T {
+    let now = Instant::now();
+    let (result, changed) = {
+        let mut breaker = lock(&source.breaker);
+        let before = breaker.snapshot(now).state;
+        let result = f(&mut breaker);
+        let after = breaker.snapshot(now);
+        (result, (after.state != before).then_some(after))
     };
-    (end, Instant::now())
+    if let Some(breaker) = changed {
+        let key = source.key;
+        emitter.emit(|| EngineEvent::BreakerChanged {
+            source: key,
+            breaker,
+        });
+    }
+    result
 }
 
 /// A task that ran out of time failed the source only if it was talking to it.

@@ -1,13 +1,15 @@
 //! Runs a `Plan`'s task graph against connectors: fan-out, deadline, retry, breaker, bulkhead.
 //!
 //! Start at `execute.rs` (the runner, and the order of the resilience layers); each layer has its
-//! own module: `breaker`, `bulkhead`, `retry` (+ `backoff`), and `fault` for injected failures.
+//! own module: `cache` (result cache, coalescing, Redis tier), `breaker`, `bulkhead`, `retry`
+//! (+ `backoff`), and `fault` for injected failures.
 //! Invariant: knows the `Connector` trait, never a concrete connector; nothing runs past the
 //! request deadline; every task ends as a `Section`, never as an `Err`.
 
 pub mod backoff;
 pub mod breaker;
 pub mod bulkhead;
+pub mod cache;
 pub mod config;
 pub mod events;
 pub mod execute;
@@ -18,11 +20,12 @@ pub mod testing;
 
 pub use backoff::{Backoff, InvalidBackoff, Jitter};
 pub use breaker::{Breaker, BreakerSnapshot, BreakerState};
+pub use cache::{Backend as CacheBackend, Cache, CacheConfig, CacheKey, CacheSnapshot};
 pub use config::{
     BreakerConfig, BreakerOverrides, ConfigError, EngineConfig, RetryConfig, RetryOverrides,
     SourceOverrides,
 };
 pub use events::{EngineEvent, StopReason};
-pub use execute::{Engine, Run, RunOptions, query_for};
+pub use execute::{CacheUse, Engine, Run, RunOptions, query_for};
 pub use fault::{Fault, FaultParseError, FaultSpec, FaultyConnector};
 pub use tokio_util::sync::CancellationToken;

@@ -251,5 +251,7 @@ pub fn plan(tasks: Vec<Task>) -> Plan {
         estimated_ms: 0,
         search_terms: Vec::new(),
         default_agents: false,
+        not_permitted: Vec::new(),
+        permitted_tenants: None,
     }
 }

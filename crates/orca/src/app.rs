@@ -75,6 +75,16 @@ pub fn store_or_demo(config: &Config, now: chrono::DateTime<chrono::Utc>) -> Cli
     Ok(store)
 }
 
+/// The registry for commands that only look things up (`plan`, `customers`): the store is opened
+/// (read-only) only when no registry file is configured, and never created.
+pub fn lookup_registry(config: &Config) -> CliResult<Registry> {
+    let store = match config.registry {
+        Some(_) => None,
+        None => existing_store(config)?,
+    };
+    registry(config, store.as_ref())
+}
+
 /// Loads the registry by the precedence above and reports skipped rows on stderr.
 pub fn registry(config: &Config, store: Option<&Store>) -> CliResult<Registry> {
     let (registry, row_errors, label) = if let Some(path) = &config.registry {
@@ -131,13 +141,9 @@ fn warn_row_errors(label: &str, errors: &[RowError]) {
 /// and the engine over the store's connectors.
 pub fn open_service(config: Config, common: &CommonArgs) -> CliResult<crate::service::Orca> {
     let store = store_or_demo(&config, now(common))?;
-    let registry = if config.registry.is_some() {
-        registry(&config, None)?
-    } else {
-        registry(&config, Some(&store))?
-    };
+    let registry = registry(&config, Some(&store))?;
     let connectors = store.connectors_at(&config.health, common.now);
-    let engine = orca_engine::Engine::new(config.engine.clone(), connectors).map_err(|errors| {
+    let bad_config = |errors: Vec<orca_engine::ConfigError>| {
         CliError::bad_input(anyhow::anyhow!(
             "{}",
             errors
@@ -146,6 +152,10 @@ pub fn open_service(config: Config, common: &CommonArgs) -> CliResult<crate::ser
                 .collect::<Vec<_>>()
                 .join("; ")
         ))
-    })?;
+    };
+    // One result cache per process, shared by every ask (and every chat turn) of the service.
+    let cache = orca_engine::Cache::new(&config.cache).map_err(bad_config)?;
+    let engine = orca_engine::Engine::with_cache(config.engine.clone(), connectors, cache)
+        .map_err(bad_config)?;
     Ok(crate::service::Orca::new(config, registry, store, engine))
 }

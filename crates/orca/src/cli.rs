@@ -33,6 +33,16 @@ pub struct CommonArgs {
     /// Log level for stderr (error, warn, info, debug, trace).
     #[arg(long, global = true, default_value = "warn", value_name = "LEVEL")]
     pub log: String,
+    /// Shared result cache on Redis, e.g. redis://127.0.0.1:6379 (selects `[cache] backend =
+    /// "redis"` with this url).
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "ORCA_REDIS_URL",
+        hide_env_values = true
+    )]
+    pub redis_url: Option<String>,
 }
 
 fn parse_now(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
@@ -63,11 +73,10 @@ pub enum Command {
     /// Interactive session (REPL) over one engine and one cache.
     Chat,
     /// HTTP API, /metrics, dashboard and MCP over HTTP.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: String,
-    },
+    Serve(ServeArgs),
+    /// Manage the bearer tokens of the HTTP API.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// MCP server on standard input/output.
     Mcp,
     /// Resolve a customer name and show the candidates.
@@ -100,6 +109,57 @@ pub struct AskArgs {
     /// Seed for flaky faults and jitter (deterministic runs).
     #[arg(long)]
     pub seed: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: `[server] addr` of the config, else 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDR")]
+    pub addr: Option<String>,
+    /// Bearer tokens file (overrides `[server] tokens_file`).
+    #[arg(long, value_name = "FILE")]
+    pub tokens: Option<PathBuf>,
+    /// Serve without a tokens file on a non-loopback address (every caller sees everything).
+    #[arg(long)]
+    pub allow_unauthenticated: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token, store its SHA-256 hash, and print the token once.
+    Add(TokenAddArgs),
+    /// List the tokens (names and scopes; the tokens themselves are not stored).
+    List {
+        /// Tokens file (overrides `[server] tokens_file`).
+        #[arg(long, value_name = "FILE")]
+        tokens: Option<PathBuf>,
+    },
+    /// Remove a token by name.
+    Remove {
+        name: String,
+        /// Tokens file (overrides `[server] tokens_file`).
+        #[arg(long, value_name = "FILE")]
+        tokens: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("scope").required(true).args(["tenants", "segments", "all"])))]
+pub struct TokenAddArgs {
+    /// A name for the token (who or what uses it).
+    pub name: String,
+    /// Tenant ids the token may see (comma separated).
+    #[arg(long, value_delimiter = ',', value_name = "TENANT_ID,...")]
+    pub tenants: Vec<String>,
+    /// Registry segments whose tenants the token may see (comma separated).
+    #[arg(long, value_delimiter = ',', value_name = "SEGMENT,...")]
+    pub segments: Vec<String>,
+    /// The token may see every tenant.
+    #[arg(long)]
+    pub all: bool,
+    /// Tokens file (overrides `[server] tokens_file`).
+    #[arg(long, value_name = "FILE")]
+    pub tokens: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

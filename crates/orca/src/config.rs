@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use orca_connectors::HealthThresholds;
 use orca_core::AnalyzerConfig;
-use orca_engine::EngineConfig;
+use orca_engine::{CacheBackend, CacheConfig, EngineConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::CommonArgs;
@@ -22,6 +22,68 @@ pub struct RawConfig {
     pub analyzer: AnalyzerConfig,
     pub engine: EngineConfig,
     pub health: HealthThresholds,
+    pub server: ServerConfig,
+    /// `[cache]`: the result cache (memory, or Redis shared by replicas).
+    pub cache: CacheConfig,
+}
+
+/// `[server]`: the HTTP API of `orca serve` (addresses, tokens, limits).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on (`orca serve --addr` overrides it).
+    pub addr: String,
+    /// Bearer tokens file (`orca token add`); relative paths resolve against the config file's
+    /// directory. Without one, `serve` accepts unauthenticated requests on loopback only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tokens_file: Option<PathBuf>,
+    /// Largest request body accepted, in bytes (413 beyond).
+    pub max_body_bytes: usize,
+    /// Requests handled at once; beyond it requests are shed with 503 and Retry-After.
+    pub max_in_flight: usize,
+    /// Sustained requests per second per token (token bucket refill); 0 disables the limit.
+    pub rate_limit_per_second: f64,
+    /// Requests a token may send in a burst (bucket size).
+    pub rate_limit_burst: u32,
+    /// How long shutdown waits for in-flight requests before cancelling them (ms).
+    pub shutdown_grace_ms: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            addr: "127.0.0.1:8080".to_string(),
+            tokens_file: None,
+            max_body_bytes: 64 * 1024,
+            max_in_flight: 256,
+            rate_limit_per_second: 50.0,
+            rate_limit_burst: 100,
+            shutdown_grace_ms: 10_000,
+        }
+    }
+}
+
+impl ServerConfig {
+    fn validate(&self, errors: &mut Vec<String>) {
+        if self.addr.parse::<std::net::SocketAddr>().is_err() {
+            errors.push(format!(
+                "server.addr `{}` is not an address like 127.0.0.1:8080",
+                self.addr
+            ));
+        }
+        if self.max_body_bytes == 0 {
+            errors.push("server.max_body_bytes must be greater than 0".to_string());
+        }
+        if self.max_in_flight == 0 {
+            errors.push("server.max_in_flight must be greater than 0".to_string());
+        }
+        if !(self.rate_limit_per_second.is_finite() && self.rate_limit_per_second >= 0.0) {
+            errors.push("server.rate_limit_per_second must be 0 or a positive number".to_string());
+        }
+        if self.rate_limit_burst == 0 {
+            errors.push("server.rate_limit_burst must be at least 1".to_string());
+        }
+    }
 }
 
 /// The resolved configuration a command runs with.
@@ -33,6 +95,10 @@ pub struct Config {
     pub analyzer: AnalyzerConfig,
     pub engine: EngineConfig,
     pub health: HealthThresholds,
+    /// `[server]` with `tokens_file` resolved against the config file's directory.
+    pub server: ServerConfig,
+    /// `[cache]`, with `ORCA_REDIS_URL` applied (it selects the Redis backend with that url).
+    pub cache: CacheConfig,
 }
 
 /// The default config file looked up in the working directory.
@@ -82,6 +148,15 @@ impl Config {
         if let Err(es) = raw.health.validate() {
             errors.extend(es);
         }
+        raw.server.validate(&mut errors);
+        let mut cache = raw.cache.clone();
+        if let Some(url) = common.redis_url.as_deref().filter(|u| !u.trim().is_empty()) {
+            cache.backend = CacheBackend::Redis;
+            cache.url = Some(url.trim().to_string());
+        }
+        if let Err(es) = cache.validate() {
+            errors.extend(es.into_iter().map(|e| e.to_string()));
+        }
         if raw.analyzer.max_request_chars == 0 {
             errors.push("analyzer.max_request_chars must be greater than 0".to_string());
         }
@@ -103,6 +178,11 @@ impl Config {
             analyzer: raw.analyzer,
             engine: raw.engine,
             health: raw.health,
+            cache,
+            server: ServerConfig {
+                tokens_file: raw.server.tokens_file.as_ref().map(|p| base.join(p)),
+                ..raw.server
+            },
         })
     }
 }
@@ -152,12 +232,34 @@ mod tests {
         let missing: Vec<&String> = want.iter().filter(|k| !have.contains(k)).collect();
         assert!(missing.is_empty(), "orca.example.toml lacks {missing:?}");
         // The commented-out optional keys are documented too.
-        for key in ["# registry =", "# data_dir =", "# seed ="] {
+        for key in [
+            "# registry =",
+            "# data_dir =",
+            "# seed =",
+            "# tokens_file =",
+            "# url =",
+        ] {
             assert!(
                 EXAMPLE.contains(key),
                 "orca.example.toml does not document `{key}`"
             );
         }
+    }
+
+    #[test]
+    fn redis_url_selects_the_shared_cache_and_cache_errors_are_listed() {
+        let common = CommonArgs {
+            redis_url: Some("redis://127.0.0.1:6379".to_string()),
+            ..CommonArgs::default()
+        };
+        let config = Config::resolve(RawConfig::default(), Path::new("."), &common).unwrap();
+        assert_eq!(config.cache.backend, CacheBackend::Redis);
+        assert_eq!(config.cache.url.as_deref(), Some("redis://127.0.0.1:6379"));
+        let raw: RawConfig =
+            toml::from_str("[cache]\nbackend = \"redis\"\nmax_entries = 0\n").unwrap();
+        let errors = Config::resolve(raw, Path::new("."), &CommonArgs::default()).unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors.iter().any(|e| e.contains("cache.url")), "{errors:?}");
     }
 
     #[test]

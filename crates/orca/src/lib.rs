@@ -5,12 +5,17 @@
 //! input, 1 anything else). Every error leaves as one sentence on stderr.
 
 pub mod app;
+pub mod chat;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod mcp;
+pub mod permissions;
 pub mod progress;
+pub mod reload;
 pub mod render;
+pub mod server;
 pub mod service;
 
 use std::process::ExitCode;
@@ -31,8 +36,9 @@ pub fn run(cli: Cli) -> CliResult<ExitCode> {
             clap_complete::generate(shell, &mut cmd, "orca", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Chat => commands::not_yet("chat"),
-        Command::Serve { .. } => commands::not_yet("serve"),
-        Command::Mcp => commands::not_yet("mcp"),
+        Command::Chat => commands::chat::run(&common),
+        Command::Serve(args) => commands::serve::run(&common, args),
+        Command::Token(cmd) => commands::token::run(&common, cmd),
+        Command::Mcp => commands::mcp::run(&common),
     }
 }

@@ -5,6 +5,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use orca::cli::Cli;
 
+/// mimalloc instead of the system allocator: the HTTP API's cached asks allocate heavily and
+/// glibc malloc took about a third of the CPU under load (BENCHMARKS.md, "HTTP API").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

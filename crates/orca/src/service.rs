@@ -16,6 +16,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
+use crate::permissions::Permissions;
 
 /// Why an ask could not even start: always the caller's input (exit 2, HTTP 400, MCP isError).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,6 +27,10 @@ pub enum AskError {
     /// The message is the answer sentence that says so.
     #[error("{0}")]
     NothingToAnswer(String),
+    /// Everything the request names is outside the caller's permissions (HTTP 403). The message
+    /// is the answer sentence that says so.
+    #[error("{0}")]
+    NotPermitted(String),
 }
 
 /// Per-ask options.
@@ -39,6 +44,8 @@ pub struct AskOptions {
     pub events: Option<UnboundedSender<EngineEvent>>,
     /// Cancels the ask (sections not finished become `skipped`).
     pub cancel: CancellationToken,
+    /// What the caller may see; `None` means everything (the CLI). See `permissions.rs`.
+    pub permissions: Option<Arc<Permissions>>,
 }
 
 /// The shared service. Cheap to clone.
@@ -101,6 +108,33 @@ impl Orca {
         self.registry().resolve(name)
     }
 
+    /// Resolution candidates the caller may see.
+    pub fn resolve_permitted(&self, name: &str, permissions: &Permissions) -> Vec<Candidate> {
+        let mut candidates = self.registry().resolve(name);
+        candidates.retain(|c| permissions.permits(&c.tenant_id, c.segment.as_deref()));
+        candidates
+    }
+
+    /// Plans a request and restricts the plan to what the caller may see; nothing runs.
+    pub fn plan_permitted(
+        &self,
+        request: &str,
+        now: Option<DateTime<Utc>>,
+        permissions: Option<&Permissions>,
+    ) -> Result<Plan, AnalyzeError> {
+        let registry = self.registry();
+        let plan = orca_core::analyze(
+            request,
+            &registry,
+            &self.inner.config.analyzer,
+            now.unwrap_or_else(Utc::now),
+        )?;
+        Ok(match permissions {
+            Some(p) => p.restrict(plan, &registry),
+            None => plan,
+        })
+    }
+
     /// Plans a request; nothing runs.
     pub fn plan(&self, request: &str, now: Option<DateTime<Utc>>) -> Result<Plan, AnalyzeError> {
         orca_core::analyze(
@@ -114,15 +148,31 @@ impl Orca {
     /// Plans, runs and reports one request.
     pub async fn ask(&self, request: &str, options: AskOptions) -> Result<Report, AskError> {
         let started = Instant::now();
-        let plan = self.plan(request, options.now)?;
+        let plan = self.plan_permitted(request, options.now, options.permissions.as_deref())?;
         let analysis_us = started.elapsed().as_secs_f64() * 1e6;
         if plan.tasks.is_empty() {
-            let answer = orca_core::answer::compose(&plan, &[]);
-            return Err(AskError::NothingToAnswer(answer.replace('\n', " ")));
+            let answer = orca_core::answer::compose(&plan, &[]).replace('\n', " ");
+            if !plan.not_permitted.is_empty() {
+                return Err(AskError::NotPermitted(answer));
+            }
+            return Err(AskError::NothingToAnswer(answer));
         }
+        self.ask_plan(plan, started, analysis_us, options).await
+    }
+
+    /// Runs and reports a plan made already (e.g. `chat` merging a follow-up into the previous
+    /// request); `started` and `analysis_us` say when and how long its analysis took.
+    pub async fn ask_plan(
+        &self,
+        plan: Plan,
+        started: Instant,
+        analysis_us: f64,
+        options: AskOptions,
+    ) -> Result<Report, AskError> {
         let run_options = RunOptions {
             events: options.events,
             cancel: options.cancel,
+            no_cache: options.no_cache,
             ..RunOptions::default()
         };
         let run = self.inner.engine.run(&plan, &run_options).await;
@@ -138,8 +188,22 @@ impl Orca {
                 1.0
             },
         };
-        // No result cache yet: no lookups, so no hits and no misses.
-        let cache = CacheStats::default();
+        let cache = cache_stats(&run.cache, options.no_cache);
         Ok(Report::new(plan, answer, run.sections, timings, cache))
+    }
+}
+
+/// The report's `cache` object from the run's own lookups.
+fn cache_stats(used: &orca_engine::CacheUse, no_cache: bool) -> CacheStats {
+    let backend = match used.backend {
+        Some(backend) => backend.as_str(),
+        None if no_cache => "bypassed",
+        None => "off",
+    };
+    CacheStats {
+        backend: backend.to_string(),
+        coalesced: used.coalesced,
+        degraded: used.degraded,
+        ..CacheStats::new(used.hits, used.misses)
     }
 }

@@ -171,16 +171,6 @@ fn config_errors_are_listed_at_once() {
 }
 
 #[test]
-fn later_commands_say_not_yet_available() {
-    let dir = tempfile::tempdir().unwrap();
-    for command in ["chat", "mcp"] {
-        let (code, _, err) = run(orca(dir.path()).arg(command));
-        assert_eq!(code, 1, "{err}");
-        assert!(err.contains("not yet available"), "{err}");
-    }
-}
-
-#[test]
 fn completions_for_each_shell() {
     let dir = tempfile::tempdir().unwrap();
     for shell in ["bash", "zsh", "fish"] {

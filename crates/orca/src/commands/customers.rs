@@ -21,12 +21,7 @@ pub fn run(common: &CommonArgs, args: CustomersArgs) -> CliResult<ExitCode> {
         )));
     }
     let config = app::config(common)?;
-    let store = if config.registry.is_some() {
-        None
-    } else {
-        app::existing_store(&config)?
-    };
-    let registry = app::registry(&config, store.as_ref())?;
+    let registry = app::lookup_registry(&config)?;
     let candidates = registry.resolve(name);
     let none = || CliError::bad_input(anyhow!("no customer in the registry matches \"{name}\""));
     match args.format {

@@ -1,9 +1,13 @@
 //! One module per command; each takes the common flags and its own arguments.
 
 pub mod ask;
+pub mod chat;
 pub mod customers;
 pub mod data;
+pub mod mcp;
 pub mod plan;
+pub mod serve;
+pub mod token;
 
 use std::process::ExitCode;
 

@@ -9,12 +9,7 @@ use crate::render;
 
 pub fn run(common: &CommonArgs, args: PlanArgs) -> CliResult<ExitCode> {
     let config = app::config(common)?;
-    let store = if config.registry.is_some() {
-        None
-    } else {
-        app::existing_store(&config)?
-    };
-    let registry = app::registry(&config, store.as_ref())?;
+    let registry = app::lookup_registry(&config)?;
     let plan = orca_core::analyze(&args.request, &registry, &config.analyzer, app::now(common))
         .bad_input()?;
     match args.format {

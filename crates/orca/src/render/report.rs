@@ -59,7 +59,12 @@ fn columns(s: &Section) -> Vec<String> {
 fn footer(report: &Report) -> String {
     let t = &report.timings;
     let n = report.sections.len();
-    format!(
+    let degraded = if report.cache.degraded {
+        " (shared cache degraded: answered from the sources)"
+    } else {
+        ""
+    };
+    let line = format!(
         "{n} {} in {:.1} ms (sequential {:.1} ms, speedup {:.1}x; analysis {:.0} µs) · cache {} hits / {} misses",
         if n == 1 { "task" } else { "tasks" },
         t.total_ms,
@@ -68,7 +73,8 @@ fn footer(report: &Report) -> String {
         t.analysis_us,
         report.cache.hits,
         report.cache.misses
-    )
+    );
+    format!("{line}{degraded}")
 }
 
 pub fn report_text(report: &Report, explain: bool) -> String {
@@ -77,11 +83,7 @@ pub fn report_text(report: &Report, explain: bool) -> String {
     for s in &report.sections {
         let _ = writeln!(out, "\n{}", section_title(s));
         if !s.is_ok() {
-            let _ = writeln!(
-                out,
-                "  {}",
-                s.reason_text()
-            );
+            let _ = writeln!(out, "  {}", s.reason_text());
             continue;
         }
         if !s.summary.is_empty() {
@@ -155,11 +157,7 @@ pub fn report_markdown(report: &Report, explain: bool) -> String {
     for s in &report.sections {
         let _ = writeln!(out, "\n### {}\n", section_title(s));
         if !s.is_ok() {
-            let _ = writeln!(
-                out,
-                "_{}_",
-                md_escape(s.reason_text())
-            );
+            let _ = writeln!(out, "_{}_", md_escape(s.reason_text()));
             continue;
         }
         if !s.summary.is_empty() {

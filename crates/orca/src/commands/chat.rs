@@ -1,0 +1,112 @@
+//! `orca chat`: an interactive session over one service (one engine, one cache) until `/quit`
+//! or end of input.
+//!
+//! On a terminal: line editing and history (rustyline; the history file is `chat_history.txt`
+//! in the data directory), a prompt, Ctrl-C at the prompt clears the line. When standard input
+//! is not a terminal, lines are read plainly and only the answers are printed (no prompt, no
+//! banner), so `printf 'cases for Ford\nand for GM?\n/stats\n' | orca chat` is scriptable.
+//! Either way Ctrl-C during an ask cancels that ask (its unfinished sections become `skipped`)
+//! and the session goes on; Ctrl-C with no ask running on a pipe ends the session (exit 130).
+//! A registry file (`--registry` or `registry =`) is reloaded when it changes.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use rustyline::error::ReadlineError;
+use tokio_util::sync::CancellationToken;
+
+use crate::app;
+use crate::chat::{Session, Turn};
+use crate::cli::CommonArgs;
+use crate::error::CliResult;
+use crate::reload;
+
+/// The ask running now, if any, for Ctrl-C to cancel.
+type Current = Arc<Mutex<Option<CancellationToken>>>;
+
+pub fn run(common: &CommonArgs) -> CliResult<ExitCode> {
+    let config = app::config(common)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let orca = app::open_service(config, common)?;
+    let _entered = runtime.enter();
+    let stop = CancellationToken::new();
+    reload::spawn(&orca, stop.clone());
+
+    let interactive = std::io::stdin().is_terminal();
+    let current: Current = Arc::new(Mutex::new(None));
+    runtime.spawn(cancel_on_ctrl_c(Arc::clone(&current), interactive));
+
+    let history = orca.config().data_dir.join("chat_history.txt");
+    let mut session = Session::new(orca, common.now);
+    if interactive {
+        let mut editor = rustyline::DefaultEditor::new()?;
+        let _ = editor.load_history(&history);
+        println!(
+            "Orca chat: ask about customers in plain words. /help for commands, Ctrl-D to leave."
+        );
+        loop {
+            match editor.readline("orca> ") {
+                Ok(line) => {
+                    if !line.trim().is_empty() {
+                        let _ = editor.add_history_entry(line.as_str());
+                    }
+                    if one_turn(&runtime, &mut session, &current, &line) {
+                        break;
+                    }
+                }
+                Err(ReadlineError::Interrupted) => continue,
+                Err(ReadlineError::Eof) => break,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if let Some(dir) = history.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = editor.save_history(&history);
+    } else {
+        for line in std::io::stdin().lock().lines() {
+            if one_turn(&runtime, &mut session, &current, &line?) {
+                break;
+            }
+        }
+    }
+    stop.cancel();
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs one line and prints what it says; true when the session ends.
+fn one_turn(
+    runtime: &tokio::runtime::Runtime,
+    session: &mut Session,
+    current: &Current,
+    line: &str,
+) -> bool {
+    let cancel = CancellationToken::new();
+    *lock(current) = Some(cancel.clone());
+    let Turn { output, quit } = runtime.block_on(session.turn(line, cancel));
+    *lock(current) = None;
+    if !output.is_empty() {
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "{output}");
+        let _ = stdout.flush();
+    }
+    quit
+}
+
+/// Ctrl-C cancels the running ask; with none running, on a pipe it ends the process.
+async fn cancel_on_ctrl_c(current: Current, interactive: bool) {
+    while tokio::signal::ctrl_c().await.is_ok() {
+        match lock(&current).as_ref() {
+            Some(ask) => ask.cancel(),
+            None if !interactive => std::process::exit(130),
+            None => {}
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}

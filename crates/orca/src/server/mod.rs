@@ -1,0 +1,201 @@
+//! `orca serve`: the HTTP API over the shared `Orca` service (axum).
+//!
+//! Layout: `router` composes the routes (`routes/`), admission control on the `/v1` routes
+//! (`limits::guard`: auth -> rate limit -> load shedding), request metrics on every route
+//! (`track`), and JSON errors for unknown routes and methods (`error`). `serve` runs it on a
+//! listener with graceful shutdown: on the shutdown token it stops accepting, lets in-flight
+//! requests finish for up to the grace period, then cancels the asks still running (their
+//! unfinished sections end as `skipped`) and returns.
+//!
+//! Another front end (MCP over streamable HTTP) mounts itself with `router_with`, behind
+//! `auth::require`, and reuses `Principal` and `Permissions`.
+//! Invariant: every `/v1` handler sees an authenticated `Principal` and passes its permissions
+//! to the service, so no response carries data outside the caller's scope.
+
+pub mod auth;
+pub mod dashboard;
+pub mod error;
+pub mod limits;
+pub mod metrics;
+pub mod monitor;
+pub mod openapi;
+pub mod routes;
+
+use std::future::IntoFuture as _;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::ServerConfig;
+use crate::service::Orca;
+use auth::Auth;
+use error::ApiError;
+use limits::{ConcurrencyLimit, RateLimiter};
+use metrics::Metrics;
+use monitor::Monitor;
+
+/// Everything the handlers share.
+pub struct ServerState {
+    pub orca: Orca,
+    pub auth: Auth,
+    pub rate_limiter: RateLimiter,
+    pub concurrency: ConcurrencyLimit,
+    pub metrics: Arc<Metrics>,
+    pub monitor: Monitor,
+    /// Parent of every ask's cancel token: cancelled when shutdown's grace period runs out.
+    pub asks_cancel: CancellationToken,
+    pub max_body_bytes: usize,
+    /// The OpenAPI document, rendered once.
+    pub openapi_json: Arc<str>,
+}
+
+/// The state handlers get (cheap to clone).
+pub type AppState = Arc<ServerState>;
+
+impl ServerState {
+    /// State for a service, with its `[server]` limits and a token table.
+    pub fn new(orca: Orca, auth: Auth) -> ServerState {
+        let config: ServerConfig = orca.config().server.clone();
+        let openapi_json = openapi::document(auth.is_enabled())
+            .to_json()
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        ServerState {
+            orca,
+            auth,
+            rate_limiter: RateLimiter::new(config.rate_limit_per_second, config.rate_limit_burst),
+            concurrency: ConcurrencyLimit::new(config.max_in_flight),
+            metrics: Arc::new(Metrics::new()),
+            monitor: Monitor::new(),
+            asks_cancel: CancellationToken::new(),
+            max_body_bytes: config.max_body_bytes,
+            openapi_json: Arc::from(openapi_json),
+        }
+    }
+}
+
+/// The whole HTTP surface: API, health, metrics, OpenAPI and dashboard.
+pub fn router(state: AppState) -> Router {
+    router_with(Arc::clone(&state), crate::mcp::http::router_for(&state))
+}
+
+/// The router with `extra` routes merged in (e.g. MCP at `/mcp`, behind `auth::require`);
+/// they get the same request metrics and JSON 404/405 answers.
+pub fn router_with(state: AppState, extra: Router) -> Router {
+    let api = Router::new()
+        .route("/v1/ask", post(routes::ask::ask))
+        .route("/v1/plan", post(routes::ask::plan))
+        .route("/v1/ask/stream", get(routes::ask::stream))
+        .route("/v1/customers", get(routes::customers::customers))
+        .route("/v1/stats", get(routes::stats::stats))
+        .route_layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            limits::guard,
+        ));
+    let public = Router::new()
+        .route("/", get(dashboard::index))
+        .route("/healthz", get(routes::health::healthz))
+        .route("/readyz", get(routes::health::readyz))
+        .route("/metrics", get(routes::health::metrics))
+        .route("/openapi.json", get(openapi::openapi_json));
+    api.merge(public)
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(state.max_body_bytes))
+        .with_state(Arc::clone(&state))
+        .merge(extra)
+        .layer(middleware::from_fn_with_state(state, track))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found()
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::method_not_allowed()
+}
+
+/// Counts every request by route template, method and status, with its latency.
+async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = route_label(
+        request
+            .extensions()
+            .get::<MatchedPath>()
+            .map(MatchedPath::as_str),
+    );
+    let method = metrics::method_label(request.method());
+    let response = next.run(request).await;
+    state
+        .metrics
+        .http_request(route, method, response.status().as_u16(), started.elapsed());
+    response
+}
+
+/// The route template as a bounded label.
+fn route_label(matched: Option<&str>) -> &'static str {
+    const ROUTES: [&str; 11] = [
+        "/",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/openapi.json",
+        "/v1/ask",
+        "/v1/plan",
+        "/v1/ask/stream",
+        "/v1/customers",
+        "/v1/stats",
+        "/mcp",
+    ];
+    match matched {
+        Some(path) => ROUTES
+            .iter()
+            .find(|r| **r == path)
+            .copied()
+            .unwrap_or("other"),
+        None => "unmatched",
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` is cancelled, then drains: in-flight requests get
+/// `grace` to finish, after which running asks are cancelled (they answer at once with skipped
+/// sections) and connections get one more second.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    state: AppState,
+    shutdown: CancellationToken,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let server = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+        .into_future();
+    let mut server = tokio::spawn(server);
+    tokio::select! {
+        joined = &mut server => return joined.map_err(std::io::Error::other)?,
+        () = shutdown.cancelled() => {}
+    }
+    tracing::info!(
+        grace_ms = grace.as_millis() as u64,
+        "shutting down: draining in-flight requests"
+    );
+    match tokio::time::timeout(grace, &mut server).await {
+        Ok(joined) => joined.map_err(std::io::Error::other)?,
+        Err(_) => {
+            tracing::warn!("grace period over: cancelling the asks still running");
+            state.asks_cancel.cancel();
+            match tokio::time::timeout(Duration::from_secs(1), &mut server).await {
+                Ok(joined) => joined.map_err(std::io::Error::other)?,
+                Err(_) => {
+                    server.abort();
+                    Ok(())
+                }
+            }
+        }
+    }
+}

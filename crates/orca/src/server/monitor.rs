@@ -1,0 +1,370 @@
+//! The performance monitor behind `GET /v1/stats`: latency percentiles by complexity, the cache
+//! hit rate, per-source health and the last 50 asks.
+//!
+//! It keeps bounded windows (the latest `LATENCY_WINDOW` latencies per complexity and per source,
+//! the latest `RECENT` asks), so its memory is fixed however long the server runs.
+//! Invariant: a request's text is shown only to the principal that asked it; everyone else sees
+//! it redacted.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use orca_core::{Complexity, Report, SectionStatus, SourceKey};
+use orca_engine::Engine;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Latencies kept per complexity and per source for percentiles.
+pub const LATENCY_WINDOW: usize = 2048;
+/// Asks listed in `recent`.
+pub const RECENT: usize = 50;
+/// What others see instead of a request's text.
+pub const REDACTED: &str = "[redacted]";
+
+#[derive(Debug)]
+pub struct Monitor {
+    started: Instant,
+    inner: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    asks: u64,
+    partial: u64,
+    rejected: u64,
+    cache_hits: u64,
+    cache_misses: u64,
+    by_complexity: BTreeMap<&'static str, Window>,
+    sources: BTreeMap<SourceKey, SourceState>,
+    recent: VecDeque<Recent>,
+}
+
+#[derive(Debug, Default)]
+struct Window {
+    count: u64,
+    latest: VecDeque<f64>,
+}
+
+impl Window {
+    fn push(&mut self, ms: f64) {
+        self.count += 1;
+        if self.latest.len() == LATENCY_WINDOW {
+            self.latest.pop_front();
+        }
+        self.latest.push_back(ms);
+    }
+
+    fn summary(&self) -> LatencySummary {
+        let mut sorted: Vec<f64> = self.latest.iter().copied().collect();
+        sorted.sort_by(f64::total_cmp);
+        LatencySummary {
+            count: self.count,
+            p50_ms: percentile(&sorted, 0.50),
+            p95_ms: percentile(&sorted, 0.95),
+            p99_ms: percentile(&sorted, 0.99),
+        }
+    }
+}
+
+/// Nearest-rank percentile of sorted values (0 when empty).
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+#[derive(Debug, Default)]
+struct SourceState {
+    ok: u64,
+    error: u64,
+    timeout: u64,
+    skipped: u64,
+    latency: Window,
+}
+
+#[derive(Debug, Clone)]
+struct Recent {
+    at: DateTime<Utc>,
+    principal: Arc<str>,
+    request: String,
+    complexity: Option<&'static str>,
+    strategy: Option<&'static str>,
+    outcome: &'static str,
+    total_ms: f64,
+    sections: usize,
+    cached_sections: usize,
+}
+
+/// `GET /v1/stats`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Stats {
+    pub uptime_s: f64,
+    pub asks: AskCounts,
+    /// Latency percentiles of answered asks by complexity (simple, medium, complex).
+    pub latency_ms: BTreeMap<String, LatencySummary>,
+    pub cache: CacheSummary,
+    pub sources: Vec<SourceHealth>,
+    /// The latest asks, newest first.
+    pub recent: Vec<RecentAsk>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AskCounts {
+    /// Asks answered (fully or partially).
+    pub answered: u64,
+    /// Answered asks with at least one section not ok.
+    pub partial: u64,
+    /// Asks refused before running (bad request, not permitted).
+    pub rejected: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LatencySummary {
+    pub count: u64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CacheSummary {
+    pub hits: u64,
+    pub misses: u64,
+    pub hit_rate: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SourceHealth {
+    pub source: String,
+    /// closed, open or half_open.
+    pub breaker: String,
+    pub ok: u64,
+    pub error: u64,
+    pub timeout: u64,
+    pub skipped: u64,
+    pub p95_ms: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecentAsk {
+    pub at: String,
+    /// The request text for its own asker; `[redacted]` for everyone else.
+    pub request: String,
+    /// True when the caller of `/v1/stats` made this ask.
+    pub mine: bool,
+    pub complexity: Option<String>,
+    pub strategy: Option<String>,
+    /// ok, partial, unanswered, bad_request or not_permitted.
+    pub outcome: String,
+    pub total_ms: f64,
+    pub sections: usize,
+    pub cached_sections: usize,
+}
+
+impl Default for Monitor {
+    fn default() -> Self {
+        Monitor::new()
+    }
+}
+
+impl Monitor {
+    pub fn new() -> Monitor {
+        Monitor {
+            started: Instant::now(),
+            inner: Mutex::new(State::default()),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records an answered ask.
+    pub fn answered(&self, principal: &Arc<str>, report: &Report) {
+        let complexity = report.plan.complexity.as_str();
+        let cached_sections = report.sections.iter().filter(|s| s.cached).count();
+        let outcome = if report.unanswered {
+            "unanswered"
+        } else if report.partial {
+            "partial"
+        } else {
+            "ok"
+        };
+        let mut st = self.state();
+        st.asks += 1;
+        if report.partial {
+            st.partial += 1;
+        }
+        st.cache_hits += report.cache.hits;
+        st.cache_misses += report.cache.misses;
+        st.by_complexity
+            .entry(complexity)
+            .or_default()
+            .push(report.timings.total_ms);
+        for s in &report.sections {
+            let src = st.sources.entry(s.source).or_default();
+            match s.status {
+                SectionStatus::Ok => src.ok += 1,
+                SectionStatus::Error => src.error += 1,
+                SectionStatus::Timeout => src.timeout += 1,
+                SectionStatus::Skipped => src.skipped += 1,
+            }
+            if !s.cached && s.status != SectionStatus::Skipped {
+                src.latency.push(s.elapsed_ms);
+            }
+        }
+        push_recent(
+            &mut st.recent,
+            Recent {
+                at: Utc::now(),
+                principal: Arc::clone(principal),
+                request: report.request.clone(),
+                complexity: Some(complexity),
+                strategy: Some(report.plan.strategy.as_str()),
+                outcome,
+                total_ms: report.timings.total_ms,
+                sections: report.sections.len(),
+                cached_sections,
+            },
+        );
+    }
+
+    /// Records an ask refused before running.
+    pub fn rejected(&self, principal: &Arc<str>, request: &str, outcome: &'static str, ms: f64) {
+        let mut st = self.state();
+        st.rejected += 1;
+        push_recent(
+            &mut st.recent,
+            Recent {
+                at: Utc::now(),
+                principal: Arc::clone(principal),
+                request: request.chars().take(500).collect(),
+                complexity: None,
+                strategy: None,
+                outcome,
+                total_ms: ms,
+                sections: 0,
+                cached_sections: 0,
+            },
+        );
+    }
+
+    /// The stats as `viewer` may see them.
+    pub fn stats(&self, viewer: &str, engine: &Engine) -> Stats {
+        let breakers: BTreeMap<SourceKey, &'static str> = engine
+            .breaker_states()
+            .into_iter()
+            .map(|(k, b)| (k, b.state))
+            .collect();
+        let st = self.state();
+        let mut latency_ms = BTreeMap::new();
+        for c in [Complexity::Simple, Complexity::Medium, Complexity::Complex] {
+            let summary = st
+                .by_complexity
+                .get(c.as_str())
+                .map(Window::summary)
+                .unwrap_or(LatencySummary {
+                    count: 0,
+                    p50_ms: 0.0,
+                    p95_ms: 0.0,
+                    p99_ms: 0.0,
+                });
+            latency_ms.insert(c.as_str().to_string(), summary);
+        }
+        let lookups = st.cache_hits + st.cache_misses;
+        let sources = breakers
+            .iter()
+            .map(|(source, breaker)| {
+                let s = st.sources.get(source);
+                SourceHealth {
+                    source: source.as_str().to_string(),
+                    breaker: breaker.to_string(),
+                    ok: s.map_or(0, |s| s.ok),
+                    error: s.map_or(0, |s| s.error),
+                    timeout: s.map_or(0, |s| s.timeout),
+                    skipped: s.map_or(0, |s| s.skipped),
+                    p95_ms: s.map_or(0.0, |s| s.latency.summary().p95_ms),
+                }
+            })
+            .collect();
+        let recent = st
+            .recent
+            .iter()
+            .rev()
+            .map(|r| {
+                let mine = &*r.principal == viewer;
+                RecentAsk {
+                    at: r.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    request: if mine {
+                        r.request.clone()
+                    } else {
+                        REDACTED.to_string()
+                    },
+                    mine,
+                    complexity: r.complexity.map(str::to_string),
+                    strategy: r.strategy.map(str::to_string),
+                    outcome: r.outcome.to_string(),
+                    total_ms: r.total_ms,
+                    sections: r.sections,
+                    cached_sections: r.cached_sections,
+                }
+            })
+            .collect();
+        Stats {
+            uptime_s: self.started.elapsed().as_secs_f64(),
+            asks: AskCounts {
+                answered: st.asks,
+                partial: st.partial,
+                rejected: st.rejected,
+            },
+            latency_ms,
+            cache: CacheSummary {
+                hits: st.cache_hits,
+                misses: st.cache_misses,
+                hit_rate: if lookups == 0 {
+                    0.0
+                } else {
+                    st.cache_hits as f64 / lookups as f64
+                },
+            },
+            sources,
+            recent,
+        }
+    }
+}
+
+fn push_recent(recent: &mut VecDeque<Recent>, r: Recent) {
+    if recent.len() == RECENT {
+        recent.pop_front();
+    }
+    recent.push_back(r);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&v, 0.50), 50.0);
+        assert_eq!(percentile(&v, 0.95), 95.0);
+        assert_eq!(percentile(&v, 0.99), 99.0);
+        assert_eq!(percentile(&[7.0], 0.99), 7.0);
+        assert_eq!(percentile(&[], 0.5), 0.0);
+    }
+
+    #[test]
+    fn windows_are_bounded() {
+        let mut w = Window::default();
+        for i in 0..(LATENCY_WINDOW + 10) {
+            w.push(i as f64);
+        }
+        assert_eq!(w.latest.len(), LATENCY_WINDOW);
+        assert_eq!(w.count, (LATENCY_WINDOW + 10) as u64);
+    }
+}

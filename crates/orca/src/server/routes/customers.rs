@@ -1,0 +1,93 @@
+//! `GET /v1/customers?q=`: how a name resolves, with only the candidates the caller may see.
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Extension, Query, State};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::server::AppState;
+use crate::server::auth::Principal;
+use crate::server::error::{ApiError, ErrorBody};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CustomersParams {
+    /// A customer name, alias, or something close to one.
+    #[param(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+        example = "Contoso"
+    )]
+    pub q: String,
+}
+
+/// The resolution candidates of a name, best first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomersResponse {
+    pub query: String,
+    pub candidates: Vec<CandidateSchema>,
+}
+
+/// One candidate customer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CandidateSchema {
+    pub name: String,
+    pub tenant_id: String,
+    /// exact, alias, normalized or fuzzy.
+    #[serde(rename = "match")]
+    pub match_kind: String,
+    pub confidence: f64,
+    pub segment: Option<String>,
+}
+
+/// Resolve a customer name.
+#[utoipa::path(
+    get,
+    path = "/v1/customers",
+    tag = "customers",
+    params(CustomersParams),
+    responses(
+        (status = 200, description = "Candidates the caller may see (possibly none)", body = CustomersResponse),
+        (status = 400, description = "Missing or empty q", body = ErrorBody),
+        (status = 401, description = "Missing or unknown bearer token", body = ErrorBody),
+        (status = 429, description = "Rate limited (see Retry-After)", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "Overloaded (see Retry-After)", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn customers(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    params: Result<Query<CustomersParams>, QueryRejection>,
+) -> Result<Json<CustomersResponse>, ApiError> {
+    let Query(params) = params?;
+    let q = params.q.trim();
+    if q.is_empty() {
+        return Err(ApiError::bad_request("the customer name `q` is empty"));
+    }
+    if q.chars().count() > 200 {
+        return Err(ApiError::bad_request(
+            "the customer name `q` is longer than 200 characters",
+        ));
+    }
+    let candidates = state
+        .orca
+        .resolve_permitted(q, &principal.permissions)
+        .into_iter()
+        .map(|c| CandidateSchema {
+            name: c.name,
+            tenant_id: c.tenant_id,
+            match_kind: c.match_kind.as_str().to_string(),
+            confidence: c.confidence,
+            segment: c.segment,
+        })
+        .collect();
+    Ok(Json(CustomersResponse {
+        query: q.to_string(),
+        candidates,
+    }))
+}

@@ -1,0 +1,6 @@
+//! The API's handlers, one module per resource.
+
+pub mod ask;
+pub mod customers;
+pub mod health;
+pub mod stats;

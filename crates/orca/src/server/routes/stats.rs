@@ -1,0 +1,32 @@
+//! `GET /v1/stats`: the performance monitor's summary, as the caller may see it.
+
+use axum::Json;
+use axum::extract::{Extension, State};
+
+use crate::server::AppState;
+use crate::server::auth::Principal;
+use crate::server::error::ErrorBody;
+use crate::server::monitor::Stats;
+
+/// Latency percentiles by complexity, cache hit rate, per-source health and the last 50 asks
+/// (request text only for the caller's own asks).
+#[utoipa::path(
+    get,
+    path = "/v1/stats",
+    tag = "monitor",
+    responses(
+        (status = 200, description = "The monitor's summary", body = Stats),
+        (status = 401, description = "Missing or unknown bearer token", body = ErrorBody),
+        (status = 429, description = "Rate limited (see Retry-After)", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "Overloaded (see Retry-After)", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn stats(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> Json<Stats> {
+    Json(state.monitor.stats(&principal.name, state.orca.engine()))
+}

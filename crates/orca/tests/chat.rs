@@ -1,0 +1,188 @@
+//! `orca chat` through the built binary with piped standard input: no prompt decorations,
+//! follow-ups keep context, repeats hit the session's cache, `/stats`, `/plan`, `/clear`,
+//! `/quit`, and exit code 0.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+const NOW: &str = "2026-11-24T12:00:00Z";
+
+/// One demo store shared by the tests of this file (created by the first command).
+fn store() -> &'static Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = orca(dir.path())
+            .args(["ask", "How many cases does Ford have?"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dir
+    })
+    .path()
+}
+
+fn orca(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("orca").unwrap();
+    cmd.env_remove("ORCA_DATA")
+        .env_remove("ORCA_REDIS_URL")
+        .current_dir(dir)
+        .arg("--data")
+        .arg(dir.join("store"))
+        .arg("--now")
+        .arg(NOW);
+    cmd
+}
+
+/// Runs a chat over `script` (one line per turn); returns (exit code, stdout, stderr).
+fn chat(script: &str) -> (i32, String, String) {
+    let out = orca(store())
+        .arg("chat")
+        .write_stdin(script)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The answer lines (each turn's first line, and follow-up notes), in order.
+fn answers(stdout: &str) -> Vec<&str> {
+    stdout
+        .lines()
+        .filter(|l| {
+            l.starts_with("(follow-up")
+                || l.starts_with("Ford Motor Company:")
+                || l.starts_with("General Motors:")
+                || l.starts_with("Toyota Motor Corporation:")
+        })
+        .collect()
+}
+
+#[test]
+fn follow_ups_keep_the_context() {
+    let (code, out, err) = chat(
+        "Show cases and ICMs for Ford\nand for GM?\nonly the open ones\nwhat about last week?\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !out.contains("orca>"),
+        "no prompt when stdin is not a terminal"
+    );
+    assert!(!out.contains("/help for commands"), "no banner either");
+    let lines = answers(&out);
+    assert!(lines[0].starts_with("Ford Motor Company:"), "{lines:?}");
+    assert!(
+        lines[0].contains("support cases") && lines[0].contains("ncidents"),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines[1],
+        "(follow-up: kept agents from the previous request)"
+    );
+    assert!(lines[2].starts_with("General Motors:"), "{lines:?}");
+    assert!(lines[2].contains("support cases") && lines[2].contains("ncidents"));
+    assert_eq!(
+        lines[3],
+        "(follow-up: kept customers, agents from the previous request)"
+    );
+    // Only the open ones: every case counted is open.
+    let open = lines[4];
+    assert!(open.starts_with("General Motors:"), "{lines:?}");
+    let total: String = open["General Motors: ".len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    assert!(open.contains(&format!("{total} open")), "{open}");
+    assert_eq!(
+        lines[5],
+        "(follow-up: kept customers, agents, filters from the previous request)"
+    );
+    assert!(lines[6].starts_with("General Motors:"), "{lines:?}");
+    assert!(lines[6].contains("in the last week"), "{lines:?}");
+}
+
+#[test]
+fn repeats_hit_the_session_cache_and_stats_say_so() {
+    let (code, out, err) = chat("cases for Toyota\ncases for Toyota\n/stats\n");
+    assert_eq!(code, 0, "{err}");
+    let footers: Vec<&str> = out.lines().filter(|l| l.contains(" · cache ")).collect();
+    assert_eq!(footers.len(), 2, "{out}");
+    assert!(
+        footers[0].ends_with("cache 0 hits / 1 misses"),
+        "{footers:?}"
+    );
+    assert!(
+        footers[1].ends_with("cache 1 hits / 0 misses"),
+        "{footers:?}"
+    );
+    assert!(out.contains("· cached"), "{out}");
+    assert!(
+        out.contains("cache: 1 hits, 1 misses, hit rate 50%"),
+        "{out}"
+    );
+    assert!(
+        out.contains("cache backend: memory, 1 entries, ttl 600 s"),
+        "{out}"
+    );
+    assert!(
+        out.contains("asks: 2, source queries per request: 0.5"),
+        "{out}"
+    );
+    assert!(out.contains("latency by complexity: simple p50"), "{out}");
+}
+
+#[test]
+fn plan_shows_the_merged_plan_and_runs_nothing() {
+    let (code, out, err) = chat("Show cases and ICMs for Ford\n/plan and for Toyota?\n/stats\n");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Request:     and for Toyota?"), "{out}");
+    assert!(
+        out.contains("Agents:      support_case_manager (kusto), escalation_manager (icm)"),
+        "{out}"
+    );
+    assert!(out.contains("Toyota Motor Corporation"), "{out}");
+    assert!(out.contains("asks: 1,"), "/plan is not an ask: {out}");
+    let (_, usage, _) = chat("/plan\n");
+    assert!(usage.contains("usage: /plan <request>"), "{usage}");
+}
+
+#[test]
+fn clear_forgets_the_context_and_quit_ends_the_session() {
+    let (code, out, err) =
+        chat("Show cases and ICMs for Ford\n/clear\nonly the open ones\n/quit\ncases for Ford\n");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Context cleared"), "{out}");
+    assert!(
+        !out.contains("(follow-up"),
+        "no context after /clear: {out}"
+    );
+    let asks = out
+        .lines()
+        .filter(|l| l.starts_with("Ford Motor Company:"))
+        .count();
+    assert_eq!(asks, 1, "nothing after /quit runs: {out}");
+}
+
+#[test]
+fn bad_lines_are_reported_and_the_session_goes_on() {
+    let (code, out, err) = chat("/frobnicate\ncases for Acme Corp\n/help\ncases for Ford\n");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("unknown command /frobnicate"), "{out}");
+    assert!(out.contains("/plan <request>"), "help: {out}");
+    assert!(out.contains("Ford Motor Company:"), "{out}");
+}
+
+#[test]
+fn end_of_input_ends_the_session_cleanly() {
+    let (code, out, _) = chat("");
+    assert_eq!(code, 0);
+    assert!(out.is_empty(), "{out}");
+}
