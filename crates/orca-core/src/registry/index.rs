@@ -100,6 +100,8 @@ pub(crate) struct Index {
     /// grows over words that are.
     tokens: FastMap<Box<str>, u8>,
     lazy: OnceLock<Lazy>,
+    /// The typo index: the costliest to build, so only requests with a typo candidate build it.
+    fuzzy: OnceLock<FuzzyIndex>,
 }
 
 /// Indexes only some requests need: built on first use, at most once.
@@ -111,7 +113,6 @@ pub(crate) struct Lazy {
     pub(crate) prefixes: FastMap<Box<str>, Vec<u32>>,
     /// The most tokens of any prefix.
     pub(crate) max_prefix_tokens: usize,
-    pub(crate) fuzzy: FuzzyIndex,
 }
 
 impl fmt::Debug for Index {
@@ -120,6 +121,7 @@ impl fmt::Debug for Index {
             .field("keys", &self.keys.len())
             .field("tokens", &self.tokens.len())
             .field("lazy_built", &self.lazy.get().is_some())
+            .field("fuzzy_built", &self.fuzzy.get().is_some())
             .finish()
     }
 }
@@ -133,6 +135,7 @@ impl Index {
             ),
             tokens: FastMap::default(),
             lazy: OnceLock::new(),
+            fuzzy: OnceLock::new(),
         };
         for (id, customer) in customers.iter().enumerate() {
             let id = u32::try_from(id).expect("the loader caps the registry below u32::MAX rows");
@@ -191,6 +194,18 @@ impl Index {
         self.lazy.get_or_init(|| self.build_lazy(customers))
     }
 
+    /// The typo index over every name and alias key, built on first use, at most once.
+    pub(crate) fn fuzzy(&self, customers: &[Customer]) -> &FuzzyIndex {
+        self.fuzzy.get_or_init(|| {
+            let name_keys = &self.lazy(customers).name_keys;
+            FuzzyIndex::build(customers.iter().enumerate().flat_map(|(id, c)| {
+                let id = id as u32;
+                std::iter::once((id, name_keys[id as usize].clone()))
+                    .chain(c.aliases.iter().map(move |a| (id, name_key(a))))
+            }))
+        })
+    }
+
     fn build_lazy(&self, customers: &[Customer]) -> Lazy {
         let mut prefixes: FastMap<Box<str>, Vec<u32>> = FastMap::default();
         let mut max_prefix_tokens = 0;
@@ -218,16 +233,10 @@ impl Index {
                 }
             }
         }
-        let fuzzy = FuzzyIndex::build(customers.iter().enumerate().flat_map(|(id, c)| {
-            let id = id as u32;
-            std::iter::once((id, name_keys[id as usize].clone()))
-                .chain(c.aliases.iter().map(move |a| (id, name_key(a))))
-        }));
         Lazy {
             name_keys,
             prefixes,
             max_prefix_tokens,
-            fuzzy,
         }
     }
 }

@@ -120,7 +120,7 @@ pub(super) fn similar(registry: &Registry, key: &str, most: usize) -> Vec<u32> {
 /// whole names are (or, for a partial name, how alike its words are), best first.
 fn similar_scored(registry: &Registry, key: &str, most: usize) -> Vec<(u32, f64)> {
     let lazy = registry.index.lazy(registry.customers());
-    let fuzzy = &lazy.fuzzy;
+    let fuzzy = registry.index.fuzzy(registry.customers());
     let query: Vec<&str> = key.split(' ').collect();
     let mut pool = BTreeSet::new();
     for token in &query {

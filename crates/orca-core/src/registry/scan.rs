@@ -548,12 +548,12 @@ impl<'r, 't> Scanner<'r, 't> {
     fn corrections(&mut self, k: usize) -> &[Near] {
         if self.corrections[k].is_none() {
             let near = if self.typo_candidate(k) {
-                let lazy = self.registry.index.lazy(&self.registry.customers);
+                let fuzzy = self.registry.index.fuzzy(&self.registry.customers);
                 let form = self.tokens[k].form(true);
-                if lazy.fuzzy.contains(form) {
+                if fuzzy.contains(form) {
                     Vec::new()
                 } else {
-                    lazy.fuzzy.near(form)
+                    fuzzy.near(form)
                 }
             } else {
                 Vec::new()
@@ -597,7 +597,7 @@ impl<'r, 't> Scanner<'r, 't> {
             let mut hits: Vec<(usize, u32, String)> = Vec::new();
             for k in start..end {
                 let nears = self.corrections(k).to_vec();
-                let fuzzy = &self.registry.index.lazy(&self.registry.customers).fuzzy;
+                let fuzzy = self.registry.index.fuzzy(&self.registry.customers);
                 for near in nears {
                     let (key, _) = self.key(w, Some((k, fuzzy.token(near.token))));
                     let weak = key

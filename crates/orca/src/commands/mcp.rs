@@ -17,7 +17,12 @@ pub fn run(common: &CommonArgs) -> CliResult<ExitCode> {
         .build()?;
     // Opening the service may create the demo data set first (its notice goes to stderr).
     let orca = app::open_service(config, common)?;
+    let stop = tokio_util::sync::CancellationToken::new();
+    // A configured registry file is reloaded when it changes, as in `serve` and `chat`.
+    let _reload = runtime.block_on(async { crate::reload::spawn(&orca, stop.clone()) });
     let server = OrcaMcp::new(orca).with_default_now(common.now);
-    runtime.block_on(serve_stdio(server))?;
+    let served = runtime.block_on(serve_stdio(server));
+    stop.cancel();
+    served?;
     Ok(ExitCode::SUCCESS)
 }

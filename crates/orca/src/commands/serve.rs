@@ -2,7 +2,8 @@
 //!
 //! Without a tokens file the server authenticates no one, so it binds to loopback addresses only,
 //! unless `--allow-unauthenticated` says otherwise (with a warning). SIGTERM or Ctrl-C starts a
-//! graceful shutdown bounded by `[server] shutdown_grace_ms`.
+//! graceful shutdown bounded by `[server] shutdown_grace_ms`. A registry file named by `--registry`
+//! or the config is reloaded when it changes.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -62,9 +63,11 @@ pub fn run(common: &CommonArgs, args: ServeArgs) -> CliResult<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr()?;
+        let shutdown = CancellationToken::new();
+        // A configured registry file is reloaded when it changes (atomically, per request).
+        let _reload = crate::reload::spawn(&orca, shutdown.clone());
         let state = Arc::new(ServerState::new(orca, auth));
         let app = server::router(Arc::clone(&state));
-        let shutdown = CancellationToken::new();
         tokio::spawn(cancel_on_signal(shutdown.clone()));
         eprintln!(
             "Orca listening on http://{local} ({})",
