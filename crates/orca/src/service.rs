@@ -150,13 +150,7 @@ impl Orca {
         let started = Instant::now();
         let plan = self.plan_permitted(request, options.now, options.permissions.as_deref())?;
         let analysis_us = started.elapsed().as_secs_f64() * 1e6;
-        if plan.tasks.is_empty() {
-            let answer = orca_core::answer::compose(&plan, &[]).replace('\n', " ");
-            if !plan.not_permitted.is_empty() {
-                return Err(AskError::NotPermitted(answer));
-            }
-            return Err(AskError::NothingToAnswer(answer));
-        }
+        runnable(&plan)?;
         self.ask_plan(plan, started, analysis_us, options).await
     }
 
@@ -190,6 +184,20 @@ impl Orca {
         };
         let cache = cache_stats(&run.cache, options.no_cache);
         Ok(Report::new(plan, answer, run.sections, timings, cache))
+    }
+}
+
+/// A plan without tasks has nothing to run: the error carries the answer sentence that says why
+/// (everything named is outside the permissions, or nothing could be resolved).
+pub fn runnable(plan: &Plan) -> Result<(), AskError> {
+    if !plan.tasks.is_empty() {
+        return Ok(());
+    }
+    let answer = orca_core::answer::compose(plan, &[]).replace('\n', " ");
+    if plan.not_permitted.is_empty() {
+        Err(AskError::NothingToAnswer(answer))
+    } else {
+        Err(AskError::NotPermitted(answer))
     }
 }
 

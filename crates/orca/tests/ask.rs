@@ -2,55 +2,27 @@
 //! creates the demo data set, answers carry the DESIGN section 5 shape, faults give partial
 //! answers that say why, and parallel sources cost the slowest one, not the sum.
 
+mod common;
+
 use std::path::Path;
+use std::sync::OnceLock;
 
-use assert_cmd::Command;
+use common::{orca, run};
 use serde_json::Value;
-
-const NOW: &str = "2026-11-24T12:00:00Z";
 
 /// One demo store shared by the tests of this file (created by the first ask).
 fn store() -> &'static Path {
-    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    let dir = DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let out = orca(dir.path())
-            .args(["ask", "How many cases does Ford have?"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        dir
-    });
-    dir.path()
-}
-
-fn orca(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("orca").unwrap();
-    cmd.env_remove("ORCA_DATA")
-        .env_remove("ORCA_REDIS_URL")
-        .current_dir(dir)
-        .arg("--data")
-        .arg(dir.join("store"))
-        .arg("--now")
-        .arg(NOW);
-    cmd
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| common::new_demo_store(&[])).path()
 }
 
 fn ask_json(args: &[&str]) -> (i32, Value, String) {
-    let out = orca(store())
+    let (code, stdout, stderr) = run(orca(store())
         .arg("ask")
         .args(args)
-        .args(["--format", "json", "--seed", "7"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        .args(["--format", "json", "--seed", "7"]));
     let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
-    (out.status.code().unwrap_or(-1), json, stderr)
+    (code, json, stderr)
 }
 
 #[test]

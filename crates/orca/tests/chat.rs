@@ -2,55 +2,22 @@
 //! follow-ups keep context, repeats hit the session's cache, `/stats`, `/plan`, `/clear`,
 //! `/quit`, and exit code 0.
 
+mod common;
+
 use std::path::Path;
+use std::sync::OnceLock;
 
-use assert_cmd::Command;
-
-const NOW: &str = "2026-11-24T12:00:00Z";
+use common::{orca, run};
 
 /// One demo store shared by the tests of this file (created by the first command).
 fn store() -> &'static Path {
-    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let out = orca(dir.path())
-            .args(["ask", "How many cases does Ford have?"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        dir
-    })
-    .path()
-}
-
-fn orca(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("orca").unwrap();
-    cmd.env_remove("ORCA_DATA")
-        .env_remove("ORCA_REDIS_URL")
-        .current_dir(dir)
-        .arg("--data")
-        .arg(dir.join("store"))
-        .arg("--now")
-        .arg(NOW);
-    cmd
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| common::new_demo_store(&[])).path()
 }
 
 /// Runs a chat over `script` (one line per turn); returns (exit code, stdout, stderr).
 fn chat(script: &str) -> (i32, String, String) {
-    let out = orca(store())
-        .arg("chat")
-        .write_stdin(script)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    run(orca(store()).arg("chat").write_stdin(script))
 }
 
 /// The answer lines (each turn's first line, and follow-up notes), in order.

@@ -1,23 +1,18 @@
 //! The built binary, run the way users run it: exit codes, stderr sentences, JSON shapes.
 //! Every test gets its own data directory, so nothing touches the user's store.
 
+mod common;
+
 use std::path::Path;
 
 use assert_cmd::Command;
+use common::run;
 use serde_json::Value;
 
-const NOW: &str = "2026-11-24T12:00:00Z";
-
+/// [`common::orca`] without colour.
 fn orca(data: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("orca").expect("the orca binary is built");
-    cmd.env_remove("ORCA_DATA")
-        .env_remove("ORCA_REDIS_URL")
-        .env("NO_COLOR", "1")
-        .current_dir(data)
-        .arg("--data")
-        .arg(data.join("store"))
-        .arg("--now")
-        .arg(NOW);
+    let mut cmd = common::orca(data);
+    cmd.env("NO_COLOR", "1");
     cmd
 }
 
@@ -29,16 +24,6 @@ fn keys(v: &Value) -> Vec<String> {
     let mut k: Vec<String> = v.as_object().expect("an object").keys().cloned().collect();
     k.sort();
     k
-}
-
-/// Runs and returns (exit code, stdout, stderr).
-fn run(cmd: &mut Command) -> (i32, String, String) {
-    let out = cmd.output().expect("orca runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 fn assert_one_sentence_error(stderr: &str) {

@@ -3,6 +3,8 @@
 //! `scope: all` only sees permitted tenants), load shedding, the rate limit on paused time, and,
 //! on real sockets, one round trip and graceful shutdown.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -11,6 +13,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use chrono::{DateTime, Utc};
+use common::NOW;
 use orca::cli::CommonArgs;
 use orca::config::{Config, RawConfig};
 use orca::server::auth::{Auth, ScopeKind, TokenRecord, hash_token};
@@ -19,7 +22,6 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt as _;
 
-const NOW: &str = "2026-11-24T12:00:00Z";
 const FORD: &str = "a959ed19-58ec-5b04-a375-0e9a54aff769";
 const TOYOTA: &str = "ceb4e8c9-5025-5f01-8536-77e4ee39672c";
 

@@ -1,19 +1,9 @@
 //! `orca serve` and `orca token` through the built binary: an unauthenticated server refuses a
 //! non-loopback address, tokens are printed once and stored as SHA-256 hashes only.
 
-use std::path::Path;
+mod common;
 
-use assert_cmd::Command;
-
-fn orca(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("orca").unwrap();
-    cmd.env_remove("ORCA_DATA")
-        .env_remove("ORCA_REDIS_URL")
-        .current_dir(dir)
-        .arg("--data")
-        .arg(dir.join("store"));
-    cmd
-}
+use common::{assert_success, orca_unpinned as orca};
 
 #[test]
 fn serve_without_tokens_refuses_a_non_loopback_address() {
@@ -60,11 +50,7 @@ fn token_add_prints_the_token_once_and_stores_its_hash() {
         .arg(&file)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
     assert!(token.starts_with("orca_") && token.len() == 69, "{token}");
     let text = std::fs::read_to_string(&file).unwrap();

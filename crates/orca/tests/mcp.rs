@@ -3,13 +3,12 @@
 //! (`isError`, never protocol errors, for caller mistakes and failed sources), progress
 //! notifications while sections finish, and cancellation.
 
-use std::path::Path;
-use std::sync::OnceLock;
+mod common;
+
 use std::time::Duration;
 
-use orca::cli::CommonArgs;
+use common::{NOW, open_service as open, service_data_dir as data_dir};
 use orca::mcp::OrcaMcp;
-use orca::service::Orca;
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, ClientRequest, ProgressNotificationParam, Request, Tool,
 };
@@ -17,37 +16,6 @@ use rmcp::service::{NotificationContext, PeerRequestOptions, RunningService};
 use rmcp::{ClientHandler, RoleClient, ServiceExt as _};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
-
-const NOW: &str = "2026-11-24T12:00:00Z";
-
-/// One demo store shared by the tests of this file, created once.
-fn data_dir() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let orca = open(dir.path(), &[]);
-        drop(orca);
-        dir
-    })
-    .path()
-}
-
-fn common(dir: &Path) -> CommonArgs {
-    CommonArgs {
-        data: Some(dir.join("store")),
-        now: Some(NOW.parse().unwrap()),
-        ..CommonArgs::default()
-    }
-}
-
-/// The service over the shared store, with these faults injected.
-fn open(dir: &Path, faults: &[&str]) -> Orca {
-    let common = common(dir);
-    let mut config = orca::app::config(&common).unwrap();
-    config.engine.faults = faults.iter().map(|f| f.to_string()).collect();
-    config.engine.seed = Some(7);
-    orca::app::open_service(config, &common).unwrap()
-}
 
 /// A client that records progress notifications.
 #[derive(Clone)]
@@ -552,15 +520,7 @@ fn orca_mcp_writes_nothing_but_protocol_to_stdout() {
     // No client on stdin: the binary says so on stderr (exit 1) and stdout stays empty, even on
     // the first run, which creates the demo data set.
     let dir = tempfile::tempdir().unwrap();
-    let out = assert_cmd::Command::cargo_bin("orca")
-        .unwrap()
-        .env_remove("ORCA_DATA")
-        .current_dir(dir.path())
-        .args(["--now", NOW, "--data"])
-        .arg(dir.path().join("store"))
-        .arg("mcp")
-        .output()
-        .unwrap();
+    let out = common::orca(dir.path()).arg("mcp").output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(

@@ -3,45 +3,29 @@
 //! on an unauthenticated loopback server), the API's bearer tokens (none -> 401), and tenant
 //! scopes (a token for Ford's tenant cannot ask about, plan or resolve Toyota).
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+mod common;
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use orca::cli::CommonArgs;
+use common::NOW;
 use orca::server::auth::{Auth, ScopeKind, TokenRecord, hash_token};
 use orca::server::{self, ServerState};
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
-const NOW: &str = "2026-11-24T12:00:00Z";
 const FORD_TOKEN: &str = "orca_mcp_ford";
 
-/// One demo store shared by the tests of this file.
-fn data_dir() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        drop(orca_service(dir.path()));
-        dir
-    })
-    .path()
-}
-
-fn orca_service(dir: &Path) -> orca::service::Orca {
-    let common = CommonArgs {
-        data: Some(PathBuf::from(dir).join("store")),
-        now: Some(NOW.parse().unwrap()),
-        ..CommonArgs::default()
-    };
-    let config = orca::app::config(&common).unwrap();
-    orca::app::open_service(config, &common).unwrap()
+/// The service over the demo store shared by the tests of this file.
+fn orca_service() -> orca::service::Orca {
+    common::open_service(common::service_data_dir(), &[])
 }
 
 /// `orca serve`'s router with one token, scoped to Ford's tenant.
 fn app() -> Router {
-    let orca = orca_service(data_dir());
+    let orca = orca_service();
     let ford = orca.resolve("Ford")[0].tenant_id.clone();
     let auth = Auth::from_records(&[TokenRecord {
         name: "ford".into(),
@@ -57,10 +41,7 @@ fn app() -> Router {
 
 /// `orca serve`'s router without tokens (loopback only).
 fn app_without_tokens() -> Router {
-    server::router(Arc::new(ServerState::new(
-        orca_service(data_dir()),
-        Auth::disabled(),
-    )))
+    server::router(Arc::new(ServerState::new(orca_service(), Auth::disabled())))
 }
 
 /// A JSON-RPC POST to `/mcp` (legacy session protocol, as today's desktop clients speak it).

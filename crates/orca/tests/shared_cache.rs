@@ -5,15 +5,16 @@
 //! Needs the Redis of this machine (`ORCA_TEST_REDIS_URL`, default `redis://127.0.0.1:6379`):
 //! the test fails, never skips, when it is unreachable. Each run uses its own key prefix.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use assert_cmd::Command;
+use common::{assert_success, orca};
 use serde_json::Value;
-
-const NOW: &str = "2026-11-24T12:00:00Z";
 
 fn redis_url() -> String {
     std::env::var("ORCA_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_string())
@@ -52,33 +53,9 @@ fn require_redis() {
 
 /// One demo store shared by the tests of this file.
 fn store() -> &'static Path {
-    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let out = orca(dir.path())
-            .args(["ask", "How many cases does Ford have?", "--no-cache"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        dir
-    })
-    .path()
-}
-
-fn orca(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("orca").unwrap();
-    cmd.env_remove("ORCA_DATA")
-        .env_remove("ORCA_REDIS_URL")
-        .current_dir(dir)
-        .arg("--data")
-        .arg(dir.join("store"))
-        .arg("--now")
-        .arg(NOW);
-    cmd
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| common::new_demo_store(&["--no-cache"]))
+        .path()
 }
 
 /// `orca ask --format json` with a config whose key prefix is `prefix` and `ORCA_REDIS_URL`.
@@ -92,11 +69,7 @@ fn ask(url: &str, prefix: &str, request: &str) -> Value {
         .args(["ask", request, "--format", "json"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     serde_json::from_slice(&out.stdout).unwrap()
 }
 

@@ -285,12 +285,7 @@ pub async fn call(
     let result = match request.name.as_ref() {
         ASK => match parse::<AskInput>(ASK, arguments) {
             Ok(input) => ask(server, input, permissions, &context).await,
-            Err(message) => {
-                server
-                    .stats()
-                    .record(AskOutcome::Rejected, &Default::default());
-                error_result(message)
-            }
+            Err(message) => rejected(server, message),
         },
         PLAN => match parse::<PlanInput>(PLAN, arguments) {
             Ok(input) => plan(server, input, permissions.as_deref()),
@@ -328,6 +323,21 @@ fn error_result(message: impl Into<String>) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(message)])
 }
 
+/// A successful result: `output` as structured content, `text` for the reader.
+fn structured_result(text: String, output: &impl Serialize) -> CallToolResult {
+    let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
+    result.structured_content = Some(serde_json::to_value(output).unwrap_or(Value::Null));
+    result
+}
+
+/// An ask refused before it ran: counted as rejected, answered with `message`.
+fn rejected(server: &OrcaMcp, message: impl Into<String>) -> CallToolResult {
+    server
+        .stats()
+        .record(AskOutcome::Rejected, &Default::default());
+    error_result(message)
+}
+
 fn parse_now(
     now: Option<&str>,
     default: Option<DateTime<Utc>>,
@@ -353,10 +363,7 @@ async fn ask(
     let stats = server.stats();
     let now = match parse_now(input.now.as_deref(), server.default_now()) {
         Ok(now) => now,
-        Err(message) => {
-            stats.record(AskOutcome::Rejected, &Default::default());
-            return error_result(message);
-        }
+        Err(message) => return rejected(server, message),
     };
     // Cancelling the MCP request (notifications/cancelled) cancels the run.
     let cancel = context.ct.child_token();
@@ -389,10 +396,7 @@ async fn ask(
             );
             report_result(&report, input.format.unwrap_or_default())
         }
-        Err(e) => {
-            stats.record(AskOutcome::Rejected, &Default::default());
-            error_result(ask_error_message(&e))
-        }
+        Err(e) => rejected(server, ask_error_message(&e)),
     }
 }
 
@@ -497,9 +501,7 @@ fn report_result(report: &Report, format: TextFormat) -> CallToolResult {
         TextFormat::Markdown => crate::render::report_markdown(report, false),
         TextFormat::Json => serde_json::to_string_pretty(report).unwrap_or_default(),
     };
-    let structured = serde_json::to_value(report).unwrap_or(Value::Null);
-    let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
-    result.structured_content = Some(structured);
+    let mut result = structured_result(text, report);
     if report.unanswered {
         result.is_error = Some(true);
     }
@@ -555,12 +557,7 @@ fn plan(server: &OrcaMcp, input: PlanInput, permissions: Option<&Permissions>) -
         .orca()
         .plan_permitted(&input.request, now, permissions)
     {
-        Ok(plan) => {
-            let text = plan_summary(&plan);
-            let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
-            result.structured_content = Some(serde_json::to_value(&plan).unwrap_or(Value::Null));
-            result
-        }
+        Ok(plan) => structured_result(plan_summary(&plan), &plan),
         Err(AnalyzeError::Empty) => error_result(
             "the request is empty: pass the user's question in `request`, e.g. \"cases and ICMs for Ford\"",
         ),
@@ -632,8 +629,7 @@ fn resolve_customer(
         query: name.to_string(),
         candidates,
     };
-    let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
-    result.structured_content = Some(serde_json::to_value(&output).unwrap_or(Value::Null));
+    let mut result = structured_result(text, &output);
     result.is_error = Some(is_error);
     result
 }
@@ -696,9 +692,7 @@ fn stats(server: &OrcaMcp) -> CallToolResult {
             unhealthy.join(", ")
         }
     );
-    let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
-    result.structured_content = Some(serde_json::to_value(&output).unwrap_or(Value::Null));
-    result
+    structured_result(text, &output)
 }
 
 fn object(value: Value) -> Arc<JsonObject> {

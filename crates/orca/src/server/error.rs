@@ -9,7 +9,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::{IntoResponses, ToSchema};
 
 use crate::service::AskError;
 
@@ -37,6 +37,20 @@ pub struct ErrorDetail {
     pub code: String,
     /// One sentence for a person.
     pub message: String,
+}
+
+/// The errors the auth and limit layers may answer on any guarded route before its handler runs;
+/// each such route lists them in its OpenAPI `responses(...)` by this one type.
+#[derive(Debug, IntoResponses)]
+pub enum GuardErrors {
+    #[response(status = 401, description = "Missing or unknown bearer token")]
+    Unauthorized(ErrorBody),
+    #[response(status = 429, description = "Rate limited (see Retry-After)",
+        headers(("Retry-After" = u64, description = "Seconds to wait")))]
+    RateLimited(ErrorBody),
+    #[response(status = 503, description = "Overloaded (see Retry-After)",
+        headers(("Retry-After" = u64, description = "Seconds to wait")))]
+    Overloaded(ErrorBody),
 }
 
 impl ApiError {

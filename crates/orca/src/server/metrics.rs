@@ -199,14 +199,7 @@ impl Metrics {
                 strategy: plan.strategy.as_str(),
             })
             .observe(report.timings.total_ms / 1e3);
-        let outcome = if report.unanswered {
-            "unanswered"
-        } else if report.partial {
-            "partial"
-        } else {
-            "ok"
-        };
-        self.ask_outcome(outcome);
+        self.ask_outcome(answered_outcome(report));
         let mut queries = 0u64;
         for s in &report.sections {
             self.task_duration
@@ -253,6 +246,17 @@ impl Metrics {
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
+    }
+}
+
+/// The outcome label of an answered ask: `unanswered`, `partial` or `ok`.
+pub fn answered_outcome(report: &Report) -> &'static str {
+    if report.unanswered {
+        "unanswered"
+    } else if report.partial {
+        "partial"
+    } else {
+        "ok"
     }
 }
 

@@ -187,13 +187,7 @@ impl Monitor {
     pub fn answered(&self, principal: &Arc<str>, report: &Report) {
         let complexity = report.plan.complexity.as_str();
         let cached_sections = report.sections.iter().filter(|s| s.cached).count();
-        let outcome = if report.unanswered {
-            "unanswered"
-        } else if report.partial {
-            "partial"
-        } else {
-            "ok"
-        };
+        let outcome = super::metrics::answered_outcome(report);
         let mut st = self.state();
         st.asks += 1;
         if report.partial {

@@ -14,6 +14,7 @@ use axum::http::header;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use orca_core::Report;
 use orca_engine::EngineEvent;
 use serde::Deserialize;
 use tokio_stream::wrappers::ReceiverStream;
@@ -22,9 +23,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::render;
 use crate::server::AppState;
 use crate::server::auth::Principal;
-use crate::server::error::{ApiError, ErrorBody};
+use crate::server::error::{ApiError, ErrorBody, GuardErrors};
 use crate::server::openapi::{PlanSchema, ReportSchema, SseEventSchema};
-use crate::service::{AskError, AskOptions};
+use crate::service::{self, AskError, AskOptions};
 
 /// How `/v1/ask` renders the report.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
@@ -126,12 +127,26 @@ fn parse_now(now: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
     .transpose()
 }
 
-fn ask_options(state: &AppState, principal: &Principal) -> AskOptions {
+/// The options of an ask made over HTTP: the caller's permissions, cancelled on shutdown.
+fn ask_options(
+    state: &AppState,
+    principal: &Principal,
+    now: Option<DateTime<Utc>>,
+    no_cache: bool,
+) -> AskOptions {
     AskOptions {
+        now,
+        no_cache,
         permissions: Some(principal.permissions.clone()),
         cancel: state.asks_cancel.child_token(),
         ..AskOptions::default()
     }
+}
+
+/// Records an answered ask in the metrics and the monitor.
+fn answered(state: &AppState, principal: &Principal, report: &Report) {
+    state.metrics.ask(report);
+    state.monitor.answered(&principal.name, report);
 }
 
 /// Records a refused ask in the metrics and the monitor, and returns its error.
@@ -171,14 +186,10 @@ fn refused(
             (String = "text/markdown"),
         )),
         (status = 400, description = "Bad body, empty or too long request, or nothing to answer", body = ErrorBody),
-        (status = 401, description = "Missing or unknown bearer token", body = ErrorBody),
         (status = 403, description = "Every customer named is outside the token's scope", body = ErrorBody),
         (status = 413, description = "Body larger than server.max_body_bytes", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
-        (status = 429, description = "Rate limited (see Retry-After)", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 503, description = "Overloaded (see Retry-After)", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        GuardErrors,
     ),
     security(("bearer" = []))
 )]
@@ -190,17 +201,12 @@ pub async fn ask(
     let started = Instant::now();
     let Json(body) = body?;
     let now = parse_now(body.now.as_deref())?;
-    let options = AskOptions {
-        now,
-        no_cache: body.no_cache,
-        ..ask_options(&state, &principal)
-    };
+    let options = ask_options(&state, &principal, now, body.no_cache);
     let report = match state.orca.ask(&body.request, options).await {
         Ok(report) => report,
         Err(e) => return Err(refused(&state, &principal, &body.request, started, e)),
     };
-    state.metrics.ask(&report);
-    state.monitor.answered(&principal.name, &report);
+    answered(&state, &principal, &report);
     Ok(match body.format.unwrap_or_default() {
         AskFormat::Json => Json(report).into_response(),
         AskFormat::Text => text(
@@ -230,13 +236,9 @@ fn text(body: String, content_type: &'static str) -> Response {
             (String = "text/plain"),
         )),
         (status = 400, description = "Bad body, empty or too long request", body = ErrorBody),
-        (status = 401, description = "Missing or unknown bearer token", body = ErrorBody),
         (status = 413, description = "Body larger than server.max_body_bytes", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
-        (status = 429, description = "Rate limited (see Retry-After)", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 503, description = "Overloaded (see Retry-After)", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        GuardErrors,
     ),
     security(("bearer" = []))
 )]
@@ -266,12 +268,8 @@ pub async fn plan(
     responses(
         (status = 200, description = "An event stream: event `plan` (the plan JSON), `section` (one section JSON per finished task), then `report` (the report JSON) or `error` ({\"error\": {code, message}})", content_type = "text/event-stream", body = SseEventSchema),
         (status = 400, description = "Bad query string, empty or too long request", body = ErrorBody),
-        (status = 401, description = "Missing or unknown bearer token", body = ErrorBody),
         (status = 403, description = "Every customer named is outside the token's scope", body = ErrorBody),
-        (status = 429, description = "Rate limited (see Retry-After)", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 503, description = "Overloaded (see Retry-After)", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        GuardErrors,
     ),
     security(("bearer" = []))
 )]
@@ -287,23 +285,15 @@ pub async fn stream(
     let plan = state
         .orca
         .plan_permitted(&params.request, now, Some(&principal.permissions))?;
-    if plan.tasks.is_empty() {
-        let answer = orca_core::answer::compose(&plan, &[]).replace('\n', " ");
-        let e = if plan.not_permitted.is_empty() {
-            AskError::NothingToAnswer(answer)
-        } else {
-            AskError::NotPermitted(answer)
-        };
+    if let Err(e) = service::runnable(&plan) {
         return Err(refused(&state, &principal, &params.request, started, e));
     }
 
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(64);
     let (events_tx, mut events_rx) = tokio::sync::mpsc::unbounded_channel::<EngineEvent>();
     let options = AskOptions {
-        now,
-        no_cache: params.no_cache.unwrap_or(false),
         events: Some(events_tx),
-        ..ask_options(&state, &principal)
+        ..ask_options(&state, &principal, now, params.no_cache.unwrap_or(false))
     };
     let cancel = options.cancel.clone();
     let first = json_event("plan", &plan);
@@ -341,27 +331,25 @@ pub async fn stream(
         }
         let last = match result {
             Ok(Ok(report)) => {
-                state.metrics.ask(&report);
-                state.monitor.answered(&principal.name, &report);
+                answered(&state, &principal, &report);
                 json_event("report", &report)
             }
-            Ok(Err(e)) => {
-                let error = refused(&state, &principal, &params.request, started, e);
-                json_event(
-                    "error",
-                    &serde_json::json!({"error": {"code": error.code, "message": error.message}}),
-                )
-            }
-            Err(join_error) => json_event(
-                "error",
-                &serde_json::json!({"error": {"code": "internal", "message": join_error.to_string()}}),
-            ),
+            Ok(Err(e)) => error_event(refused(&state, &principal, &params.request, started, e)),
+            Err(join_error) => error_event(ApiError::internal(join_error.to_string())),
         };
         let _ = tx.send(Ok(last)).await;
     });
     Ok(Sse::new(ReceiverStream::new(rx))
         .keep_alive(KeepAlive::default())
         .into_response())
+}
+
+/// The `error` event: the error body of the API, `{"error": {code, message}}`.
+fn error_event(error: ApiError) -> Event {
+    json_event(
+        "error",
+        &serde_json::json!({"error": {"code": error.code, "message": error.message}}),
+    )
 }
 
 fn json_event<T: serde::Serialize>(name: &str, value: &T) -> Event {

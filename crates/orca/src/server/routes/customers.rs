@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::server::AppState;
 use crate::server::auth::Principal;
-use crate::server::error::{ApiError, ErrorBody};
+use crate::server::error::{ApiError, ErrorBody, GuardErrors};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -51,11 +51,7 @@ pub struct CandidateSchema {
     responses(
         (status = 200, description = "Candidates the caller may see (possibly none)", body = CustomersResponse),
         (status = 400, description = "Missing or empty q", body = ErrorBody),
-        (status = 401, description = "Missing or unknown bearer token", body = ErrorBody),
-        (status = 429, description = "Rate limited (see Retry-After)", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 503, description = "Overloaded (see Retry-After)", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        GuardErrors,
     ),
     security(("bearer" = []))
 )]

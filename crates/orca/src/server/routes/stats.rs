@@ -5,7 +5,7 @@ use axum::extract::{Extension, State};
 
 use crate::server::AppState;
 use crate::server::auth::Principal;
-use crate::server::error::ErrorBody;
+use crate::server::error::GuardErrors;
 use crate::server::monitor::Stats;
 
 /// Latency percentiles by complexity, cache hit rate, per-source health and the last 50 asks
@@ -16,11 +16,7 @@ use crate::server::monitor::Stats;
     tag = "monitor",
     responses(
         (status = 200, description = "The monitor's summary", body = Stats),
-        (status = 401, description = "Missing or unknown bearer token", body = ErrorBody),
-        (status = 429, description = "Rate limited (see Retry-After)", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 503, description = "Overloaded (see Retry-After)", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        GuardErrors,
     ),
     security(("bearer" = []))
 )]

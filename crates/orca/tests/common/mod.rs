@@ -1,0 +1,96 @@
+//! Helpers shared by the binary crate's integration tests: the built `orca` on a temp data
+//! directory with a pinned clock, its output as (exit code, stdout, stderr), and the demo store
+//! created once per test binary. Each test file uses only some of them.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::Output;
+use std::sync::OnceLock;
+
+use assert_cmd::Command;
+use orca::cli::CommonArgs;
+use orca::service::Orca;
+
+/// The clock every test pins with `--now`.
+pub const NOW: &str = "2026-11-24T12:00:00Z";
+
+/// The built binary on `dir` (store at `dir/store`), blind to the user's `ORCA_DATA` and
+/// `ORCA_REDIS_URL`, with the real clock.
+pub fn orca_unpinned(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("orca").expect("the orca binary is built");
+    cmd.env_remove("ORCA_DATA")
+        .env_remove("ORCA_REDIS_URL")
+        .current_dir(dir)
+        .arg("--data")
+        .arg(dir.join("store"));
+    cmd
+}
+
+/// [`orca_unpinned`] with the clock pinned at [`NOW`].
+pub fn orca(dir: &Path) -> Command {
+    let mut cmd = orca_unpinned(dir);
+    cmd.arg("--now").arg(NOW);
+    cmd
+}
+
+/// Runs and returns (exit code, stdout, stderr).
+pub fn run(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().expect("orca runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Fails with the process's stderr unless it exited 0.
+pub fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A fresh data directory whose demo store the first `orca ask` created (`extra` goes on that
+/// ask). Test files keep one in a `OnceLock` and share it.
+pub fn new_demo_store(extra: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = orca(dir.path())
+        .args(["ask", "How many cases does Ford have?"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert_success(&out);
+    dir
+}
+
+/// The command-line arguments of a service over `dir/store` at [`NOW`].
+pub fn common_args(dir: &Path) -> CommonArgs {
+    CommonArgs {
+        data: Some(dir.join("store")),
+        now: Some(NOW.parse().unwrap()),
+        ..CommonArgs::default()
+    }
+}
+
+/// The service over `dir/store` (created on first open), with these faults injected and seed 7.
+pub fn open_service(dir: &Path, faults: &[&str]) -> Orca {
+    let common = common_args(dir);
+    let mut config = orca::app::config(&common).unwrap();
+    config.engine.faults = faults.iter().map(|f| f.to_string()).collect();
+    config.engine.seed = Some(7);
+    orca::app::open_service(config, &common).unwrap()
+}
+
+/// A data directory whose demo store opening the service created, shared by the tests of one
+/// test binary.
+pub fn service_data_dir() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        drop(open_service(dir.path(), &[]));
+        dir
+    })
+    .path()
+}
