@@ -6,7 +6,9 @@
 //!   status (it means created), and "active users" is a tenant-health keyword, not a status.
 //! - Severity: "Sev A", "severity B", "SevA", "Sev-A", "Sev A and B", "Sev A/B", "Sev A, B or C"
 //!   -> case letters; "Sev 0".."Sev 4", "Sev1", "Sev 2.5" / "Sev 25" -> incident digits ("25" is
-//!   2.5); ranges "Sev 0-2". "critical" -> A, 0, 1; "high" (also "high severity") -> A, B, 0, 1, 2.
+//!   2.5); ranges "Sev 0-2". "critical" -> A, 0, 1; "high" (also "high severity") -> A, B, 0, 1, 2,
+//!   but only before a severity word or an item that has one ("critical incidents", "high
+//!   severity cases"): "high usage" and "critical thinking" are not filters.
 //!   Values come out in the fixed order A, B, C, 0, 1, 2, 25, 3, 4. Unknown values ("Sev 7")
 //!   are ignored with a factor.
 
@@ -117,14 +119,22 @@ fn severity_at(
     notes: &mut Vec<String>,
 ) -> Option<usize> {
     let w = toks[i].folded;
+    // "high-sev", "critical-severity": one word that names a severity by itself.
+    let fused_level = ["-sev", "-severity", "-priority", "-pri"]
+        .iter()
+        .find_map(|suffix| w.strip_suffix(suffix))
+        .filter(|level| matches!(*level, "critical" | "high"));
+    if let Some(level) = fused_level {
+        for &v in level_values(level) {
+            on[v] = true;
+        }
+        return Some(1);
+    }
     match w {
-        "critical" | "high" => {
-            let named: &[usize] = if w == "critical" {
-                &[0, 3, 4]
-            } else {
-                &[0, 1, 3, 4, 5]
-            };
-            for &v in named {
+        // Only as a severity: "critical incidents", "high severity cases", "high-sev bugs"; not
+        // "high usage" or "critical thinking". The next word may already be an agent keyword.
+        "critical" | "high" if names_severity(toks.get(i + 1).map(|t| t.folded)) => {
+            for &v in level_values(w) {
                 on[v] = true;
             }
             let tail = usize::from(matches!(
@@ -148,6 +158,39 @@ fn severity_at(
     let first = values(rest)?;
     apply(first, rest, on, notes);
     Some(1 + more_values(toks, i + 1, on, notes))
+}
+
+/// Severity slots a level word turns on: "critical" -> A, 0, 1; "high" -> A, B, 0, 1, 2.
+fn level_values(level: &str) -> &'static [usize] {
+    if level == "critical" {
+        &[0, 3, 4]
+    } else {
+        &[0, 1, 3, 4, 5]
+    }
+}
+
+/// Does the word after "critical"/"high" make it a severity? A severity word or a kind of item
+/// that has a severity.
+fn names_severity(next: Option<&str>) -> bool {
+    next.is_some_and(|w| {
+        matches!(
+            super::keywords::singular(w),
+            "severity"
+                | "sev"
+                | "priority"
+                | "pri"
+                | "case"
+                | "ticket"
+                | "incident"
+                | "icm"
+                | "escalation"
+                | "outage"
+                | "bug"
+                | "issue"
+                | "sr"
+                | "cri"
+        )
+    })
 }
 
 /// A list of severity values starting at `i`: "A", "A and B", "1, 2 or 3". Returns tokens used.
