@@ -159,3 +159,24 @@ pub fn open_service(config: Config, common: &CommonArgs) -> CliResult<crate::ser
         .map_err(bad_config)?;
     Ok(crate::service::Orca::new(config, registry, store, engine))
 }
+
+/// The multi-thread runtime every async command runs on.
+pub fn runtime() -> CliResult<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// `open_service` for long-running commands (`chat`, `serve`, `mcp`): a configured registry file
+/// is also reloaded when it changes, until `stop` is cancelled.
+pub fn open_watched_service(
+    config: Config,
+    common: &CommonArgs,
+    runtime: &tokio::runtime::Runtime,
+    stop: &tokio_util::sync::CancellationToken,
+) -> CliResult<crate::service::Orca> {
+    let orca = open_service(config, common)?;
+    let _entered = runtime.enter();
+    crate::reload::spawn(&orca, stop.clone());
+    Ok(orca)
+}

@@ -29,9 +29,7 @@ pub fn run(common: &CommonArgs, args: AskArgs) -> CliResult<ExitCode> {
     if args.seed.is_some() {
         config.engine.seed = args.seed;
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = app::runtime()?;
     let orca = app::open_service(config, common)?;
     let options = AskOptions {
         now: common.now,

@@ -20,20 +20,16 @@ use crate::app;
 use crate::chat::{Session, Turn};
 use crate::cli::CommonArgs;
 use crate::error::CliResult;
-use crate::reload;
 
 /// The ask running now, if any, for Ctrl-C to cancel.
 type Current = Arc<Mutex<Option<CancellationToken>>>;
 
 pub fn run(common: &CommonArgs) -> CliResult<ExitCode> {
     let config = app::config(common)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let orca = app::open_service(config, common)?;
-    let _entered = runtime.enter();
+    let runtime = app::runtime()?;
     let stop = CancellationToken::new();
-    reload::spawn(&orca, stop.clone());
+    let orca = app::open_watched_service(config, common, &runtime, &stop)?;
+    let _entered = runtime.enter();
 
     let interactive = std::io::stdin().is_terminal();
     let current: Current = Arc::new(Mutex::new(None));

@@ -12,14 +12,10 @@ use crate::mcp::{OrcaMcp, serve_stdio};
 
 pub fn run(common: &CommonArgs) -> CliResult<ExitCode> {
     let config = app::config(common)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    // Opening the service may create the demo data set first (its notice goes to stderr).
-    let orca = app::open_service(config, common)?;
+    let runtime = app::runtime()?;
     let stop = tokio_util::sync::CancellationToken::new();
-    // A configured registry file is reloaded when it changes, as in `serve` and `chat`.
-    let _reload = runtime.block_on(async { crate::reload::spawn(&orca, stop.clone()) });
+    // Opening the service may create the demo data set first (its notice goes to stderr).
+    let orca = app::open_watched_service(config, common, &runtime, &stop)?;
     let server = OrcaMcp::new(orca).with_default_now(common.now);
     let served = runtime.block_on(serve_stdio(server));
     stop.cancel();

@@ -54,18 +54,14 @@ pub fn run(common: &CommonArgs, args: ServeArgs) -> CliResult<ExitCode> {
         );
     }
     let grace = Duration::from_millis(config.server.shutdown_grace_ms);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let orca = app::open_service(config, common)?;
+    let runtime = app::runtime()?;
+    let shutdown = CancellationToken::new();
+    let orca = app::open_watched_service(config, common, &runtime, &shutdown)?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr()?;
-        let shutdown = CancellationToken::new();
-        // A configured registry file is reloaded when it changes (atomically, per request).
-        let _reload = crate::reload::spawn(&orca, shutdown.clone());
         let state = Arc::new(ServerState::new(orca, auth));
         let app = server::router(Arc::clone(&state));
         tokio::spawn(cancel_on_signal(shutdown.clone()));
