@@ -70,11 +70,11 @@ fn query(source: SourceKey, tenants: &[&str]) -> Query {
 }
 
 fn last_30_days() -> Option<TimeRange> {
-    Some(TimeRange {
-        from: Utc.with_ymd_and_hms(2026, 1, 30, 0, 0, 0).unwrap(),
-        to: now(),
-        label: "last 30 days".into(),
-    })
+    Some(TimeRange::new(
+        Utc.with_ymd_and_hms(2026, 1, 30, 0, 0, 0).unwrap(),
+        now(),
+        "last 30 days",
+    ))
 }
 
 fn column(rows: &[Value], name: &str) -> Vec<Value> {
@@ -395,11 +395,11 @@ async fn tenant_health_for_one_customer() {
 
     // A range from November takes the 2025-12-01 values as first: active 100 -> 840.
     let q = Query {
-        time_range: Some(TimeRange {
-            from: Utc.with_ymd_and_hms(2025, 11, 1, 0, 0, 0).unwrap(),
-            to: now(),
-            label: "since November".into(),
-        }),
+        time_range: Some(TimeRange::new(
+            Utc.with_ymd_and_hms(2025, 11, 1, 0, 0, 0).unwrap(),
+            now(),
+            "since November",
+        )),
         ..query(SourceKey::Tenant, &[FORD])
     };
     let out = f.run(q).await;

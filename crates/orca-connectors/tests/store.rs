@@ -409,11 +409,11 @@ async fn the_demo_set_has_busy_well_known_customers() {
             .clone();
         let q = Query {
             tenant_ids: vec![tenant.clone()],
-            time_range: Some(orca_core::TimeRange {
-                from: now() - chrono::Duration::days(30),
-                to: now(),
-                label: "last 30 days".into(),
-            }),
+            time_range: Some(orca_core::TimeRange::new(
+                now() - chrono::Duration::days(30),
+                now(),
+                "last 30 days",
+            )),
             ..Query::new(SourceKey::Kusto)
         };
         let recent = run(SourceKey::Kusto, q).await.summary["total"]

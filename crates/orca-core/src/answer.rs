@@ -286,6 +286,8 @@ mod tests {
     fn plan() -> Plan {
         Plan {
             request: "r".into(),
+            interpretation: String::new(),
+            not_understood: vec![],
             complexity: Complexity::Simple,
             score: 0,
             factors: vec![],
@@ -297,11 +299,11 @@ mod tests {
             customers: vec![],
             unresolved: vec![],
             ambiguous: vec![],
-            time_range: Some(TimeRange {
-                from: chrono::DateTime::UNIX_EPOCH,
-                to: chrono::DateTime::UNIX_EPOCH,
-                label: "last 30 days".into(),
-            }),
+            time_range: Some(TimeRange::new(
+                chrono::DateTime::UNIX_EPOCH,
+                chrono::DateTime::UNIX_EPOCH,
+                "last 30 days",
+            )),
             filters: Filters::default(),
             tasks: vec![],
             estimated_ms: 0,

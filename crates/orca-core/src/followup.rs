@@ -98,6 +98,26 @@ pub fn merge(previous: &Plan, next: &Plan, config: &AnalyzerConfig) -> Option<Fo
             &next.filters.work_item_types,
             &previous.filters.work_item_types,
         ),
+        states: or_previous(&next.filters.states, &previous.filters.states),
+        exclude_severity: or_previous(
+            &next.filters.exclude_severity,
+            &previous.filters.exclude_severity,
+        ),
+        product_areas: or_previous(&next.filters.product_areas, &previous.filters.product_areas),
+        exclude_product_areas: or_previous(
+            &next.filters.exclude_product_areas,
+            &previous.filters.exclude_product_areas,
+        ),
+        created_before: next
+            .filters
+            .created_before
+            .or(previous.filters.created_before),
+        owner: next
+            .filters
+            .owner
+            .clone()
+            .or_else(|| previous.filters.owner.clone()),
+        item_ids: or_previous(&next.filters.item_ids, &previous.filters.item_ids),
     };
     if filters != next.filters {
         kept.push(Kept::Filters);
@@ -166,7 +186,7 @@ pub fn merge(previous: &Plan, next: &Plan, config: &AnalyzerConfig) -> Option<Fo
 }
 
 /// The follow-up's values when it gives any, else the previous ones.
-fn or_previous(next: &[String], previous: &[String]) -> Vec<String> {
+fn or_previous<T: Clone>(next: &[T], previous: &[T]) -> Vec<T> {
     if next.is_empty() { previous } else { next }.to_vec()
 }
 

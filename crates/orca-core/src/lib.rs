@@ -22,8 +22,8 @@ pub use connector::{
 };
 pub use names::{AgentName, SourceKey};
 pub use plan::{
-    Ambiguous, Complexity, Filters, MatchKind, NotPermitted, Plan, ResolvedCustomer, Scope,
-    StatusFilter, Strategy, Task, TimeRange, Unresolved,
+    Ambiguous, Complexity, Filters, ItemId, MatchKind, NotPermitted, Plan, ResolvedCustomer, Scope,
+    StatusFilter, Strategy, Task, TimeEvent, TimeRange, Unresolved,
 };
 pub use registry::{Customer, Registry, RegistryError, RowError};
 pub use report::{CacheStats, CustomerRef, Report, Section, SectionStatus, Timings};

@@ -132,29 +132,108 @@ pub struct Ambiguous {
     pub candidates: Vec<String>,
 }
 
-/// A resolved time range; `to` is exclusive.
+/// A resolved time range over one event column.
+///
+/// `from` is always included. `to` is excluded, except when `to_inclusive` is set: a range that
+/// runs up to `now` ("last 30 days", "this month", "since March 1") includes `now` itself, so an
+/// item stamped exactly at `now` is counted (DESIGN section 8: both ends included).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TimeRange {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     /// Human label as understood, e.g. "last 30 days", "Q3 2026".
     pub label: String,
+    /// True when `to` itself is in the range (ranges that end at `now`).
+    #[serde(default)]
+    pub to_inclusive: bool,
+    /// Which event the range filters on: the verb of the request picks it ("closed last week").
+    #[serde(default)]
+    pub event: TimeEvent,
 }
 
-/// Status filter. Words map onto two values: open/active/outstanding -> `open`,
-/// closed/resolved/fixed/mitigated -> `closed` (see DESIGN section 6 for what "open" means per source).
+impl TimeRange {
+    /// A half-open range `[from, to)` on the creation time.
+    pub fn new(from: DateTime<Utc>, to: DateTime<Utc>, label: impl Into<String>) -> Self {
+        TimeRange {
+            from,
+            to,
+            label: label.into(),
+            to_inclusive: false,
+            event: TimeEvent::Created,
+        }
+    }
+
+    /// True when the instant is inside the range.
+    pub fn contains(&self, t: DateTime<Utc>) -> bool {
+        self.from <= t && (t < self.to || (self.to_inclusive && t == self.to))
+    }
+}
+
+/// The event column a time range applies to (DESIGN section 8, "Event time follows the verb").
+///
+/// Per source: `Created` is CreatedAt (metrics: Date); `Closed` is ClosedAt for cases and
+/// ResolvedAt for incidents; `Mitigated` is MitigatedAt (incidents only). A source without the
+/// column (work items have no closed date) reports that it cannot apply the range.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeEvent {
+    #[default]
+    Created,
+    Closed,
+    Mitigated,
+}
+
+impl TimeEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeEvent::Created => "created",
+            TimeEvent::Closed => "closed",
+            TimeEvent::Mitigated => "mitigated",
+        }
+    }
+}
+
+/// Status filter by meaning (DESIGN section 6 and 8). Each source maps it onto its own states:
+///
+/// | value | cases, work items | incidents |
+/// |---|---|---|
+/// | `open` | not Resolved/Closed | Active |
+/// | `closed` | Resolved or Closed | not Active |
+/// | `unresolved` ("not resolved") | not Resolved/Closed | Active or Mitigated |
+///
+/// Exact state words ("waiting", "mitigated", "new") go to [`Filters::states`] instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StatusFilter {
     Open,
     Closed,
+    Unresolved,
+}
+
+impl StatusFilter {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusFilter::Open => "open",
+            StatusFilter::Closed => "closed",
+            StatusFilter::Unresolved => "unresolved",
+        }
+    }
+}
+
+/// One specific item named by its id ("case 2611240001000050", "ICM 400000457", "bug 3000061").
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ItemId {
+    pub source: SourceKey,
+    pub id: String,
 }
 
 /// Filters that agents apply to their rows.
 ///
 /// `severity` holds case severities as letters (`"A"`, `"B"`, `"C"`) and incident severities as
 /// digits (`"0"`..`"4"`, `"25"` for Sev 2.5): each agent applies the values of its own kind and
-/// ignores the others, so "Sev A cases and ICMs" narrows cases only.
+/// ignores the others, so "Sev A cases and ICMs" narrows cases only. The same holds for `states`
+/// (each source applies the state names it has) and `item_ids` (each source its own ids).
+/// Every field is a typed value; none is ever spliced into SQL or KQL.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Filters {
     pub status: Option<StatusFilter>,
@@ -163,28 +242,80 @@ pub struct Filters {
     /// Work item types asked for (`"Bug"`, `"DCR"`, `"Feature"`); empty means every type.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub work_item_types: Vec<String>,
+    /// Exact states asked for, canonical spelling (`"Waiting"`, `"Mitigated"`, `"New"`,
+    /// `"Active"`...): a source keeps rows in any of the listed states it knows, and ignores the
+    /// filter when it knows none of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub states: Vec<String>,
+    /// Severities excluded ("excluding Sev C", "not Sev 1"), same encoding as `severity`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_severity: Vec<String>,
+    /// Product areas asked for, as the data names them ("DLP", "eDiscovery"); empty = every area.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub product_areas: Vec<String>,
+    /// Product areas excluded ("other than DLP").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_product_areas: Vec<String>,
+    /// Only items created at or before this instant ("older than 30 days", "created before
+    /// October", "open for more than a week").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_before: Option<DateTime<Utc>>,
+    /// Owner ("assigned to Aisha Khan"), compared case-insensitively with the whole owner name
+    /// (cases: Owner; incidents: OwningTeam).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Specific items: each source keeps only its own ids and, when it has some, returns only
+    /// those rows (a lookup); a source with ids of other sources only is unaffected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub item_ids: Vec<ItemId>,
 }
 
 impl Filters {
     pub fn is_empty(&self) -> bool {
-        self.status.is_none() && self.severity.is_empty() && self.work_item_types.is_empty()
+        *self == Filters::default()
+    }
+
+    /// The item ids of one source.
+    pub fn ids_of(&self, source: SourceKey) -> impl Iterator<Item = &str> {
+        self.item_ids
+            .iter()
+            .filter(move |i| i.source == source)
+            .map(|i| i.id.as_str())
     }
 
     /// Case severities (letters) in this filter.
     pub fn case_severities(&self) -> impl Iterator<Item = &str> {
-        self.severity
-            .iter()
-            .map(String::as_str)
-            .filter(|s| s.chars().all(|c| c.is_ascii_alphabetic()))
+        letters(&self.severity)
     }
 
     /// Incident severities (digits) in this filter.
     pub fn incident_severities(&self) -> impl Iterator<Item = &str> {
-        self.severity
-            .iter()
-            .map(String::as_str)
-            .filter(|s| s.chars().all(|c| c.is_ascii_digit()))
+        digits(&self.severity)
     }
+
+    /// Case severities excluded.
+    pub fn excluded_case_severities(&self) -> impl Iterator<Item = &str> {
+        letters(&self.exclude_severity)
+    }
+
+    /// Incident severities excluded.
+    pub fn excluded_incident_severities(&self) -> impl Iterator<Item = &str> {
+        digits(&self.exclude_severity)
+    }
+}
+
+fn letters(values: &[String]) -> impl Iterator<Item = &str> {
+    values
+        .iter()
+        .map(String::as_str)
+        .filter(|s| s.chars().all(|c| c.is_ascii_alphabetic()))
+}
+
+fn digits(values: &[String]) -> impl Iterator<Item = &str> {
+    values
+        .iter()
+        .map(String::as_str)
+        .filter(|s| s.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// One unit of work: one agent, for one customer (or for all / none), after its dependencies.
@@ -210,6 +341,14 @@ pub struct Task {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub request: String,
+    /// One plain sentence restating exactly what will be answered: resolved names, filters and
+    /// absolute dates (DESIGN section 8).
+    #[serde(default)]
+    pub interpretation: String,
+    /// Words of the request that no slot claimed, as written: the answer says it did not
+    /// understand them rather than silently answering another question.
+    #[serde(default)]
+    pub not_understood: Vec<String>,
     pub complexity: Complexity,
     pub score: u32,
     /// Human-readable reasons for the score, e.g. "2 data sources (kusto, icm)".

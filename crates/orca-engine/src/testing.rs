@@ -229,6 +229,8 @@ pub fn plan(tasks: Vec<Task>) -> Plan {
     let agents: Vec<AgentName> = data_sources.iter().map(|s| s.agent()).collect();
     Plan {
         request: "test request".to_string(),
+        interpretation: String::new(),
+        not_understood: Vec::new(),
         complexity: Complexity::Simple,
         score: 1,
         factors: Vec::new(),

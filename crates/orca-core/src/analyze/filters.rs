@@ -61,7 +61,7 @@ pub(crate) fn find(toks: &mut [Tok<'_>]) -> (Filters, Vec<String>) {
         Filters {
             status,
             severity,
-            work_item_types: Vec::new(),
+            ..Filters::default()
         },
         notes,
     )

@@ -188,6 +188,8 @@ pub fn analyze(
 
     Ok(Plan {
         request: request.to_string(),
+        interpretation: String::new(),
+        not_understood: Vec::new(),
         complexity: Complexity::from_score(score),
         score,
         factors,

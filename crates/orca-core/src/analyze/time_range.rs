@@ -116,11 +116,7 @@ fn range(
     to: DateTime<Utc>,
     label: impl Into<String>,
 ) -> Result<TimeRange, String> {
-    Ok(TimeRange {
-        from,
-        to,
-        label: label.into(),
-    })
+    Ok(TimeRange::new(from, to, label))
 }
 
 fn match_at(toks: &[Tok<'_>], i: usize, now: DateTime<Utc>) -> Found {

@@ -22,6 +22,9 @@ pub struct CacheKey {
     /// Unix seconds, rounded down to the granularity.
     pub from: Option<i64>,
     pub to: Option<i64>,
+    /// Whether `to` is included, and the event column the range applies to.
+    pub to_inclusive: bool,
+    pub event: Option<orca_core::TimeEvent>,
     /// Every filter (new filter fields join the key by themselves); severities sorted.
     pub filters: Filters,
     pub search_terms: Vec<String>,
@@ -51,6 +54,10 @@ impl CacheKey {
         sort_dedup(&mut tenant_ids);
         let mut filters = filters.clone();
         sort_dedup(&mut filters.severity);
+        sort_dedup(&mut filters.exclude_severity);
+        sort_dedup(&mut filters.states);
+        filters.item_ids.sort();
+        filters.item_ids.dedup();
         let mut context: Vec<(SourceKey, Vec<String>)> = context
             .iter()
             .map(|c| {
@@ -67,6 +74,8 @@ impl CacheKey {
             cohort: cohort.clone(),
             from: time_range.as_ref().map(|r| round(r.from.timestamp())),
             to: time_range.as_ref().map(|r| round(r.to.timestamp())),
+            to_inclusive: time_range.as_ref().is_some_and(|r| r.to_inclusive),
+            event: time_range.as_ref().map(|r| r.event),
             filters,
             search_terms: search_terms.clone(),
             limit: *limit,
@@ -120,11 +129,11 @@ mod tests {
     fn query() -> Query {
         let mut q = Query::new(SourceKey::Kusto);
         q.tenant_ids = vec!["b".into(), "a".into()];
-        q.time_range = Some(TimeRange {
-            from: at("2026-10-25T12:00:05Z"),
-            to: at("2026-11-24T12:00:05Z"),
-            label: "last 30 days".into(),
-        });
+        q.time_range = Some(TimeRange::new(
+            at("2026-10-25T12:00:05Z"),
+            at("2026-11-24T12:00:05Z"),
+            "last 30 days",
+        ));
         q.filters.severity = vec!["B".into(), "A".into(), "A".into()];
         q
     }

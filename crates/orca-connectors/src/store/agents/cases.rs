@@ -8,8 +8,8 @@ use rusqlite::types::Value;
 use serde_json::json;
 
 use super::{
-    AgentContext, AgentError, Where, limit_of, query_ids, query_rows, query_summary, status_filter,
-    tenant_scope, time_filter,
+    AgentContext, AgentError, StatusSql, Where, limit_of, query_ids, query_rows, query_summary,
+    status_filter, tenant_scope, time_filter,
 };
 use crate::store::model::format_timestamp;
 
@@ -24,7 +24,15 @@ pub(super) fn run(
     let mut w = Where::default();
     tenant_scope(&mut w, query, false)?;
     time_filter(&mut w, query, "t.created_at >= ?", "t.created_at < ?");
-    status_filter(&mut w, query, OPEN, CLOSED);
+    status_filter(
+        &mut w,
+        query,
+        &StatusSql {
+            open: OPEN,
+            closed: CLOSED,
+            unresolved: OPEN,
+        },
+    );
     let severities: Vec<Value> = query
         .filters
         .case_severities()

@@ -8,8 +8,8 @@ use rusqlite::types::Value;
 use serde_json::{Map, json};
 
 use super::{
-    AgentError, Where, context_ids, limit_of, query_ids, query_rows, query_summary, round1,
-    status_filter, tenant_scope, time_filter,
+    AgentError, StatusSql, Where, context_ids, limit_of, query_ids, query_rows, query_summary,
+    round1, status_filter, tenant_scope, time_filter,
 };
 use crate::store::model::{format_timestamp, parse_incident_severity};
 
@@ -24,7 +24,15 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
         ),
         None => time_filter(&mut w, query, "t.created_at >= ?", "t.created_at < ?"),
     }
-    status_filter(&mut w, query, "t.status = 'Active'", "t.status <> 'Active'");
+    status_filter(
+        &mut w,
+        query,
+        &StatusSql {
+            open: "t.status = 'Active'",
+            closed: "t.status <> 'Active'",
+            unresolved: "t.status <> 'Resolved'",
+        },
+    );
     let severities: Vec<Value> = query
         .filters
         .incident_severities()

@@ -242,16 +242,19 @@ pub(crate) fn time_filter(
     }
 }
 
-/// Applies the status filter through the agent's fixed open/closed fragments.
-pub(crate) fn status_filter(
-    w: &mut Where,
-    query: &Query,
-    open_sql: &'static str,
-    closed_sql: &'static str,
-) {
+/// The fixed SQL fragments of one agent's status meanings (see `StatusFilter`).
+pub(crate) struct StatusSql {
+    pub open: &'static str,
+    pub closed: &'static str,
+    pub unresolved: &'static str,
+}
+
+/// Applies the status filter through the agent's fixed fragments.
+pub(crate) fn status_filter(w: &mut Where, query: &Query, sql: &StatusSql) {
     match query.filters.status {
-        Some(StatusFilter::Open) => w.clause(open_sql),
-        Some(StatusFilter::Closed) => w.clause(closed_sql),
+        Some(StatusFilter::Open) => w.clause(sql.open),
+        Some(StatusFilter::Closed) => w.clause(sql.closed),
+        Some(StatusFilter::Unresolved) => w.clause(sql.unresolved),
         None => {}
     }
 }

@@ -8,8 +8,8 @@ use rusqlite::types::Value;
 use serde_json::json;
 
 use super::{
-    AgentError, Where, context_ids, limit_of, query_ids, query_rows, query_summary, status_filter,
-    tenant_scope, time_filter,
+    AgentError, StatusSql, Where, context_ids, limit_of, query_ids, query_rows, query_summary,
+    status_filter, tenant_scope, time_filter,
 };
 use crate::store::model::format_timestamp;
 
@@ -31,7 +31,15 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
         ),
         None => time_filter(&mut w, query, "t.created_at >= ?", "t.created_at < ?"),
     }
-    status_filter(&mut w, query, OPEN, CLOSED);
+    status_filter(
+        &mut w,
+        query,
+        &StatusSql {
+            open: OPEN,
+            closed: CLOSED,
+            unresolved: OPEN,
+        },
+    );
     let types: Vec<Value> = query
         .filters
         .work_item_types
