@@ -282,6 +282,15 @@ impl Store {
         result
     }
 
+    /// The product areas the cases name, as the data writes them (distinct, sorted
+    /// case-insensitively): the names the analyzer can recognize in a request ("DLP cases").
+    pub fn product_areas(&self) -> Result<Vec<String>, StoreError> {
+        let conn = self.reader()?;
+        let result = read_product_areas(&conn).map_err(|e| StoreError::sqlite(&self.inner.path, e));
+        self.give_back(conn);
+        result
+    }
+
     /// The five agents' connectors over this store, using the real clock for ages
     /// ("oldest open case: 12 days").
     pub fn connectors(&self, health: &HealthThresholds) -> Vec<Arc<dyn orca_core::Connector>> {
@@ -467,6 +476,14 @@ fn read_customers(conn: &Connection) -> Result<Vec<orca_core::Customer>, rusqlit
             attributes: serde_json::from_str(&attributes).unwrap_or_default(),
         })
     })?;
+    rows.collect()
+}
+
+fn read_product_areas(conn: &Connection) -> Result<Vec<String>, rusqlite::Error> {
+    let mut stmt = conn.prepare(
+        "SELECT DISTINCT product_area FROM cases ORDER BY product_area COLLATE NOCASE, product_area",
+    )?;
+    let rows = stmt.query_map([], |row| row.get(0))?;
     rows.collect()
 }
 

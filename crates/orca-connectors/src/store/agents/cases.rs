@@ -1,17 +1,24 @@
 //! `kusto`: support cases. Summary: total, open, by_severity {A,B,C}, open_by_severity {A,B,C},
 //! by_status, oldest_open_days;
 //! rows newest first; ids are case numbers (for incidents linked to them).
+//!
+//! Filters (semantics in the parent module): time on CreatedAt, or ClosedAt for `event: closed`
+//! (`mitigated` is a bad query: cases have no mitigated date); status; `states` among Active,
+//! Waiting, Resolved, Closed; `severity` / `exclude_severity` letters; `product_areas` /
+//! `exclude_product_areas` against ProductArea (case-insensitive); `created_before`; `owner`
+//! against Owner (case-insensitive); `item_ids` of `kusto` against CaseNumber.
 
-use orca_core::{Query, QueryOutput};
+use orca_core::{Query, QueryOutput, SourceKey, TimeEvent};
 use rusqlite::Connection;
 use rusqlite::types::Value;
 use serde_json::json;
 
 use super::{
-    AgentContext, AgentError, StatusSql, Where, limit_of, query_ids, query_rows, query_summary,
-    status_filter, tenant_scope, time_filter,
+    AgentContext, AgentError, StatusSql, Where, area_names, created_before_filter, item_ids,
+    limit_of, owner_of, query_ids, query_rows, query_summary, states_filter, status_filter,
+    tenant_scope, time_column, time_filter,
 };
-use crate::store::model::format_timestamp;
+use crate::store::model::{format_timestamp, parse_case_status};
 
 const OPEN: &str = "t.status NOT IN ('Resolved', 'Closed')";
 const CLOSED: &str = "t.status IN ('Resolved', 'Closed')";
@@ -22,8 +29,22 @@ pub(super) fn run(
     ctx: &AgentContext,
 ) -> Result<QueryOutput, AgentError> {
     let mut w = Where::default();
-    tenant_scope(&mut w, query, false)?;
-    time_filter(&mut w, query, "t.created_at >= ?", "t.created_at < ?");
+    let ids = item_ids(query, SourceKey::Kusto);
+    tenant_scope(&mut w, query, ids.is_some())?;
+    if let Some(ids) = ids {
+        w.bind_list(
+            "t.case_number IN rarray(?)",
+            ids.into_iter()
+                .map(|id| Value::Text(id.to_string()))
+                .collect(),
+        );
+    }
+    time_filter(&mut w, query, |event| match event {
+        TimeEvent::Created => Ok(time_column!("t.created_at")),
+        TimeEvent::Closed => Ok(time_column!("t.closed_at")),
+        TimeEvent::Mitigated => Err("cases have no mitigated date"),
+    })?;
+    created_before_filter(&mut w, query);
     status_filter(
         &mut w,
         query,
@@ -40,6 +61,26 @@ pub(super) fn run(
         .collect();
     if !severities.is_empty() {
         w.bind_list("t.severity IN rarray(?)", severities);
+    }
+    let excluded: Vec<Value> = query
+        .filters
+        .excluded_case_severities()
+        .map(|s| Value::Text(s.to_ascii_uppercase()))
+        .collect();
+    if !excluded.is_empty() {
+        w.bind_list("t.severity NOT IN rarray(?)", excluded);
+    }
+    states_filter(&mut w, query, "t.status IN rarray(?)", parse_case_status);
+    let areas = area_names(&query.filters.product_areas);
+    if !areas.is_empty() {
+        w.bind_list("lower(t.product_area) IN rarray(?)", areas);
+    }
+    let excluded_areas = area_names(&query.filters.exclude_product_areas);
+    if !excluded_areas.is_empty() {
+        w.bind_list("lower(t.product_area) NOT IN rarray(?)", excluded_areas);
+    }
+    if let Some(owner) = owner_of(query) {
+        w.bind("t.owner = ? COLLATE NOCASE", owner);
     }
     let filter = w.sql();
 

@@ -3,6 +3,8 @@
 //! Invariant: user words never reach FTS5 syntax. Each search term is split on anything that is
 //! not a letter or digit, each piece is quoted, and the pieces are OR-ed; the expression is then a
 //! bound parameter. So `NEAR(`, `"`, `*`, `title:` or `AND` search as plain words (or vanish).
+//!
+//! Docs have no tenant, time or item fields: scope, time range and every filter are ignored.
 
 use orca_core::{Query, QueryOutput};
 use rusqlite::Connection;

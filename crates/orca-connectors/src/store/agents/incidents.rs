@@ -1,28 +1,50 @@
 //! `icm`: incidents. Summary: total, active, by_severity (1, 2, 25, 3, 4; 0 when present),
 //! by_status, mean_time_to_mitigate_hours (null when none mitigated); ids are incident ids (for
 //! work items linked to them). With `kusto` context: the incidents linked to those cases.
+//!
+//! Filters (semantics in the parent module): time on CreatedAt, ResolvedAt for `event: closed`,
+//! MitigatedAt for `event: mitigated`; status (open = Active, unresolved = Active or Mitigated);
+//! `states` among Active, Mitigated, Resolved; `severity` / `exclude_severity` digits (`25` =
+//! Sev 2.5); `product_areas` / `exclude_product_areas` as a whole word in Title, as written or
+//! with spaces removed (incidents have no area column; the demo data writes `[DLP] ...`);
+//! `created_before`; `owner` against OwningTeam (case-insensitive); `item_ids` of `icm` against
+//! IncidentId (non-numeric ids match nothing).
 
-use orca_core::{Query, QueryOutput, SourceKey};
+use orca_core::{Query, QueryOutput, SourceKey, TimeEvent};
 use rusqlite::Connection;
 use rusqlite::types::Value;
 use serde_json::{Map, json};
 
 use super::{
-    AgentError, StatusSql, Where, context_ids, limit_of, query_ids, query_rows, query_summary,
-    round1, status_filter, tenant_scope, time_filter,
+    AgentError, StatusSql, Where, area_word_patterns, context_ids, created_before_filter,
+    integer_ids, item_ids, limit_of, owner_of, query_ids, query_rows, query_summary, round1,
+    states_filter, status_filter, tenant_scope, time_column, time_filter,
 };
-use crate::store::model::{format_timestamp, parse_incident_severity};
+use crate::store::model::{format_timestamp, parse_incident_severity, parse_incident_status};
 
 pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, AgentError> {
     let mut w = Where::default();
     let linked = context_ids(query, SourceKey::Kusto);
-    tenant_scope(&mut w, query, linked.is_some())?;
+    let ids = item_ids(query, SourceKey::Icm);
+    tenant_scope(&mut w, query, linked.is_some() || ids.is_some())?;
+    if let Some(ids) = ids {
+        w.bind_list("t.incident_id IN rarray(?)", integer_ids(ids));
+    }
     match linked {
         Some(case_numbers) => w.bind_list(
             "t.case_number IN rarray(?)",
             case_numbers.into_iter().map(Value::Text).collect(),
         ),
-        None => time_filter(&mut w, query, "t.created_at >= ?", "t.created_at < ?"),
+        None => {
+            time_filter(&mut w, query, |event| {
+                Ok(match event {
+                    TimeEvent::Created => time_column!("t.created_at"),
+                    TimeEvent::Closed => time_column!("t.resolved_at"),
+                    TimeEvent::Mitigated => time_column!("t.mitigated_at"),
+                })
+            })?;
+            created_before_filter(&mut w, query);
+        }
     }
     status_filter(
         &mut w,
@@ -41,6 +63,38 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
         .collect();
     if query.filters.incident_severities().next().is_some() {
         w.bind_list("t.severity IN rarray(?)", severities);
+    }
+    let excluded: Vec<Value> = query
+        .filters
+        .excluded_incident_severities()
+        .filter_map(parse_incident_severity)
+        .map(Value::Integer)
+        .collect();
+    if !excluded.is_empty() {
+        w.bind_list("t.severity NOT IN rarray(?)", excluded);
+    }
+    states_filter(
+        &mut w,
+        query,
+        "t.status IN rarray(?)",
+        parse_incident_status,
+    );
+    let areas = area_word_patterns(&query.filters.product_areas, true);
+    if !areas.is_empty() {
+        w.bind_list(
+            "EXISTS (SELECT 1 FROM rarray(?) a WHERE ' ' || lower(t.title) || ' ' GLOB a.value)",
+            areas,
+        );
+    }
+    let excluded_areas = area_word_patterns(&query.filters.exclude_product_areas, true);
+    if !excluded_areas.is_empty() {
+        w.bind_list(
+            "NOT EXISTS (SELECT 1 FROM rarray(?) a WHERE ' ' || lower(t.title) || ' ' GLOB a.value)",
+            excluded_areas,
+        );
+    }
+    if let Some(owner) = owner_of(query) {
+        w.bind("t.owning_team = ? COLLATE NOCASE", owner);
     }
     let filter = w.sql();
 

@@ -2,23 +2,51 @@
 //! parameterized SQL and a [`QueryOutput`] (exact summary, newest rows first, linkable ids).
 //!
 //! Invariant: SQL text is assembled only from the `&'static str` fragments in this folder; every
-//! value from a query (tenant ids, cohort, dates, severities, linked ids, search terms) is a bound
-//! parameter, lists through `rarray(?)`.
+//! value from a query (tenant ids, cohort, dates, severities, states, areas, owner, item and linked
+//! ids, search terms) is a bound parameter, lists through `rarray(?)`.
 //!
-//! Shared semantics (documented once here):
+//! Shared semantics (documented once here; every filter is ANDed with the others):
 //! - Scope: `tenant_ids` filters by tenant; `all_tenants` queries every tenant, or only the
 //!   registry segment `cohort` (case-insensitive). A tenant source given neither fails as a bad
-//!   query rather than guessing, unless it has context ids to follow.
-//! - Time: `time_range` filters `CreatedAt` (cases, incidents, work items) or `Date` (metrics),
-//!   `from` inclusive, `to` exclusive. Without one there is no time filter, except tenant health,
-//!   which looks at the last `HealthThresholds::window_days` days of data.
+//!   query rather than guessing, unless it has context ids to follow or item ids of its own (the
+//!   id names the item); a given scope still applies then, so a caller scoped to some tenants
+//!   never sees another tenant's item.
+//! - Time: `time_range` filters the column of its `event`, `from` inclusive, `to` exclusive
+//!   unless `to_inclusive` (then `<=`). Without one there is no time filter, except tenant health,
+//!   which looks at the last `HealthThresholds::window_days` days of data. A source without the
+//!   event's column fails as a bad query with that reason, never falls back to CreatedAt.
 //! - Status (DESIGN section 6): open is Status/State not Resolved/Closed for cases and work items,
-//!   and Status Active for incidents; closed is the rest.
+//!   and Status Active for incidents; closed is the rest; unresolved is open for cases and work
+//!   items, and Active or Mitigated for incidents.
+//! - `states`: the exact states a source knows (matched case-insensitively, stored canonically);
+//!   a source that knows none of the listed states ignores the list.
+//! - Severity: `severity` keeps and `exclude_severity` drops the values of the source's own kind
+//!   (letters for cases, digits for incidents, `25` = Sev 2.5); the other kind is ignored.
+//! - Product areas: compared case-insensitively with the whole name. Sources without an area
+//!   column match the name as a whole word (ASCII letters and digits not on either side, so
+//!   `[DLP]` and `(DLP)` match and `DLPX` does not) in the text they have: incidents the title,
+//!   work items the title and the area path, each as written or with its spaces removed
+//!   (`Purview\DataMap\Service` is "Data Map").
+//! - `created_before`: CreatedAt at or before the instant (cases, incidents, work items).
+//! - `owner`: the whole owner name, case-insensitive (cases Owner, incidents OwningTeam); work
+//!   items have no owner and fail as a bad query.
+//! - `item_ids`: a source with ids of its own keeps only those rows; an id that is not of the
+//!   source's type (a non-numeric incident id) matches nothing; ids of other sources are ignored.
 //! - Context: `icm` with `kusto` context returns the incidents linked to those case numbers, and
 //!   `ado` with `icm` context the work items linked to those incidents; the link replaces the time
-//!   filter (the cases were already chosen by time), while tenant, status and severity filters
-//!   still apply. An empty list of linked ids matches nothing.
+//!   filters (`time_range` and `created_before`: the parent items were already chosen by time),
+//!   while the other filters still apply. An empty list of linked ids matches nothing.
+//! - Tenant health and docs ignore every item filter (states, severities, areas, owner, ids,
+//!   `created_before`); tenant health applies the time range to Date whatever its `event`.
 //! - `ids` lists every matching row's id (newest first), capped at [`MAX_LINK_IDS`].
+//!
+//! | filter | `kusto` cases | `icm` incidents | `ado` work items |
+//! |---|---|---|---|
+//! | time `event` created / closed / mitigated | CreatedAt / ClosedAt / bad query | CreatedAt / ResolvedAt / MitigatedAt | CreatedAt / bad query / bad query |
+//! | `states` known | Active, Waiting, Resolved, Closed | Active, Mitigated, Resolved | New, Active, Resolved, Closed |
+//! | `product_areas` | ProductArea | word in Title | word in Title or AreaPath |
+//! | `owner` | Owner | OwningTeam | bad query |
+//! | `item_ids` | CaseNumber (text) | IncidentId (integer) | Id (integer) |
 
 mod cases;
 mod docs;
@@ -28,7 +56,9 @@ mod work_items;
 
 use std::rc::Rc;
 
-use orca_core::{ConnectorError, ErrorKind, Query, QueryOutput, SourceKey, StatusFilter};
+use orca_core::{
+    ConnectorError, ErrorKind, Query, QueryOutput, SourceKey, StatusFilter, TimeEvent,
+};
 use rusqlite::types::{FromSql, ToSql, Value};
 use rusqlite::{Connection, ErrorCode, Row, params_from_iter};
 use serde_json::Map;
@@ -194,9 +224,13 @@ pub(crate) fn query_ids<T: FromSql + ToString>(
     })
 }
 
-/// Applies the tenant scope (see the module docs). `linked` says the query follows context ids,
-/// which may stand in for a tenant.
-pub(crate) fn tenant_scope(w: &mut Where, query: &Query, linked: bool) -> Result<(), AgentError> {
+/// Applies the tenant scope (see the module docs). `named_items` says the query names its items
+/// another way (context ids to follow, or item ids of its own), which may stand in for a tenant.
+pub(crate) fn tenant_scope(
+    w: &mut Where,
+    query: &Query,
+    named_items: bool,
+) -> Result<(), AgentError> {
     if query.all_tenants {
         if let Some(cohort) = query
             .cohort
@@ -213,7 +247,7 @@ pub(crate) fn tenant_scope(w: &mut Where, query: &Query, linked: bool) -> Result
     } else if !query.tenant_ids.is_empty() {
         w.bind_list("t.tenant_id IN rarray(?)", tenant_values(&query.tenant_ids));
         Ok(())
-    } else if linked {
+    } else if named_items {
         Ok(())
     } else {
         Err(AgentError::BadQuery(
@@ -229,17 +263,154 @@ pub(crate) fn tenant_values(ids: &[String]) -> Vec<Value> {
         .collect()
 }
 
-/// Applies `time_range` to a time column through its two fixed fragments.
+/// The fixed fragments comparing one time column with a bound instant; build it with
+/// [`time_column!`].
+pub(crate) struct TimeColumn {
+    /// `column >= ?`
+    pub from: &'static str,
+    /// `column < ?`
+    pub before: &'static str,
+    /// `column <= ?`
+    pub through: &'static str,
+}
+
+/// The [`TimeColumn`] of a column named by a literal, e.g. `time_column!("t.created_at")`.
+macro_rules! time_column {
+    ($column:literal) => {
+        $crate::store::agents::TimeColumn {
+            from: concat!($column, " >= ?"),
+            before: concat!($column, " < ?"),
+            through: concat!($column, " <= ?"),
+        }
+    };
+}
+pub(crate) use time_column;
+
+/// Applies `time_range` to the column `column` picks for the range's event, or fails with the
+/// reason it returns when the source has no such column (see the module docs).
 pub(crate) fn time_filter(
     w: &mut Where,
     query: &Query,
-    from_sql: &'static str,
-    to_sql: &'static str,
-) {
-    if let Some(range) = &query.time_range {
-        w.bind(from_sql, range.from.timestamp());
-        w.bind(to_sql, range.to.timestamp());
+    column: impl FnOnce(TimeEvent) -> Result<TimeColumn, &'static str>,
+) -> Result<(), AgentError> {
+    let Some(range) = &query.time_range else {
+        return Ok(());
+    };
+    let column = column(range.event).map_err(|reason| AgentError::BadQuery(reason.into()))?;
+    w.bind(column.from, range.from.timestamp());
+    if range.to_inclusive {
+        w.bind(column.through, range.to.timestamp());
+    } else {
+        w.bind(column.before, range.to.timestamp());
     }
+    Ok(())
+}
+
+/// Applies `created_before` (CreatedAt at or before the instant).
+pub(crate) fn created_before_filter(w: &mut Where, query: &Query) {
+    if let Some(instant) = query.filters.created_before {
+        w.bind("t.created_at <= ?", instant.timestamp());
+    }
+}
+
+/// Applies `states` through `sql` (`... IN rarray(?)`): the listed states `canonical` knows, in
+/// their stored spelling; nothing when it knows none of them.
+pub(crate) fn states_filter(
+    w: &mut Where,
+    query: &Query,
+    sql: &'static str,
+    canonical: fn(&str) -> Option<&'static str>,
+) {
+    let known: Vec<Value> = query
+        .filters
+        .states
+        .iter()
+        .filter_map(|s| canonical(s))
+        .map(|s| Value::Text(s.to_string()))
+        .collect();
+    if !known.is_empty() {
+        w.bind_list(sql, known);
+    }
+}
+
+/// The owner asked for, trimmed; `None` when absent or blank.
+pub(crate) fn owner_of(query: &Query) -> Option<String> {
+    query
+        .filters
+        .owner
+        .as_deref()
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(str::to_string)
+}
+
+/// The item ids of `source` in the filters, trimmed; `None` when it has none.
+pub(crate) fn item_ids(query: &Query, source: SourceKey) -> Option<Vec<&str>> {
+    let ids: Vec<&str> = query.filters.ids_of(source).map(str::trim).collect();
+    (!ids.is_empty()).then_some(ids)
+}
+
+/// Integer ids (incidents, work items) as SQL values; ids that are not integers are dropped, so
+/// they match nothing.
+pub(crate) fn integer_ids<'a>(ids: impl IntoIterator<Item = &'a str>) -> Vec<Value> {
+    ids.into_iter()
+        .filter_map(|id| id.trim().parse::<i64>().ok())
+        .map(Value::Integer)
+        .collect()
+}
+
+/// Product area names as compared with an area column: trimmed, ASCII lower case (as SQLite's
+/// `lower()`), blanks dropped.
+pub(crate) fn area_names(areas: &[String]) -> Vec<Value> {
+    areas
+        .iter()
+        .map(|a| a.trim().to_ascii_lowercase())
+        .filter(|a| !a.is_empty())
+        .map(Value::Text)
+        .collect()
+}
+
+/// GLOB patterns matching each area name as a whole word in a text that is lower-cased and padded
+/// with one space on each side (`' ' || lower(x) || ' '`): the name as written (inner whitespace
+/// collapsed to one space) and, when `spaces_removed`, also without its spaces ("datamap").
+pub(crate) fn area_word_patterns(areas: &[String], spaces_removed: bool) -> Vec<Value> {
+    let mut patterns: Vec<Value> = Vec::new();
+    for area in areas {
+        let words: Vec<String> = area
+            .split_whitespace()
+            .map(|w| w.to_ascii_lowercase())
+            .collect();
+        if words.is_empty() {
+            continue;
+        }
+        let mut forms = vec![words.join(" ")];
+        if spaces_removed && words.len() > 1 {
+            forms.push(words.concat());
+        }
+        for form in forms {
+            let pattern = Value::Text(word_glob(&form));
+            if !patterns.contains(&pattern) {
+                patterns.push(pattern);
+            }
+        }
+    }
+    patterns
+}
+
+/// A GLOB pattern for `phrase` with no ASCII letter or digit on either side; the GLOB
+/// metacharacters of the phrase are matched literally.
+fn word_glob(phrase: &str) -> String {
+    let mut pattern = String::from("*[^a-z0-9]");
+    for c in phrase.chars() {
+        match c {
+            '*' => pattern.push_str("[*]"),
+            '?' => pattern.push_str("[?]"),
+            '[' => pattern.push_str("[[]"),
+            c => pattern.push(c),
+        }
+    }
+    pattern.push_str("[^a-z0-9]*");
+    pattern
 }
 
 /// The fixed SQL fragments of one agent's status meanings (see `StatusFilter`).
@@ -309,5 +480,49 @@ mod tests {
         let bad = AgentError::BadQuery("no tenant".into()).into_connector_error(SourceKey::Icm);
         assert_eq!(bad.kind, ErrorKind::BadQuery);
         assert_eq!(bad.message, "icm: no tenant");
+    }
+
+    #[test]
+    fn area_patterns_match_whole_words_only() {
+        let conn = Connection::open_in_memory().unwrap();
+        let areas = ["DLP".to_string(), " Data   Map ".into(), "a*b?[c]".into()];
+        let patterns = area_word_patterns(&areas, true);
+        let texts = |p: &Value| -> Vec<&str> {
+            [
+                "[DLP] sync failures",
+                "Bug: backlog (DLP)",
+                "Endpoint dlp onboarding",
+                "DLPX rollout",
+                "NoDLP here",
+                "Purview\\DataMap\\Service",
+                "data map scan",
+                "Data Mapping",
+                "A*B?[C] literal",
+                "axxb?[c] glob",
+            ]
+            .into_iter()
+            .filter(|t| {
+                conn.query_row(
+                    "SELECT ' ' || lower(?1) || ' ' GLOB ?2",
+                    rusqlite::params![t, p],
+                    |row| row.get::<_, bool>(0),
+                )
+                .unwrap()
+            })
+            .collect()
+        };
+        assert_eq!(patterns.len(), 4, "{patterns:?}");
+        assert_eq!(
+            texts(&patterns[0]),
+            [
+                "[DLP] sync failures",
+                "Bug: backlog (DLP)",
+                "Endpoint dlp onboarding"
+            ]
+        );
+        assert_eq!(texts(&patterns[1]), ["data map scan"]);
+        assert_eq!(texts(&patterns[2]), ["Purview\\DataMap\\Service"]);
+        assert_eq!(texts(&patterns[3]), ["A*B?[C] literal"]);
+        assert!(area_word_patterns(&["  ".to_string()], true).is_empty());
     }
 }

@@ -6,6 +6,10 @@
 //! rows are one per metric. Several tenants (a list, `all_tenants` or a cohort): counts per
 //! verdict, and rows are the warning and unhealthy tenants, worst first. A tenant without metrics
 //! in the range is `unknown` (one tenant) or not counted (several).
+//!
+//! Filters: the time range applies to Date whatever its `event` (a metric has no other date),
+//! with `to` included when `to_inclusive`; the item filters (states, severities, areas,
+//! `created_before`, owner, item ids) do not apply to metrics and are ignored.
 
 use std::collections::BTreeMap;
 
@@ -228,8 +232,12 @@ pub(super) fn run(
     let mut w = Where::default();
     tenant_scope(&mut w, query, false)?;
     let mut queries = 2;
+    // `to` is exclusive here: an inclusive range ends one second later (dates are whole seconds).
     let (from, to) = match &query.time_range {
-        Some(range) => (range.from.timestamp(), range.to.timestamp()),
+        Some(range) => (
+            range.from.timestamp(),
+            range.to.timestamp() + i64::from(range.to_inclusive),
+        ),
         None => {
             queries += 1;
             let latest: Option<i64> = conn.query_row(

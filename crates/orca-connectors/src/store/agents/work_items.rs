@@ -1,35 +1,61 @@
 //! `ado`: work items. Summary: total, open, by_type {Bug,DCR,Feature}, by_state, open_bugs; ids
-//! are work item ids. With `icm` context: the work items linked to those incidents. Filters:
-//! status (open = not Resolved/Closed) and `work_item_types` (empty = every type).
+//! are work item ids. With `icm` context: the work items linked to those incidents.
+//!
+//! Filters (semantics in the parent module): time on CreatedAt only (`event: closed` or
+//! `mitigated` is a bad query: work items have no such date); status (open = not
+//! Resolved/Closed); `work_item_types` (empty = every type); `states` among New, Active,
+//! Resolved, Closed; severities do not apply; `product_areas` / `exclude_product_areas` as a whole
+//! word in Title or AreaPath, as written or with spaces removed (the demo data writes
+//! `Bug: ... (DLP)` and `Purview\DLP\Service`); `created_before`; `owner` is a bad query (work
+//! items have no owner); `item_ids` of `ado` against Id (non-numeric ids match nothing).
 
-use orca_core::{Query, QueryOutput, SourceKey};
+use orca_core::{Query, QueryOutput, SourceKey, TimeEvent};
 use rusqlite::Connection;
 use rusqlite::types::Value;
 use serde_json::json;
 
 use super::{
-    AgentError, StatusSql, Where, context_ids, limit_of, query_ids, query_rows, query_summary,
-    status_filter, tenant_scope, time_filter,
+    AgentError, StatusSql, Where, area_word_patterns, context_ids, created_before_filter,
+    integer_ids, item_ids, limit_of, owner_of, query_ids, query_rows, query_summary, states_filter,
+    status_filter, tenant_scope, time_column, time_filter,
 };
-use crate::store::model::format_timestamp;
+use crate::store::model::{format_timestamp, parse_work_item_state};
+
+/// Area patterns against the title and the area path (see [`area_word_patterns`]).
+const AREA_MATCH: &str = "EXISTS (SELECT 1 FROM rarray(?) a \
+     WHERE ' ' || lower(t.title) || ' ' GLOB a.value OR ' ' || lower(t.area_path) || ' ' GLOB a.value)";
+const AREA_NO_MATCH: &str = "NOT EXISTS (SELECT 1 FROM rarray(?) a \
+     WHERE ' ' || lower(t.title) || ' ' GLOB a.value OR ' ' || lower(t.area_path) || ' ' GLOB a.value)";
 
 const OPEN: &str = "t.state NOT IN ('Resolved', 'Closed')";
 const CLOSED: &str = "t.state IN ('Resolved', 'Closed')";
 
 pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, AgentError> {
+    if owner_of(query).is_some() {
+        return Err(AgentError::BadQuery(
+            "work items have no owner to filter on".into(),
+        ));
+    }
     let mut w = Where::default();
     let linked = context_ids(query, SourceKey::Icm);
-    tenant_scope(&mut w, query, linked.is_some())?;
+    let ids = item_ids(query, SourceKey::Ado);
+    tenant_scope(&mut w, query, linked.is_some() || ids.is_some())?;
+    if let Some(ids) = ids {
+        w.bind_list("t.id IN rarray(?)", integer_ids(ids));
+    }
     match linked {
         Some(incident_ids) => w.bind_list(
             "t.incident_id IN rarray(?)",
-            incident_ids
-                .iter()
-                .filter_map(|id| id.trim().parse::<i64>().ok())
-                .map(Value::Integer)
-                .collect(),
+            integer_ids(incident_ids.iter().map(String::as_str)),
         ),
-        None => time_filter(&mut w, query, "t.created_at >= ?", "t.created_at < ?"),
+        None => {
+            time_filter(&mut w, query, |event| match event {
+                TimeEvent::Created => Ok(time_column!("t.created_at")),
+                TimeEvent::Closed => Err("work items have no closed date"),
+                TimeEvent::Mitigated => Err("work items have no mitigated date"),
+            })?;
+            created_before_filter(&mut w, query);
+        }
     }
     status_filter(
         &mut w,
@@ -48,6 +74,15 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
         .collect();
     if !types.is_empty() {
         w.bind_list("t.work_item_type IN rarray(?)", types);
+    }
+    states_filter(&mut w, query, "t.state IN rarray(?)", parse_work_item_state);
+    let areas = area_word_patterns(&query.filters.product_areas, true);
+    if !areas.is_empty() {
+        w.bind_list(AREA_MATCH, areas);
+    }
+    let excluded_areas = area_word_patterns(&query.filters.exclude_product_areas, true);
+    if !excluded_areas.is_empty() {
+        w.bind_list(AREA_NO_MATCH, excluded_areas);
     }
     let filter = w.sql();
 
