@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analyze::KeywordMatcher;
+use crate::analyze::{AreaMatcher, KeywordMatcher, ProductArea};
 use crate::names::AgentName;
 
 /// `[analyzer]`: how free-text requests become plans.
@@ -32,7 +32,12 @@ pub struct AnalyzerConfig {
     pub fallback_agents: Vec<AgentName>,
     /// Keywords and estimated latency per agent (`[analyzer.agents.<agent>]`).
     pub agents: AgentsConfig,
-    /// The compiled keyword matcher, built on first use.
+    /// Product areas as the data names them, with the other names users type for them
+    /// (`[[analyzer.product_areas]] name = "DLP", aliases = ["data loss prevention"]`): "DLP
+    /// cases" filters on the area. The service adds the areas it finds in the store. Default:
+    /// the demo data's Purview areas.
+    pub product_areas: Vec<ProductArea>,
+    /// The compiled keyword and area matchers, built on first use.
     #[serde(skip)]
     compiled: CompiledCache,
 }
@@ -48,6 +53,7 @@ impl Default for AnalyzerConfig {
             ],
             fallback_agents: vec![AgentName::PurviewExpert],
             agents: AgentsConfig::default(),
+            product_areas: ProductArea::defaults(),
             compiled: CompiledCache::default(),
         }
     }
@@ -56,9 +62,40 @@ impl Default for AnalyzerConfig {
 impl AnalyzerConfig {
     /// The keyword matcher for this config, compiled on first call and cached.
     pub fn matcher(&self) -> &KeywordMatcher {
-        self.compiled
-            .0
-            .get_or_init(|| KeywordMatcher::new(&self.agents))
+        &self.compiled().keywords
+    }
+
+    /// The product-area matcher for this config, compiled with the keyword matcher.
+    pub fn areas(&self) -> &AreaMatcher {
+        &self.compiled().areas
+    }
+
+    fn compiled(&self) -> &Compiled {
+        self.compiled.0.get_or_init(|| Compiled {
+            keywords: KeywordMatcher::new(&self.agents),
+            areas: AreaMatcher::new(&self.product_areas),
+        })
+    }
+
+    /// Adds areas the data names that the config does not list yet (compared case-insensitively).
+    /// Call before analyzing with this config: the matchers are compiled on first use.
+    pub fn add_product_areas<'a>(&mut self, names: impl IntoIterator<Item = &'a str>) {
+        for name in names {
+            let name = name.trim();
+            if name.is_empty()
+                || self
+                    .product_areas
+                    .iter()
+                    .any(|a| a.name.eq_ignore_ascii_case(name))
+            {
+                continue;
+            }
+            self.product_areas.push(ProductArea {
+                name: name.to_string(),
+                aliases: Vec::new(),
+            });
+        }
+        self.compiled = CompiledCache::default();
     }
 
     /// Checks the values serde cannot: every problem at once.
@@ -283,9 +320,15 @@ impl From<RawAgentsConfig> for AgentsConfig {
     }
 }
 
+/// What the config compiles for the analyzer.
+struct Compiled {
+    keywords: KeywordMatcher,
+    areas: AreaMatcher,
+}
+
 /// The compiled matcher cache: invisible to equality, emptied by clone.
 #[derive(Default)]
-struct CompiledCache(OnceLock<KeywordMatcher>);
+struct CompiledCache(OnceLock<Compiled>);
 
 impl Clone for CompiledCache {
     fn clone(&self) -> Self {

@@ -8,6 +8,7 @@ pub mod analyze;
 pub mod answer;
 pub mod config;
 pub mod connector;
+pub mod describe;
 pub mod followup;
 pub mod names;
 pub mod plan;

@@ -2,40 +2,50 @@
 //!
 //! Deterministic and explainable: the same inputs always give the same plan, and every score
 //! point has a factor saying why. Invariant: a task's tenant always comes from a registry
-//! customer that `Registry::scan` resolved from the request's own words; nothing else (no
+//! customer that `Registry::scan_with` resolved from the request's own words; nothing else (no
 //! instruction-like text, no default) ever adds a customer.
 //!
-//! One pass per concern, over the request's words (`text::words`), each claiming the words it
-//! uses so that later passes see only what is left:
+//! # One claim table
+//! Every word of the request is a [`Tok`] with a [`Role`]. Passes run in a fixed priority order
+//! and each claims only words no earlier pass claimed, so a conflict is settled by that order
+//! and nothing else:
 //!
-//! 1. validation: empty or whitespace-only, over `max_request_chars` characters, or a control
-//!    character other than tab, newline and carriage return (which count as spaces) -> error;
-//! 2. customers ([`scope`]): `Registry::scan`, then the mention spans are masked;
-//! 3. agent keywords ([`keywords`]), from the config, whole words, plurals, phrases;
-//! 4. filters ([`filters`]): status and severity;
-//! 5. time range ([`time_range`]), relative to `now`;
-//! 6. scope ([`scope`]): "all customers", "which customers", cohorts ("MCS customers");
-//! 7. tasks ([`tasks`]): dependencies, order, critical tasks; complexity ([`complexity`]).
+//! 1. validation: empty, over `max_request_chars` characters, or a control character other than
+//!    tab, newline and carriage return -> error;
+//! 2. customers ([`scope`]): `Registry::scan_with`, told the analyzer's vocabulary so that a
+//!    data, filter or filler word is a name only with a sign of being one;
+//! 3. agent keywords ([`keywords`]), from the config, whole words, plurals, phrases; then item
+//!    ids right after an item word ("case 2611240001000050", "ICM 400000457");
+//! 4. age ("older than 30 days", "created before October") and the time range ([`time_range`]);
+//!    an impossible or future range is an error, never dropped; then the event verb right before
+//!    the range ("closed last week" filters on ClosedAt);
+//! 5. filters ([`filters`]): status and states, severities, product areas, negation, owner;
+//! 6. scope ([`scope`]): "all customers", cohorts ("MCS customers");
+//! 7. filler words (`vocab::is_filler`) and link words;
+//! 8. what is left: the docs agent's search terms when the plan asks the docs, else
+//!    `not_understood`, which the answer states in its first line.
 //!
-//! Decisions:
+//! # Decisions
+//! - A request is never silently widened. Agent words with no customer and no scope words
+//!   ("How many Sev A cases were opened last week?") are about every customer (`scope: all`)
+//!   only when every other word was understood; a named customer that does not resolve
+//!   (unresolved or ambiguous), a name-like leftover word, or any not-understood word gives the
+//!   customer agents no task, with a factor, and the answer says why.
 //! - No agent word, but a customer named (resolved, ambiguous or unresolved) or scope all: the
-//!   overview set `config.default_agents` (kusto, icm, tenant), `default_agents: true`, and a
-//!   factor. No agent word and no customer at all: the request is taken as a product question
-//!   and gets `config.fallback_agents` (docs), with a factor; scope `none`.
-//! - Agent words but no customer and no scope words ("How many Sev A cases were opened last
-//!   week?"): the question is about the whole book, so scope `all` and one task per agent with a
-//!   null tenant, with a factor saying so. But when the request did name customers and none of them resolved
-//!   (ambiguous or unknown mentions), or a leftover word is written like a name and is none of the
-//!   analyzer's words ("Any incidents for Microsoft?"), customer agents get no task at all, with a
-//!   factor: a failed narrowing never widens to every customer (precision before recall).
+//!   overview set `config.default_agents`, `default_agents: true`, and a factor. No agent word
+//!   and no customer: a product question for `config.fallback_agents` (docs) when there are words
+//!   to search for; a request of filler words only ("hi") is bad input ([`AnalyzeError::Nothing`]).
+//! - "which customers ..." asks for customers by name: only tenant health answers that today (its
+//!   rows name the unhealthy ones), so elsewhere "which" stays not understood until the rank and
+//!   list intents exist.
 //! - Prompt-injection-like text is only words: "ignore previous instructions" selects nothing;
 //!   the literal words "all customers" do mean scope all, since anyone may ask that.
-//! - `search_terms`: the folded words left after customer mentions, agent keywords, filters, time
-//!   and scope words and stop words are taken out, in order, without repeats.
 
+pub(crate) mod areas;
 pub(crate) mod complexity;
 mod filters;
 mod keywords;
+mod leftover;
 mod scope;
 pub(crate) mod tasks;
 mod time_range;
@@ -43,12 +53,13 @@ mod vocab;
 
 use chrono::{DateTime, Utc};
 
+pub use areas::{AreaMatcher, ProductArea};
 pub use keywords::KeywordMatcher;
 pub(crate) use keywords::canonical_phrase;
 
 use crate::config::AnalyzerConfig;
 use crate::names::{AgentName, SourceKey};
-use crate::plan::{Complexity, Plan, Scope, Strategy};
+use crate::plan::{Complexity, ItemId, Plan, Scope, Strategy, TimeEvent};
 use crate::registry::Registry;
 use crate::text::{self, Word};
 
@@ -65,6 +76,14 @@ pub enum AnalyzeError {
     /// in characters.
     #[error("the request contains a control character at position {position}")]
     ControlCharacter { position: usize },
+    /// A time phrase that names no possible range: in the future, reversed, an impossible date.
+    #[error("{0}")]
+    BadTimeRange(String),
+    /// Only filler words ("hi", "please"): nothing to look up.
+    #[error(
+        "the request asks nothing Orca can look up: name a customer, a kind of data (cases, incidents, work items, tenant health) or a product question"
+    )]
+    Nothing,
 }
 
 /// Checks a request's form only (empty, too long, control characters), before any work: callers
@@ -82,25 +101,60 @@ pub fn analyze(
 ) -> Result<Plan, AnalyzeError> {
     validate(request, config.max_request_chars)?;
     let matcher = config.matcher();
+    let areas = config.areas();
     let words = text::words(request);
     let mut toks = tokens(&words);
     let mut notes: Vec<String> = Vec::new();
 
-    let mentions = scope::mentions(registry.scan(request), registry, &toks, matcher);
+    // 2. Customers, told which words are the analyzer's own.
+    let vocabulary = |w: &str| {
+        vocab::is_reserved(w)
+            || vocab::is_filler(w)
+            || matcher.is_keyword_word(w)
+            || areas.is_area_word(w)
+    };
+    let mentions = scope::mentions(
+        registry.scan_with(request, &vocabulary),
+        registry,
+        &toks,
+        matcher,
+    );
     scope::mask(&mut toks, &mentions.spans);
+
+    // 3. Agent words, then the ids of single items.
     let agent_mentions = matcher.find(&mut toks);
-    let (filters, filter_notes) = filters::find(&mut toks);
-    let time_range = match time_range::find(&mut toks, now) {
+    let item_ids = item_ids(&mut toks, &agent_mentions);
+
+    // 4. Age, time range, and the verb that picks the event column.
+    let created_before: Option<DateTime<Utc>> = None; // AGE-WIRE
+    let mut time_range = match time_range::find(&mut toks, now) {
         time_range::TimeOutcome::None => None,
         time_range::TimeOutcome::Range(range) => Some(range),
-        time_range::TimeOutcome::Invalid(note) => {
-            notes.push(note);
-            None
+        time_range::TimeOutcome::Invalid(message) => {
+            return Err(AnalyzeError::BadTimeRange(message));
         }
     };
+    if let Some(range) = &mut time_range {
+        range.event = event_verb(&mut toks).unwrap_or(TimeEvent::Created);
+    }
+
+    // 5. Filters.
+    let wants_work_items = agent_mentions
+        .iter()
+        .any(|m| m.agent == AgentName::WorkItemManager);
+    let (mut filters, filter_notes) = filters::find(
+        &mut toks,
+        &filters::Context {
+            areas,
+            work_items: wants_work_items,
+        },
+    );
     notes.extend(filter_notes);
-    let all_scope = scope::find_all(&mut toks, registry);
-    let signals = complexity::signals(&toks);
+    filters.created_before = created_before;
+    filters.item_ids = item_ids;
+
+    // 6. Scope words.
+    let mut all_scope = scope::find_all(&mut toks, registry);
 
     // Agents: the words', else the overview set, else the fallback set.
     let mut requested: Vec<AgentName> = Vec::new();
@@ -131,12 +185,34 @@ pub fn analyze(
             source_list(&requested)
         ));
     }
+    // "Which customers have open cases?" asks for names: only tenant health lists them today.
+    if all_scope.as_ref().is_some_and(|a| a.asks_which) && primary != AgentName::TenantHealthMonitor
+    {
+        scope::release(&mut toks);
+        all_scope = None;
+    }
 
-    let mut filters = filters;
+    // 7-8. Filler, then what is left: docs search terms or not understood.
+    leftover::claim_filler(&mut toks);
+    let asks_docs = requested.contains(&AgentName::PurviewExpert);
+    let search_terms = leftover::search_terms(&toks);
+    let not_understood = if asks_docs {
+        Vec::new()
+    } else {
+        leftover::not_understood(request, &toks)
+    };
+    if requested == config.fallback_agents && !agent_mentions.iter().any(|m| m.agent == primary) {
+        // A product question with nothing to search for ("hi", "please").
+        if search_terms.is_empty() {
+            return Err(AnalyzeError::Nothing);
+        }
+    }
+
     filters.work_item_types = work_item_types(&toks, &agent_mentions);
     let deps = tasks::dependencies(&toks, &agent_mentions);
     let agents = tasks::order(&requested, &deps);
     let critical = tasks::critical_agents(primary, &deps);
+    let signals = complexity::signals(&toks);
 
     let (mut scope, cohort) = match (&all_scope, mentions.resolved.is_empty()) {
         (Some(all), _) => (Scope::All, all.cohort.clone()),
@@ -144,6 +220,10 @@ pub fn analyze(
         (None, true) => (Scope::None, None),
     };
     let has_customer_agent = agents.iter().any(|a| *a != AgentName::PurviewExpert);
+    let single_items = agents
+        .iter()
+        .filter(|a| **a != AgentName::PurviewExpert)
+        .all(|a| filters.ids_of(a.source()).next().is_some());
     let targets = match scope {
         Scope::Customers => tasks::Targets::Customers(&mentions.resolved),
         Scope::All => tasks::Targets::Unscoped,
@@ -155,17 +235,28 @@ pub fn analyze(
             }
             tasks::Targets::Nobody
         }
+        Scope::None if !has_customer_agent => tasks::Targets::Unscoped,
         Scope::None => match name_like(&toks, matcher) {
-            Some(name) if has_customer_agent => {
+            Some(name) => {
                 notes.push(format!(
                     "no task for customer agents: \"{name}\" may name a customer that is not in the registry"
                 ));
                 tasks::Targets::Nobody
             }
-            _ => {
-                if has_customer_agent {
-                    // "How many Sev A cases were opened last week?" is about every customer.
-                    scope = Scope::All;
+            None if !not_understood.is_empty() && !single_items => {
+                notes.push(
+                    "no task for customer agents: part of the request was not understood, so it is not widened to all customers"
+                        .to_string(),
+                );
+                tasks::Targets::Nobody
+            }
+            None => {
+                // "How many Sev A cases were opened last week?" is about every customer; "case
+                // 2611240001000050" names its item, whoever the customer is.
+                scope = Scope::All;
+                if single_items {
+                    notes.push("single items named by id: any customer".to_string());
+                } else {
                     notes.push("no customer named: all customers".to_string());
                 }
                 tasks::Targets::Unscoped
@@ -186,10 +277,10 @@ pub fn analyze(
     factors.extend(notes);
     let estimated_ms = complexity::estimated_ms(&tasks, config);
 
-    Ok(Plan {
+    let mut plan = Plan {
         request: request.to_string(),
         interpretation: String::new(),
-        not_understood: Vec::new(),
+        not_understood,
         complexity: Complexity::from_score(score),
         score,
         factors,
@@ -205,11 +296,91 @@ pub fn analyze(
         filters,
         tasks,
         estimated_ms,
-        search_terms: search_terms(&toks),
+        search_terms,
         default_agents,
         not_permitted: Vec::new(),
         permitted_tenants: None,
-    })
+    };
+    plan.interpretation = crate::describe::interpretation(&plan);
+    Ok(plan)
+}
+
+/// Item ids right after an item word: "case 2611240001000050", "ICM 400000457", "bugs 3000061
+/// and 3000062". Claims the ids as filters.
+fn item_ids(toks: &mut [Tok<'_>], mentions: &[keywords::AgentMention]) -> Vec<ItemId> {
+    let mut out: Vec<ItemId> = Vec::new();
+    for m in mentions {
+        let source = m.agent.source();
+        if !matches!(source, SourceKey::Kusto | SourceKey::Icm | SourceKey::Ado) {
+            continue;
+        }
+        let mut k = m.last + 1;
+        while let Some(t) = toks.get(k).filter(|t| t.role == Role::Free) {
+            if vocab::is_number(t.folded) && t.folded.len() >= 3 {
+                let id = ItemId {
+                    source,
+                    id: t.folded.to_string(),
+                };
+                if !out.contains(&id) {
+                    out.push(id);
+                }
+                toks[k].role = Role::Filter;
+                k += 1;
+                // "3000061 and 3000062", "3000061, 3000062".
+                if toks
+                    .get(k)
+                    .is_some_and(|t| t.role == Role::Free && matches!(t.folded, "and" | "or" | "&"))
+                    && toks
+                        .get(k + 1)
+                        .is_some_and(|t| t.role == Role::Free && vocab::is_number(t.folded))
+                {
+                    toks[k].role = Role::Filter;
+                    k += 1;
+                }
+            } else {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// The verb right before the time phrase picks the event column: "closed last week",
+/// "resolved in October", "mitigated yesterday", "opened since Monday", "did Ford open last
+/// month". Claims the verb.
+fn event_verb(toks: &mut [Tok<'_>]) -> Option<TimeEvent> {
+    let first_time = toks.iter().position(|t| t.role == Role::Time)?;
+    // Skip a "were"/"was"/"been"/"get" between the verb and the range? No: the verb is right
+    // before the range, possibly after an auxiliary ("were closed last week").
+    let k = first_time.checked_sub(1)?;
+    let tok = &toks[k];
+    if tok.role != Role::Free {
+        return None;
+    }
+    let event = match tok.folded {
+        "closed" | "resolved" | "fixed" | "completed" | "finished" => TimeEvent::Closed,
+        "mitigated" => TimeEvent::Mitigated,
+        "opened" | "created" | "filed" | "raised" | "submitted" | "logged" | "reported"
+        | "started" | "new" => TimeEvent::Created,
+        // "how many cases did Ford open last month": "open" as a verb after an auxiliary.
+        "open" | "close" | "resolve" | "mitigate" | "file" | "raise" | "create" | "log"
+            if toks[..k].iter().rev().take(3).any(|t| {
+                matches!(
+                    t.folded,
+                    "did" | "do" | "does" | "were" | "was" | "will" | "have" | "has" | "had"
+                )
+            }) =>
+        {
+            match tok.folded {
+                "close" | "resolve" => TimeEvent::Closed,
+                "mitigate" => TimeEvent::Mitigated,
+                _ => TimeEvent::Created,
+            }
+        }
+        _ => return None,
+    };
+    toks[k].role = Role::Verb;
+    Some(event)
 }
 
 /// Work item types the request asks for: "bugs" -> Bug, "DCRs" -> DCR, "feature requests" ->
@@ -299,20 +470,6 @@ fn source_list(agents: &[AgentName]) -> String {
         .join(", ")
 }
 
-fn search_terms(toks: &[Tok<'_>]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for tok in toks {
-        if tok.role == Role::Free
-            && !vocab::is_stop_word(tok.folded)
-            && tok.folded.chars().any(char::is_alphanumeric)
-            && !out.iter().any(|w| w == tok.folded)
-        {
-            out.push(tok.folded.to_string());
-        }
-    }
-    out
-}
-
 /// Which pass claimed a word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Role {
@@ -323,6 +480,12 @@ pub(crate) enum Role {
     Filter,
     Time,
     Scope,
+    /// A product area ("DLP"): a filter, and a search term for the docs.
+    Area,
+    /// The verb that picks the time range's event column ("closed last week").
+    Verb,
+    /// A word with no question of its own ("show", "me", "the").
+    Filler,
 }
 
 /// One word of the request as the passes see it.

@@ -143,6 +143,15 @@ pub(crate) fn segment<'r>(registry: &'r Registry, tok: &Tok<'_>) -> Option<&'r s
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AllScope {
     pub cohort: Option<String>,
+    /// Asked as "which/what customers ...": the answer must name them.
+    pub asks_which: bool,
+}
+
+/// Gives the scope words back (unclaimed), for a scope the analyzer cannot answer as asked.
+pub(crate) fn release(toks: &mut [Tok<'_>]) {
+    for tok in toks.iter_mut().filter(|t| t.role == Role::Scope) {
+        tok.role = Role::Free;
+    }
 }
 
 fn is_scope_noun(w: &str) -> bool {
@@ -197,6 +206,7 @@ pub(crate) fn find_all(toks: &mut [Tok<'_>], registry: &Registry) -> Option<AllS
             }
             return Some(AllScope {
                 cohort: Some(s.to_string()),
+                asks_which: false,
             });
         }
         let quantified = is_quantifier(w);
@@ -222,7 +232,10 @@ pub(crate) fn find_all(toks: &mut [Tok<'_>], registry: &Registry) -> Option<AllS
         for tok in &mut toks[i..=j] {
             tok.role = Role::Scope;
         }
-        return Some(AllScope { cohort });
+        return Some(AllScope {
+            cohort,
+            asks_which: matches!(w, "which" | "what"),
+        });
     }
     None
 }
