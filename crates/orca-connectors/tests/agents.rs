@@ -836,8 +836,9 @@ async fn the_event_picks_the_time_column_or_fails_without_one() {
     };
     t.check(q, &created).await;
 
-    // Incidents resolved in [01-06, 01-16 00:00]: 500003 (01-07) and 500004 (01-16 00:00).
-    let (from, to) = ("2026-01-06T00:00:00Z", "2026-01-16T00:00:00Z");
+    // Incidents resolved in [01-07, 01-16 00:00]: 500003 (01-07 00:00) and 500004 (01-16 00:00,
+    // at `to`); created in that range: only 500004 (500003 was created 01-06).
+    let (from, to) = ("2026-01-07T00:00:00Z", "2026-01-16T00:00:00Z");
     let resolved = t.incidents(
         "resolved_at >= ?1 AND resolved_at <= ?2",
         [secs(from), secs(to)],
@@ -848,6 +849,16 @@ async fn the_event_picks_the_time_column_or_fails_without_one() {
         ..every_tenant(SourceKey::Icm)
     };
     t.check(q, &resolved).await;
+    let created = t.incidents(
+        "created_at >= ?1 AND created_at <= ?2",
+        [secs(from), secs(to)],
+    );
+    assert_eq!(created, ["500004"]);
+    let q = Query {
+        time_range: range(from, to, true, TimeEvent::Created),
+        ..every_tenant(SourceKey::Icm)
+    };
+    t.check(q, &created).await;
     // Mitigated in February: 500002 (02-10) and 500005 (02-21); created in February are also
     // 500001 and 500006 (never mitigated).
     let (from, to) = ("2026-02-01T00:00:00Z", "2026-03-01T00:00:00Z");
