@@ -9,8 +9,9 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 
+use crate::describe;
 use crate::names::AgentName;
-use crate::plan::{Plan, Scope};
+use crate::plan::{Filters, MatchKind, Plan, Scope, TimeEvent};
 use crate::report::{Section, SectionStatus};
 
 /// Composes the answer text for a plan and its sections.
@@ -65,11 +66,26 @@ pub fn compose(plan: &Plan, sections: &[Section]) -> String {
     let period = plan
         .time_range
         .as_ref()
-        .map(|t| period_phrase(&t.label))
+        .map(|t| {
+            let verb = match t.event {
+                TimeEvent::Created => "",
+                TimeEvent::Closed => " closed",
+                TimeEvent::Mitigated => " mitigated",
+            };
+            format!("{verb}{}", period_phrase(&t.label))
+        })
         .unwrap_or_default();
     for (customer, group) in groups {
         let who = match (customer, plan.scope) {
-            (Some(name), _) => name.to_string(),
+            // A guess says what it was read from: "Ford Motor Company (read from 'Fnord')".
+            (Some(name), _) => match plan
+                .customers
+                .iter()
+                .find(|c| c.name == name && c.match_kind == MatchKind::Fuzzy)
+            {
+                Some(c) => format!("{name} (read from '{}')", c.mention),
+                None => name.to_string(),
+            },
             (None, Scope::All) => match (&plan.cohort, &plan.permitted_tenants) {
                 (Some(c), None) => format!("{c} customers"),
                 (None, None) => "All customers".to_string(),
@@ -81,7 +97,7 @@ pub fn compose(plan: &Plan, sections: &[Section]) -> String {
         let clauses: Vec<String> = group
             .iter()
             .enumerate()
-            .map(|(i, s)| clause(s, i == 0 && !who.is_empty(), &period))
+            .map(|(i, s)| clause(s, &plan.filters, i == 0 && !who.is_empty(), &period))
             .collect();
         let body = clauses.join(". ");
         lines.push(if who.is_empty() {
@@ -91,9 +107,27 @@ pub fn compose(plan: &Plan, sections: &[Section]) -> String {
         });
     }
     if lines.is_empty() {
-        lines.push(
-            "Nothing to answer: the request names no customer and no kind of data.".to_string(),
-        );
+        lines.push(if plan.not_understood.is_empty() {
+            "Nothing to answer: the request names no customer and no kind of data.".to_string()
+        } else {
+            "Nothing to answer: part of the request was not understood, so it was not widened to all customers.".to_string()
+        });
+    }
+    if !plan.not_understood.is_empty() {
+        let words: Vec<String> = plan
+            .not_understood
+            .iter()
+            .map(|w| format!("'{w}'"))
+            .collect();
+        let first = &mut lines[0];
+        let ends_with_period = first.ends_with('.');
+        if ends_with_period {
+            first.pop();
+        }
+        let _ = write!(first, " (not understood: {}).", words.join(", "));
+    }
+    if !plan.interpretation.is_empty() && !plan.tasks.is_empty() {
+        lines.push(format!("Read as: {}.", plan.interpretation));
     }
     lines.join("\n")
 }
@@ -107,7 +141,7 @@ fn status_word(status: SectionStatus) -> &'static str {
 }
 
 /// One clause for one section. `lead` sections state their noun in full.
-fn clause(s: &Section, lead: bool, period: &str) -> String {
+fn clause(s: &Section, filters: &Filters, lead: bool, period: &str) -> String {
     if !s.is_ok() {
         let what = match s.status {
             SectionStatus::Skipped => "skipped",
@@ -124,8 +158,17 @@ fn clause(s: &Section, lead: bool, period: &str) -> String {
     let text = match s.agent {
         AgentName::SupportCaseManager => {
             let total = int(m, "total");
-            let mut t = format!("{} support {}{period}", count(total), plural(total, "case"));
-            if let Some(open) = m.get("open").and_then(Value::as_u64).filter(|_| total > 0) {
+            let mut t = format!(
+                "{} {}{period}",
+                count(total),
+                describe::items(filters, s.source, total)
+            );
+            let by_status = filters.status.is_some() || !filters.states.is_empty();
+            if let Some(open) = m
+                .get("open")
+                .and_then(Value::as_u64)
+                .filter(|_| total > 0 && !by_status)
+            {
                 let _ = write!(t, ", {open} open");
                 let sev_a = m
                     .get("open_by_severity")
@@ -139,9 +182,18 @@ fn clause(s: &Section, lead: bool, period: &str) -> String {
         }
         AgentName::EscalationManager => {
             let total = int(m, "total");
-            let mut t = format!("{} {}", count(total), plural(total, "incident"));
+            let mut t = format!(
+                "{} {}{period}",
+                count(total),
+                describe::items(filters, s.source, total)
+            );
+            let by_status = filters.status.is_some() || !filters.states.is_empty();
             if total > 0 {
-                if let Some(active) = m.get("active").and_then(Value::as_u64) {
+                if let Some(active) = m
+                    .get("active")
+                    .and_then(Value::as_u64)
+                    .filter(|_| !by_status)
+                {
                     let _ = write!(t, ", {active} active");
                 }
                 if let Some(h) = m.get("mean_time_to_mitigate_hours").and_then(Value::as_f64) {
@@ -152,11 +204,18 @@ fn clause(s: &Section, lead: bool, period: &str) -> String {
         }
         AgentName::WorkItemManager => {
             let total = int(m, "total");
-            let mut t = format!("{} work {}", count(total), plural(total, "item"));
+            let mut t = format!(
+                "{} {}{period}",
+                count(total),
+                describe::items(filters, s.source, total)
+            );
+            let narrowed = filters.status.is_some()
+                || !filters.states.is_empty()
+                || !filters.work_item_types.is_empty();
             if let Some(bugs) = m
                 .get("open_bugs")
                 .and_then(Value::as_u64)
-                .filter(|_| total > 0)
+                .filter(|_| total > 0 && !narrowed)
             {
                 let _ = write!(t, ", {bugs} open {}", plural(bugs, "bug"));
             }
@@ -190,15 +249,23 @@ fn clause(s: &Section, lead: bool, period: &str) -> String {
                     plural(tenants, "tenant"),
                     parts.join(", ")
                 );
+                // Name every unhealthy one the rows hold, and say how many more there are.
                 let worst: Vec<&str> = s
                     .rows
                     .iter()
                     .filter(|r| r.get("health").and_then(Value::as_str) == Some("unhealthy"))
-                    .filter_map(|r| r.get("CustomerName").and_then(Value::as_str))
-                    .take(5)
+                    .filter_map(|r| {
+                        r.get("CustomerName")
+                            .and_then(Value::as_str)
+                            .or_else(|| r.get("TenantId").and_then(Value::as_str))
+                    })
                     .collect();
                 if !worst.is_empty() {
                     let _ = write!(t, "; unhealthy: {}", worst.join(", "));
+                    let unhealthy = int(m, "unhealthy");
+                    if unhealthy > worst.len() as u64 {
+                        let _ = write!(t, " and {} more", unhealthy - worst.len() as u64);
+                    }
                 }
             } else {
                 t.push_str("unknown (no metrics)");
@@ -394,7 +461,7 @@ mod tests {
         ];
         assert_eq!(
             compose(&plan(), &sections),
-            "Ford Motor Company: 1 support case in the last 30 days, 0 open. Incidents: no incidents."
+            "Ford Motor Company: 1 support case in the last 30 days, 0 open. Incidents: no incidents in the last 30 days."
         );
     }
 
@@ -434,5 +501,70 @@ mod tests {
             "\"GM\" could be General Motors or General Mills: say which one."
         );
         let _ = SourceKey::Kusto;
+    }
+
+    #[test]
+    fn says_what_it_did_not_understand_in_the_first_line() {
+        let mut p = plan();
+        p.not_understood = vec!["over the fortnightly sync".into()];
+        p.time_range = None;
+        let sections = vec![section(
+            AgentName::SupportCaseManager,
+            SectionStatus::Ok,
+            json!({"total": 2, "open": 1}),
+            None,
+        )];
+        assert_eq!(
+            compose(&p, &sections),
+            "Ford Motor Company: 2 support cases, 1 open (not understood: 'over the fortnightly sync')."
+        );
+    }
+
+    #[test]
+    fn a_guess_says_what_it_was_read_from_and_filters_are_restated() {
+        let mut p = plan();
+        p.time_range = None;
+        p.filters.status = Some(crate::plan::StatusFilter::Open);
+        p.filters.work_item_types = vec!["DCR".into()];
+        p.customers.push(crate::plan::ResolvedCustomer {
+            name: "Ford Motor Company".into(),
+            tenant_id: "x".into(),
+            mention: "Fnord".into(),
+            match_kind: MatchKind::Fuzzy,
+            confidence: 0.75,
+            segment: None,
+        });
+        let sections = vec![section(
+            AgentName::WorkItemManager,
+            SectionStatus::Ok,
+            json!({"total": 2, "open_bugs": 0}),
+            None,
+        )];
+        assert_eq!(
+            compose(&p, &sections),
+            "Ford Motor Company (read from 'Fnord'): 2 open DCRs."
+        );
+    }
+
+    #[test]
+    fn every_unhealthy_tenant_is_named_or_counted() {
+        let mut s = section(
+            AgentName::TenantHealthMonitor,
+            SectionStatus::Ok,
+            json!({"tenants": 9, "healthy": 2, "warning": 0, "unhealthy": 7}),
+            None,
+        );
+        s.customer = None;
+        s.rows = (0..5)
+            .map(|i| json!({"CustomerName": format!("C{i}"), "health": "unhealthy"}))
+            .collect();
+        let mut p = plan();
+        p.scope = Scope::All;
+        p.time_range = None;
+        let text = compose(&p, &[s]);
+        assert!(
+            text.ends_with("unhealthy: C0, C1, C2, C3, C4 and 2 more."),
+            "{text}"
+        );
     }
 }
