@@ -184,6 +184,8 @@ impl Permissions {
                 Strategy::of(&plan.tasks)
             };
         }
+        // The sentence must say what will now be answered, never the unrestricted question.
+        plan.interpretation = orca_core::describe::interpretation(&plan);
         plan
     }
 }

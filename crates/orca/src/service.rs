@@ -63,7 +63,17 @@ struct Inner {
 
 impl Orca {
     /// Builds the service from parts already loaded (see `app::open_service`).
-    pub fn new(config: Config, registry: Registry, store: Store, engine: Engine) -> Orca {
+    pub fn new(mut config: Config, registry: Registry, store: Store, engine: Engine) -> Orca {
+        // Teach the analyzer the product areas the data names ("DLP cases"); a store that
+        // cannot list them keeps the configured ones.
+        match store.product_areas() {
+            Ok(areas) => config
+                .analyzer
+                .add_product_areas(areas.iter().map(String::as_str)),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot list product areas; using the configured ones")
+            }
+        }
         Orca {
             inner: Arc::new(Inner {
                 config,

@@ -12,6 +12,15 @@ pub fn plan_text(plan: &Plan) -> String {
         let _ = writeln!(out, "{label:<12} {value}");
     };
     line("Request:", plan.request.clone());
+    line("Read as:", plan.interpretation.clone());
+    if !plan.not_understood.is_empty() {
+        let words: Vec<String> = plan
+            .not_understood
+            .iter()
+            .map(|w| format!("'{w}'"))
+            .collect();
+        line("Not understood:", words.join(", "));
+    }
     let factors = if plan.factors.is_empty() {
         String::new()
     } else {
