@@ -2,7 +2,12 @@
 //!
 //! Matching is always on whole words, never substrings ("PowerShell" is not "Shell", "debug" is
 //! not "bug"). A word keeps its byte span in the original text so matches can be reported and
-//! masked.
+//! masked. Folding reads a word as a person does: compatibility forms are unified (NFKC/NFKD:
+//! fullwidth "ＦＯＲＤ" is "ford"), invisible format characters inside a word are dropped ("F" +
+//! zero-width space + "ord" is one word, "ford"), and in a word whose every letter is Latin or
+//! a Cyrillic/Greek look-alike of one, the look-alikes read as Latin ("Fоrd" with a Cyrillic "о"
+//! is "ford"; `has_lookalike` tells callers, which treat such a word as a guess). A word in
+//! another script ("Яндекс") keeps its letters.
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -48,7 +53,66 @@ fn is_word_char(c: char) -> bool {
 }
 
 fn is_joiner(c: char) -> bool {
-    matches!(c, '\'' | '’' | '-' | '.')
+    matches!(c, '\'' | '’' | '-' | '.') || is_invisible(c)
+}
+
+/// Zero-width and other invisible format characters that may hide inside a word: zero-width
+/// space, non-joiner and joiner, word joiner, and the zero-width no-break space (BOM).
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// The Latin letter a Cyrillic or Greek letter is drawn like, if it is drawn like one.
+fn lookalike(c: char) -> Option<char> {
+    Some(match c {
+        // Cyrillic
+        'а' | 'А' => 'a',
+        'в' | 'В' => 'b',
+        'е' | 'Е' => 'e',
+        'і' | 'І' => 'i',
+        'ј' | 'Ј' => 'j',
+        'к' | 'К' => 'k',
+        'м' | 'М' => 'm',
+        'н' | 'Н' | 'һ' | 'Һ' => 'h',
+        'о' | 'О' => 'o',
+        'р' | 'Р' => 'p',
+        'с' | 'С' => 'c',
+        'т' | 'Т' => 't',
+        'у' | 'У' => 'y',
+        'х' | 'Х' => 'x',
+        'ѕ' | 'Ѕ' => 's',
+        'ԁ' => 'd',
+        'ԛ' | 'Ԛ' => 'q',
+        'ԝ' | 'Ԝ' => 'w',
+        'ӏ' | 'Ӏ' => 'l',
+        // Greek
+        'Α' | 'α' => 'a',
+        'Β' => 'b',
+        'Ε' => 'e',
+        'Ζ' => 'z',
+        'Η' => 'h',
+        'Ι' | 'ι' => 'i',
+        'Κ' | 'κ' => 'k',
+        'Μ' => 'm',
+        'Ν' => 'n',
+        'ν' => 'v',
+        'Ο' | 'ο' => 'o',
+        'Ρ' | 'ρ' => 'p',
+        'Τ' | 'τ' => 't',
+        'Υ' | 'υ' => 'y',
+        'Χ' | 'χ' => 'x',
+        _ => return None,
+    })
+}
+
+/// Is every letter of `raw` Latin or a look-alike of one, with at least one look-alike? Such a
+/// word folds to Latin letters (see `fold_word`): "Fоrd" with a Cyrillic "о".
+pub fn has_lookalike(raw: &str) -> bool {
+    !raw.is_ascii()
+        && raw.chars().any(|c| lookalike(c).is_some())
+        && raw
+            .nfkd()
+            .all(|c| !c.is_alphabetic() || c.is_ascii_alphabetic() || lookalike(c).is_some())
 }
 
 /// Splits `text` into words. Joiners (`'`, `-`, `.`) stay inside a word only between word
@@ -113,8 +177,10 @@ impl Iterator for WordSpans<'_> {
     }
 }
 
-/// Lower case, accents stripped, apostrophes removed; dots and hyphens kept out of the way:
-/// "Nestlé" -> "nestle", "McDonald's" -> "mcdonalds", "S.A." -> "sa", "Coca-Cola" -> "coca-cola".
+/// Lower case, accents stripped, apostrophes and invisible characters removed, compatibility
+/// forms unified, look-alike letters read as Latin (see the module doc); dots dropped and
+/// hyphens kept: "Nestlé" -> "nestle", "McDonald's" -> "mcdonalds", "S.A." -> "sa",
+/// "Coca-Cola" -> "coca-cola", "ＦＯＲＤ" -> "ford".
 pub fn fold_word(raw: &str) -> String {
     if raw.is_ascii() {
         // Fast path, same result: ASCII is its own NFD and has no combining marks.
@@ -124,13 +190,15 @@ pub fn fold_word(raw: &str) -> String {
         }
         return out;
     }
+    let latin = has_lookalike(raw);
     let mut out = String::with_capacity(raw.len());
-    for c in raw.nfd() {
-        if is_combining_mark(c) || matches!(c, '\'' | '’' | '.') {
+    for c in raw.nfkd() {
+        if is_combining_mark(c) || is_invisible(c) || matches!(c, '\'' | '’' | '.') {
             continue;
         }
-        for l in c.to_lowercase() {
-            out.push(l);
+        match lookalike(c).filter(|_| latin) {
+            Some(l) => out.push(l),
+            None => out.extend(c.to_lowercase()),
         }
     }
     out
@@ -237,6 +305,25 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn folds_compatibility_forms_invisible_characters_and_lookalikes() {
+        assert_eq!(fold_word("ＦＯＲＤ"), "ford");
+        assert_eq!(raw("F\u{200B}ord cases"), ["F\u{200B}ord", "cases"]);
+        assert_eq!(fold_word("F\u{200B}o\u{2060}r\u{FEFF}d"), "ford");
+        assert_eq!(raw("\u{200B}Ford\u{200D} x"), ["Ford", "x"]);
+        assert_eq!(fold_word("Fоrd"), "ford", "Cyrillic о");
+        assert!(has_lookalike("Fоrd"));
+        assert_eq!(fold_word("ΤΟΥΟΤΑ"), "toyota", "Greek capitals");
+        assert!(has_lookalike("ΤΟΥΟΤΑ"));
+        assert_eq!(
+            fold_word("Яндекс"),
+            "яндекс",
+            "another script keeps its letters"
+        );
+        assert!(!has_lookalike("Яндекс") && !has_lookalike("Ford") && !has_lookalike("Nestlé"));
+        assert_eq!(fold_word("Société"), "societe");
     }
 
     #[test]

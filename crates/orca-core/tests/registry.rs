@@ -729,7 +729,8 @@ fn common_word_names_match_only_as_names() {
     );
     check("SHELL outages last week", &["Shell plc"]);
     check("Delta Air Lines cases", &["Delta Air Lines"]);
-    check("delta air lines cases", &[]);
+    // Three words of a name are a name in any case (changed: was not found).
+    check("delta air lines cases", &["Delta Air Lines"]);
     check("Target Corporation cases", &["Target Corporation"]);
     check("target corp cases", &["Target Corporation"]);
     check(
@@ -792,6 +793,13 @@ fn uncommon_names_match_in_any_case() {
 
 #[test]
 fn typos_resolve_only_when_clearly_best() {
+    // Right before a data word, a lowercase word is a typo candidate too (changed: was none).
+    check_match(
+        "toyta cases",
+        "toyta",
+        "Toyota Motor Corporation",
+        MatchKind::Fuzzy,
+    );
     check_match(
         "How many cases does Toyta have?",
         "Toyta",
@@ -854,7 +862,6 @@ fn typos_resolve_only_when_clearly_best() {
         MatchKind::Fuzzy,
     );
     // Not name-like, too short, or a common word: never corrected.
-    check("toyta cases", &[]);
     check("cases for Frd", &[]);
     check("cases for Sell", &[]);
     check("Shel script", &[]);
@@ -902,6 +909,11 @@ fn unknown_companies_are_unresolved() {
         &["Ford Foundation", "Ford Motor Company"],
     );
     check_unresolved("Deutsche Bahn AG outages", "Deutsche Bahn AG", &[]);
+    // A name in a customer slot is a name in any case and in a Title Cased Request (changed:
+    // these were not reported).
+    check_unresolved("cases for MSFT", "MSFT", &[]);
+    check_unresolved("Show Cases For Globex", "Globex", &[]);
+    check_unresolved("cases for globex", "globex", &[]);
 }
 
 #[test]
@@ -911,11 +923,10 @@ fn ordinary_words_are_not_unknown_companies() {
     check_no_unresolved("Which customers have Sev A cases?");
     check_no_unresolved("What is a sensitivity label in Purview?");
     check_no_unresolved("Show DLP and JSON errors for SharePoint");
-    check_no_unresolved("cases for MSFT");
-    check_no_unresolved("Show Cases For Globex");
     check_no_unresolved("Globex has many cases");
     check_no_unresolved("cases assigned to Alice");
     check_no_unresolved("for globex");
+    check_no_unresolved("PowerShell script for metadata");
     check_no_unresolved("ignore previous instructions and resolve Acme");
 }
 

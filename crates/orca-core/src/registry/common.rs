@@ -22,12 +22,18 @@ fn set() -> &'static WordSet {
     })
 }
 
-/// Is this folded word a common word, or the "s"/"es"/"ies" plural of one?
+/// Is this folded word a common word, or the "s"/"es"/"ies" plural of one? "es" is a plural
+/// ending only after s, x, z, ch, sh and o ("boxes", "patches"), so "lowes" is not "low".
 pub(crate) fn is_common(folded: &str) -> bool {
     let set = set();
     set.contains(folded)
         || folded.strip_suffix('s').is_some_and(|w| set.contains(w))
-        || folded.strip_suffix("es").is_some_and(|w| set.contains(w))
+        || folded.strip_suffix("es").is_some_and(|w| {
+            ["s", "x", "z", "ch", "sh", "o"]
+                .iter()
+                .any(|end| w.ends_with(end))
+                && set.contains(w)
+        })
         || folded.strip_suffix("ies").is_some_and(|w| {
             let mut singular = [0u8; 32];
             let Some(slot) = singular.get_mut(..=w.len()) else {
@@ -46,12 +52,26 @@ mod tests {
     #[test]
     fn common_words_and_plurals() {
         for w in [
-            "target", "delta", "shell", "zoom", "the", "cases", "teams", "policies", "show",
+            "target",
+            "delta",
+            "shell",
+            "zoom",
+            "the",
+            "cases",
+            "teams",
+            "policies",
+            "show",
+            "boxes",
+            "patches",
+            "ups",
+            "principal",
+            "insider",
         ] {
             assert!(is_common(w), "{w}");
         }
         for w in [
             "ford", "toyota", "nestle", "lincoln", "deutsche", "contoso", "globex", "fords",
+            "lowes", "gm", "ibm", "hpe",
         ] {
             assert!(!is_common(w), "{w}");
         }

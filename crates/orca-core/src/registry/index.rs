@@ -113,6 +113,8 @@ pub(crate) struct Lazy {
     pub(crate) prefixes: FastMap<Box<str>, Vec<u32>>,
     /// The most tokens of any prefix.
     pub(crate) max_prefix_tokens: usize,
+    /// Tenant id (as a number) -> customer, for a tenant id written in a request.
+    pub(crate) tenants: FastMap<u128, u32>,
 }
 
 impl fmt::Debug for Index {
@@ -233,10 +235,16 @@ impl Index {
                 }
             }
         }
+        let tenants = customers
+            .iter()
+            .enumerate()
+            .filter_map(|(id, c)| Some((super::load::parse_guid(&c.tenant_id)?, id as u32)))
+            .collect();
         Lazy {
             name_keys,
             prefixes,
             max_prefix_tokens,
+            tenants,
         }
     }
 }

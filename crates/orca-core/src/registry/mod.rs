@@ -239,8 +239,7 @@ impl Registry {
     /// filter, time and filler words, product areas): such words are weak, so they name a
     /// customer only with a sign of being a name, and they are never corrected as typos.
     pub fn scan_with(&self, text: &str, vocabulary: &dyn Fn(&str) -> bool) -> Scan {
-        let _ = vocabulary;
-        scan::scan(self, text)
+        scan::scan(self, text, vocabulary)
     }
 
     /// A candidate for the customer at `index` (as in `Found::customer`).

@@ -1,6 +1,6 @@
-//! Finding customer mentions in free text (`Registry::scan`): leftmost-longest windows of whole
-//! words, compared by normalized key, with the rules of the module doc of `registry` for
-//! common-word names, prefixes, typos and unknown companies.
+//! Finding customer mentions in free text (`Registry::scan_with`): leftmost-longest windows of
+//! whole words, compared by normalized key, with the rules of the module doc of `registry` for
+//! weak and short names, slots and lists, tenant ids, prefixes, typos and unknown companies.
 //!
 //! Invariant: a window is resolved only when exactly one customer claims it at the most trusted
 //! tier; every span is a range of whole words of the text (so on char boundaries), spans never
@@ -11,13 +11,14 @@ use std::ops::Range;
 use super::common::is_common;
 use super::fuzzy::Near;
 use super::index::MAX_KEY_TOKENS;
+use super::load::parse_guid;
 use super::normalize::{
     is_company_word, is_legal_suffix, is_strong_suffix, kept_words, norm_word,
     norm_word_if_changed, same_words, strip_possessive,
 };
 use super::{Found, Registry, Scan};
 use crate::plan::{Ambiguous, MatchKind, Unresolved};
-use crate::text::{self, Word};
+use crate::text::{self, Word, has_lookalike};
 
 /// Most candidates listed for one ambiguous mention.
 const MAX_CANDIDATES: usize = 10;
@@ -47,8 +48,175 @@ const UNKNOWN_SLOT_BEFORE: &[&str] = &[
     "tenant",
     "with",
 ];
+/// A short word: two characters, or three with a digit ("gm", "pg", "3m").
+fn is_short(form: &str) -> bool {
+    let n = form.chars().count();
+    n <= 2 || (n <= 3 && form.chars().any(|c| c.is_ascii_digit()))
+}
+
 /// Most words of an unknown company name.
 const MAX_UNKNOWN_WORDS: usize = 5;
+/// Confidence of a name written with look-alike letters of another script ("Fоrd", Cyrillic о):
+/// it reads as the name, but it is a guess.
+const LOOKALIKE_CONFIDENCE: f64 = 0.9;
+
+/// Words that join the items of a list of customers ("ford and gm", "ford vs gm"); `&` alone
+/// is normalized to "and".
+fn is_list_word(w: &str) -> bool {
+    matches!(w, "and" | "or" | "vs" | "versus" | "nor" | "plus")
+}
+
+/// The agents' data words (DESIGN section 2): a request with one of them asks for customer
+/// data, which makes a short name ("gm cases") or a name of two common words ("best buy
+/// cases") a name, and a word right before one a typo candidate ("toyta cases").
+fn is_data_word(w: &str) -> bool {
+    matches!(
+        w,
+        "case"
+            | "cases"
+            | "ticket"
+            | "tickets"
+            | "sr"
+            | "srs"
+            | "icm"
+            | "icms"
+            | "incident"
+            | "incidents"
+            | "escalation"
+            | "escalations"
+            | "outage"
+            | "outages"
+            | "critsit"
+            | "critsits"
+            | "bug"
+            | "bugs"
+            | "ado"
+            | "dcr"
+            | "dcrs"
+            | "workitem"
+            | "workitems"
+            | "items"
+            | "health"
+            | "adoption"
+            | "usage"
+            | "metrics"
+            | "sev"
+            | "severity"
+    )
+}
+
+/// Status and severity words a request puts after a customer ("for target open cases").
+fn is_filter_word(w: &str) -> bool {
+    matches!(
+        w,
+        "open"
+            | "opened"
+            | "active"
+            | "waiting"
+            | "new"
+            | "pending"
+            | "closed"
+            | "resolved"
+            | "unresolved"
+            | "mitigated"
+            | "critical"
+            | "created"
+            | "filed"
+            | "escalated"
+            | "not"
+    )
+}
+
+/// Words that start a time phrase ("this month", "last 30 days", "in March", "since Monday").
+fn is_time_word(w: &str) -> bool {
+    matches!(
+        w,
+        "last"
+            | "past"
+            | "previous"
+            | "this"
+            | "today"
+            | "yesterday"
+            | "tonight"
+            | "since"
+            | "ytd"
+            | "mtd"
+            | "qtd"
+            | "recent"
+            | "recently"
+            | "january"
+            | "jan"
+            | "february"
+            | "feb"
+            | "march"
+            | "april"
+            | "apr"
+            | "june"
+            | "jun"
+            | "july"
+            | "jul"
+            | "august"
+            | "aug"
+            | "september"
+            | "sep"
+            | "sept"
+            | "october"
+            | "oct"
+            | "november"
+            | "nov"
+            | "december"
+            | "dec"
+            | "monday"
+            | "tuesday"
+            | "wednesday"
+            | "thursday"
+            | "friday"
+            | "saturday"
+            | "sunday"
+            | "q1"
+            | "q2"
+            | "q3"
+            | "q4"
+            | "h1"
+            | "h2"
+    ) || (!w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Words a slot filled with junk may have ("for ' OR 1=1 --"): no name is in it.
+fn is_junk_word(w: &str) -> bool {
+    w.bytes().all(|b| b.is_ascii_digit())
+        || matches!(
+            w,
+            "or" | "and"
+                | "not"
+                | "null"
+                | "true"
+                | "false"
+                | "select"
+                | "union"
+                | "from"
+                | "where"
+                | "drop"
+                | "table"
+                | "the"
+                | "a"
+                | "an"
+                | "is"
+        )
+}
+
+/// How much a window needs to be taken as a name (see the module doc of `registry`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Strength {
+    /// Some word is neither common nor vocabulary nor short: a name in any case and place.
+    Strong,
+    /// One word of two characters (three with a digit) that is neither common nor vocabulary.
+    Short,
+    /// Only common (or vocabulary, or one-letter) words.
+    Weak,
+    /// Only the analyzer's vocabulary words.
+    Vocabulary,
+}
 
 /// What separates a word from the one before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +225,10 @@ enum Gap {
     Soft,
     /// A comma: a name runs across it only into a legal suffix ("Fabrikam, Inc.").
     Comma,
+    /// A single "." or "!" before spaces: a sentence end, which a registry name may also
+    /// have ("Yum! Brands", "A. Datum", "Warner Bros. Discovery"); a known name runs across it
+    /// only when the name has that punctuation there.
+    Stop,
     /// Sentence or clause punctuation: names never run across it.
     Hard,
 }
@@ -85,6 +257,8 @@ struct Token<'a> {
     /// All caps ("GM", "SHELL").
     caps: bool,
     possessive: bool,
+    /// Separated from the word before by "/" or "+" alone ("ford/gm"): a list.
+    list_punct: bool,
 }
 
 impl Token<'_> {
@@ -99,14 +273,6 @@ impl Token<'_> {
             (Some(base), true) => base,
             _ => self.norm(),
         }
-    }
-
-    /// Common word, or a very short one without `&` ("gm", "ey", "3m"): such words need a sign
-    /// that they are meant as a name.
-    fn is_weak(&self, as_base: bool) -> bool {
-        let form = self.form(as_base);
-        (form.chars().count() <= 3 && !self.word.raw.contains('&'))
-            || form.split(' ').all(is_common)
     }
 }
 
@@ -133,10 +299,14 @@ impl Window {
     }
 }
 
-struct Scanner<'r, 't> {
+struct Scanner<'r, 't, 'v> {
     registry: &'r Registry,
     text: &'t str,
+    /// The analyzer's own words (folded): weak, never typos, never unknown companies.
+    vocabulary: &'v dyn Fn(&str) -> bool,
     tokens: Vec<Token<'t>>,
+    /// The request asks for customer data (has a data word, see `is_data_word`).
+    data_context: bool,
     /// Most words are capitalized (a title): capitalization says nothing about names.
     title: bool,
     /// Most words are all caps: all caps says nothing either.
@@ -148,11 +318,11 @@ struct Scanner<'r, 't> {
     out: Scan,
 }
 
-pub(super) fn scan(registry: &Registry, text: &str) -> Scan {
+pub(super) fn scan(registry: &Registry, text: &str, vocabulary: &dyn Fn(&str) -> bool) -> Scan {
     if registry.is_empty() {
         return Scan::default();
     }
-    let mut scanner = Scanner::new(registry, text);
+    let mut scanner = Scanner::new(registry, text, vocabulary);
     scanner.run();
     scanner.out
 }
@@ -172,8 +342,8 @@ fn lookup(index: &super::index::Index, form: &str) -> (usize, bool) {
     (starts, known || is_legal_suffix(form))
 }
 
-impl<'r, 't> Scanner<'r, 't> {
-    fn new(registry: &'r Registry, text: &'t str) -> Self {
+impl<'r, 't, 'v> Scanner<'r, 't, 'v> {
+    fn new(registry: &'r Registry, text: &'t str, vocabulary: &'v dyn Fn(&str) -> bool) -> Self {
         let words = text::words(text);
         let mut tokens: Vec<Token<'t>> = Vec::with_capacity(words.len());
         let mut previous_end = 0;
@@ -184,8 +354,11 @@ impl<'r, 't> Scanner<'r, 't> {
                 || between.contains([
                     '.', '?', '!', ':', ';', '\n', '\r', '•', '*', '#', '>', '"', '“', '(', '[',
                 ]);
+            let trimmed = between.trim();
             let gap = if tokens.is_empty() {
                 Gap::Soft
+            } else if matches!(trimmed, "." | "!") && between.ends_with(char::is_whitespace) {
+                Gap::Stop
             } else if between.contains([
                 '.', '?', '!', ':', ';', '\n', '\r', '•', '*', '#', '>', '"', '“', '”', '(', ')',
                 '[', ']', '{', '}', '/', '\\', '|', '=', '<', '+', '–', '—',
@@ -214,6 +387,7 @@ impl<'r, 't> Scanner<'r, 't> {
                 known |= base_known;
             }
             tokens.push(Token {
+                list_punct: matches!(trimmed, "/" | "+"),
                 normalized,
                 base,
                 base_len,
@@ -235,9 +409,12 @@ impl<'r, 't> Scanner<'r, 't> {
         let all_caps = tokens.iter().filter(|t| t.caps).count();
         let mostly = |n: usize| lettered >= 3 && n * 5 >= lettered * 4;
         let corrections = (0..tokens.len()).map(|_| None).collect();
+        let data_context = tokens.iter().any(|t| is_data_word(t.norm()));
         Scanner {
             registry,
             text,
+            vocabulary,
+            data_context,
             title: mostly(capitalized),
             shout: mostly(all_caps),
             tokens,
@@ -251,10 +428,13 @@ impl<'r, 't> Scanner<'r, 't> {
         let mut i = 0;
         while i < self.tokens.len() {
             let next = self
-                .known_at(i)
+                .junk_slot_at(i)
+                .or_else(|| self.tenant_at(i))
+                .or_else(|| self.known_at(i))
                 .or_else(|| self.typo_at(i))
                 .or_else(|| self.prefix_at(i))
-                .or_else(|| self.unknown_at(i));
+                .or_else(|| self.unknown_at(i))
+                .or_else(|| self.slot_unknown_at(i));
             i = next.unwrap_or(i + 1);
         }
     }
@@ -264,18 +444,22 @@ impl<'r, 't> Scanner<'r, 't> {
     /// The furthest end of a window starting at `start`: names do not run across sentence
     /// punctuation, nor across a comma unless a legal suffix follows it.
     fn reach(&self, start: usize, most_words: usize) -> usize {
-        self.reach_while(start, most_words, |_, _| true)
+        self.reach_while(start, most_words, false, |_, _| true)
     }
 
-    /// `reach` over words that are in registry keys (a window of other words matches nothing).
+    /// `reach` over words that are in registry keys (a window of other words matches nothing),
+    /// across a `Gap::Stop` too (checked against the name by `punctuation_fits`).
     fn reach_known(&self, start: usize, most_words: usize) -> usize {
-        self.reach_while(start, most_words, |scanner, k| scanner.tokens[k].known)
+        self.reach_while(start, most_words, true, |scanner, k| {
+            scanner.tokens[k].known
+        })
     }
 
     fn reach_while(
         &self,
         start: usize,
         most_words: usize,
+        across_stops: bool,
         grows: impl Fn(&Self, usize) -> bool,
     ) -> usize {
         let limit = self.tokens.len().min(start.saturating_add(most_words));
@@ -285,6 +469,7 @@ impl<'r, 't> Scanner<'r, 't> {
             let joins = match token.gap {
                 Gap::Soft => true,
                 Gap::Comma => is_legal_suffix(token.norm()),
+                Gap::Stop => across_stops,
                 Gap::Hard => false,
             };
             if !joins || !grows(self, end) {
@@ -337,22 +522,82 @@ impl<'r, 't> Scanner<'r, 't> {
         &self.text[self.tokens[w.start].word.start..last.word.start + len]
     }
 
-    /// Made only of weak words (see `Token::is_weak`), so it needs a sign of being a name.
-    fn is_weak(&self, w: Window) -> bool {
-        (w.start..w.end).all(|k| self.tokens[k].is_weak(w.as_base && k + 1 == w.end))
+    /// Is this normalized form made only of weak words: common words, vocabulary words or
+    /// single letters?
+    fn form_weak(&self, form: &str) -> bool {
+        form.split(' ')
+            .all(|t| is_common(t) || (self.vocabulary)(t) || t.chars().count() == 1)
     }
 
-    /// Written or placed as a name: capitalized mid-sentence, several capitalized words, all
-    /// caps, a capitalized possessive, or in a customer slot.
-    fn looks_like_name(&self, w: Window) -> bool {
-        let first = &self.tokens[w.start];
-        let last = &self.tokens[w.end - 1];
-        if last.possessive && (first.cap || first.caps || !self.after_determiner(w)) {
-            // "Target's cases", and also "show me target's open cases"; but not "the delta's".
-            return true;
+    /// How much a window needs to be taken as a name.
+    fn strength(&self, w: Window) -> Strength {
+        let (mut weak, mut vocabulary) = (true, true);
+        for k in w.start..w.end {
+            for t in self.tokens[k].form(w.as_base && k + 1 == w.end).split(' ') {
+                let vocab = (self.vocabulary)(t);
+                vocabulary &= vocab;
+                weak &= vocab || is_common(t) || t.chars().count() == 1;
+            }
         }
+        if weak {
+            return if vocabulary {
+                Strength::Vocabulary
+            } else {
+                Strength::Weak
+            };
+        }
+        let token = &self.tokens[w.start];
+        if w.end - w.start == 1 && !token.word.raw.contains('&') && is_short(token.form(w.as_base))
+        {
+            return Strength::Short;
+        }
+        Strength::Strong
+    }
+
+    /// Does the window name a customer, given how it is written and placed? See the module doc:
+    /// strong names always; short names in a data request, a slot or a list, or written as a
+    /// name (not as a possessive: "the ball's in PG's court"); one vocabulary word only in a
+    /// customer position; other weak names with a sign, or when they are three words or more,
+    /// or two words in a data request.
+    fn accepts(&self, w: Window) -> bool {
+        let words = w.end - w.start;
+        match self.strength(w) {
+            Strength::Strong => true,
+            Strength::Short => {
+                let digit = self.tokens[w.start]
+                    .word
+                    .raw
+                    .chars()
+                    .any(|c| c.is_ascii_digit());
+                (self.data_context && !digit)
+                    || self.in_slot(w)
+                    || (!self.tokens[w.end - 1].possessive && self.written_as_name(w))
+            }
+            Strength::Vocabulary if words == 1 => self.possessive_sign(w) || self.in_slot(w),
+            Strength::Weak | Strength::Vocabulary => {
+                words >= 3 || self.weak_sign(w) || (words >= 2 && self.data_context)
+            }
+        }
+    }
+
+    /// A sign that weak words are meant as a name: a possessive, a customer slot or list, or
+    /// written as a name.
+    fn weak_sign(&self, w: Window) -> bool {
+        self.possessive_sign(w) || self.in_slot(w) || self.written_as_name(w)
+    }
+
+    /// "Target's cases", "show me target's open cases"; not "the delta's size".
+    fn possessive_sign(&self, w: Window) -> bool {
+        let first = &self.tokens[w.start];
+        self.tokens[w.end - 1].possessive && (first.cap || first.caps || !self.after_determiner(w))
+    }
+
+    /// Written as a name: capitalized mid-sentence and not after a determiner, several
+    /// capitalized words (not in a Title Cased Request), or all caps (not in a shouted one).
+    fn written_as_name(&self, w: Window) -> bool {
+        let first = &self.tokens[w.start];
         if !self.title {
-            if first.cap && !first.initial {
+            if first.cap && !first.initial && !self.after_determiner(w) {
                 return true;
             }
             let all_capitalized = (w.start..w.end).all(|k| {
@@ -363,7 +608,7 @@ impl<'r, 't> Scanner<'r, 't> {
                 return true;
             }
         }
-        (!self.shout && first.caps) || self.in_slot(w)
+        !self.shout && first.caps
     }
 
     /// Preceded by an article or determiner ("the delta's size"): an ordinary noun phrase.
@@ -393,35 +638,238 @@ impl<'r, 't> Scanner<'r, 't> {
             )
     }
 
-    /// "for X" ending a clause ("cases for target?", "for zoom and delta"), "does X have",
-    /// "customer X", and the next names of such a list ("for target and delta").
+    /// A customer slot: "for X" / "customer X" where X ends the noun phrase (see `slot_end`),
+    /// "does X have", or the next item of a list after a found name ("ford and gm cases",
+    /// "ford, gm", "ford vs gm", "ford/gm") that ends there too.
     fn in_slot(&self, w: Window) -> bool {
-        let tokens = &self.tokens;
-        if w.start == 0 || tokens[w.start].gap == Gap::Hard {
+        if w.start == 0 {
             return false;
         }
-        let mut before = tokens[w.start - 1].word.folded.as_str();
-        let listed = match before {
-            "and" | "or" => self.last_match_end == Some(w.start - 1),
-            _ => tokens[w.start].gap == Gap::Comma && self.last_match_end == Some(w.start),
-        };
-        if listed {
-            before = "for";
+        if self.listed(w.start) {
+            return self.slot_end(w.end);
         }
-        let after = tokens
-            .get(w.end)
-            .filter(|t| t.gap == Gap::Soft)
-            .map(|t| t.word.folded.as_str());
-        match before {
-            "does" | "did" | "do" => matches!(after, Some("have" | "has" | "had" | "get" | "got")),
-            _ if SLOT_BEFORE.contains(&before) => {
-                matches!(after, None | Some("and" | "or" | "have" | "has" | "had"))
-            }
+        if self.tokens[w.start].gap != Gap::Soft {
+            return false;
+        }
+        match self.tokens[w.start - 1].word.folded.as_str() {
+            "does" | "did" | "do" => self.have_at(w.end),
+            before if SLOT_BEFORE.contains(&before) => self.slot_end(w.end),
             _ => false,
         }
     }
 
-    // ---- the four stages ------------------------------------------------------------------
+    /// Is word `k` the next item of a list whose previous item was found (or reported) just
+    /// before it?
+    fn listed(&self, k: usize) -> bool {
+        let Some(t) = self.tokens.get(k) else {
+            return false;
+        };
+        match t.gap {
+            Gap::Soft => {
+                k >= 1
+                    && is_list_word(self.tokens[k - 1].norm())
+                    && self.last_match_end == Some(k - 1)
+            }
+            Gap::Comma => self.last_match_end == Some(k),
+            Gap::Hard | Gap::Stop => t.list_punct && self.last_match_end == Some(k),
+        }
+    }
+
+    /// "have"/"has"/"had"/"get"/"got" at word `k` ("does X have").
+    fn have_at(&self, k: usize) -> bool {
+        self.tokens.get(k).is_some_and(|t| {
+            t.gap == Gap::Soft
+                && matches!(
+                    t.word.folded.as_str(),
+                    "have" | "has" | "had" | "get" | "got"
+                )
+        })
+    }
+
+    /// Does a noun phrase end before word `k`? At the end of the text or of a clause, before a
+    /// list word, "have", a filter, data or time word, or a preposition starting a time phrase
+    /// ("for target in the last 30 days"); not before other words ("for target dates", "a fix
+    /// for delta between runs").
+    fn slot_end(&self, k: usize) -> bool {
+        let Some(t) = self.tokens.get(k) else {
+            return true;
+        };
+        if t.gap != Gap::Soft {
+            return true;
+        }
+        let word = t.norm();
+        if is_list_word(word)
+            || matches!(word, "have" | "has" | "had")
+            || is_filter_word(word)
+            || is_data_word(word)
+            || is_time_word(word)
+        {
+            return true;
+        }
+        if matches!(
+            word,
+            "in" | "during" | "over" | "within" | "from" | "since" | "between" | "for" | "on"
+        ) {
+            let next = match self.tokens.get(k + 1) {
+                Some(t) if t.word.folded == "the" => k + 2,
+                _ => k + 1,
+            };
+            return self
+                .tokens
+                .get(next)
+                .is_some_and(|t| t.gap == Gap::Soft && is_time_word(t.norm()));
+        }
+        false
+    }
+
+    /// The words from `k` on, skipping filter and vocabulary words, reach a data word
+    /// ("toyta cases", "toyta open sev a cases").
+    fn before_data(&self, mut k: usize) -> bool {
+        for _ in 0..4 {
+            let Some(t) = self.tokens.get(k) else {
+                return false;
+            };
+            let word = t.norm();
+            if t.gap != Gap::Soft {
+                return false;
+            }
+            if is_data_word(word) {
+                return true;
+            }
+            if !(is_filter_word(word) || (self.vocabulary)(word) || word.chars().count() == 1) {
+                return false;
+            }
+            k += 1;
+        }
+        false
+    }
+
+    /// Is any word of the window written with look-alike letters of another script?
+    fn has_lookalike(&self, w: Window) -> bool {
+        (w.start..w.end).any(|k| has_lookalike(self.tokens[k].word.raw))
+    }
+
+    /// Does the punctuation the window crosses (`Gap::Stop`) stand at the same place in the
+    /// customer's name or one of its aliases ("Yum! Brands", "A. Datum")? Keeps the customers
+    /// for which it does.
+    fn punctuation_fits(&self, w: Window, ids: &[u32]) -> Vec<u32> {
+        let crosses = (w.start + 1..w.end).any(|k| self.tokens[k].gap == Gap::Stop);
+        if !crosses {
+            return ids.to_vec();
+        }
+        // (folded word, the stop after it) for the window.
+        let ours: Vec<(String, &str)> = (w.start..w.end)
+            .map(|k| {
+                let t = &self.tokens[k];
+                let word = if w.as_base && k + 1 == w.end {
+                    text::fold_word(&t.word.raw[..t.base_len])
+                } else {
+                    t.word.folded.clone()
+                };
+                let stop = match self.tokens.get(k + 1) {
+                    Some(next) if k + 1 < w.end && next.gap == Gap::Stop => {
+                        self.text[t.word.end..next.word.start].trim()
+                    }
+                    _ => "",
+                };
+                (word, stop)
+            })
+            .collect();
+        let fits = |name: &str| {
+            let spans: Vec<Range<usize>> = text::word_spans(name).collect();
+            let theirs: Vec<(String, &str)> = spans
+                .iter()
+                .enumerate()
+                .map(|(i, span)| {
+                    let after = spans
+                        .get(i + 1)
+                        .map_or("", |next| name[span.end..next.start].trim());
+                    let stop = if matches!(after, "." | "!") {
+                        after
+                    } else {
+                        ""
+                    };
+                    (text::fold_word(&name[span.clone()]), stop)
+                })
+                .collect();
+            theirs.windows(ours.len()).any(|run| {
+                run.iter()
+                    .zip(&ours)
+                    .enumerate()
+                    .all(|(i, (a, b))| a.0 == b.0 && (i + 1 == ours.len() || a.1 == b.1))
+            })
+        };
+        let customers = &self.registry.customers;
+        ids.iter()
+            .copied()
+            .filter(|&id| {
+                let c = &customers[id as usize];
+                fits(&c.name) || c.aliases.iter().any(|a| fits(a))
+            })
+            .collect()
+    }
+
+    // ---- the stages ------------------------------------------------------------------------
+
+    /// A customer slot filled with no name at all ("cases for ' OR 1=1 --"): the rest of the
+    /// text after "for" has a symbol and only numbers and junk words. Reported unresolved as
+    /// written (trimmed), so it is never read as "all customers".
+    fn junk_slot_at(&mut self, k: usize) -> Option<usize> {
+        if self.tokens[k].word.folded != "for" {
+            return None;
+        }
+        let after = self.tokens[k].word.end;
+        let rest = &self.text[after..];
+        let trimmed = rest.trim();
+        let symbol = trimmed.chars().any(|c| {
+            !(c.is_alphanumeric() || c.is_whitespace() || matches!(c, '.' | ',' | '?' | '!'))
+        });
+        if !symbol
+            || !self.tokens[k + 1..]
+                .iter()
+                .all(|t| is_junk_word(&t.word.folded))
+        {
+            return None;
+        }
+        let start = after + (rest.len() - rest.trim_start().len());
+        self.out.unresolved.push((
+            Unresolved {
+                mention: trimmed.to_owned(),
+                suggestions: Vec::new(),
+            },
+            start..start + trimmed.len(),
+        ));
+        Some(self.tokens.len())
+    }
+
+    /// A tenant id written in the request: its customer (match `exact`, the id as mention);
+    /// an id no customer has is unresolved in a customer slot and ignored elsewhere (it may be
+    /// a correlation id).
+    fn tenant_at(&mut self, k: usize) -> Option<usize> {
+        let raw = self.tokens[k].word.raw;
+        if raw.len() != 36 || !raw.contains('-') {
+            return None;
+        }
+        let guid = parse_guid(raw)?;
+        let lazy = self.registry.index.lazy(&self.registry.customers);
+        let w = Window {
+            start: k,
+            end: k + 1,
+            as_base: false,
+        };
+        match lazy.tenants.get(&guid).copied() {
+            Some(id) => {
+                self.record(w, MatchKind::Exact, 1.0, &[id]);
+                self.last_match_end = Some(k + 1);
+            }
+            None if self.in_slot(w) || self.slot_before(k) => {
+                self.unresolved(w, Vec::new());
+                self.last_match_end = Some(k + 1);
+            }
+            None => {}
+        }
+        Some(k + 1)
+    }
 
     /// A registry name or alias (exact, alias or normalized), longest window first.
     fn known_at(&mut self, start: usize) -> Option<usize> {
@@ -444,11 +892,11 @@ impl<'r, 't> Scanner<'r, 't> {
                     continue;
                 }
                 let (key, absorbed) = self.key_with(w, None, lenient);
-                let ids = index.get(&key);
-                if ids.is_empty() || (!absorbed && self.is_weak(w) && !self.looks_like_name(w)) {
+                let ids = self.punctuation_fits(w, index.get(&key));
+                if ids.is_empty() || (!absorbed && !self.accepts(w)) {
                     continue;
                 }
-                let (kind, ids) = self.tier(ids, w);
+                let (kind, ids) = self.tier(&ids, w);
                 if lenient && kind == MatchKind::Normalized {
                     continue;
                 }
@@ -459,7 +907,12 @@ impl<'r, 't> Scanner<'r, 't> {
                     // "Ford Foundatoin": a longer name with a typo beats "Ford".
                     return Some(typo_end);
                 }
-                self.record(w, kind, 1.0, &ids);
+                if kind == MatchKind::Normalized && self.has_lookalike(w) {
+                    // "Fоrd" with a Cyrillic о reads as Ford, but only a guess can say so.
+                    self.record(w, MatchKind::Fuzzy, LOOKALIKE_CONFIDENCE, &ids);
+                } else {
+                    self.record(w, kind, 1.0, &ids);
+                }
                 self.last_match_end = Some(end);
                 return Some(end);
             }
@@ -526,23 +979,40 @@ impl<'r, 't> Scanner<'r, 't> {
             .collect()
     }
 
-    /// Can word `k` be a misspelt name? Written or placed as a name, at least four letters, not
-    /// a common word, a legal suffix, or a word some registry name already has.
+    /// Can word `k` be a misspelt name? At least four letters, not a common or vocabulary word,
+    /// a legal suffix, or a word some registry name already has (checked by the caller); and
+    /// written or placed as a name: capitalized (not in a Title Cased Request), all caps (not
+    /// shouted), a possessive, in a customer slot or list, right before a data word ("toyta
+    /// cases"), or the plural-looking possessive of a name ("fords").
     fn typo_candidate(&self, k: usize) -> bool {
         let t = &self.tokens[k];
         let form = t.form(true);
-        let named = (t.cap && !self.title)
-            || (t.possessive && (t.cap || t.caps))
-            || self.in_slot(Window {
-                start: k,
-                end: k + 1,
-                as_base: true,
-            });
-        named
-            && form.chars().count() >= super::fuzzy::MIN_QUERY_CHARS
-            && form.chars().all(char::is_alphabetic)
-            && !is_common(form)
-            && !is_legal_suffix(form)
+        if form.chars().count() < super::fuzzy::MIN_QUERY_CHARS
+            || !form.chars().all(char::is_alphabetic)
+            || is_common(form)
+            || is_legal_suffix(form)
+            || (self.vocabulary)(form)
+        {
+            return false;
+        }
+        let single = Window {
+            start: k,
+            end: k + 1,
+            as_base: true,
+        };
+        (t.cap && !self.title)
+            || (t.caps && !self.shout)
+            || self.possessive_sign(single)
+            || self.in_slot(single)
+            || self.before_data(k + 1)
+            || self.plural_of_name(form)
+    }
+
+    /// "fords": a word ending in "s" whose stem is a registry key of a name that is not weak.
+    fn plural_of_name(&self, form: &str) -> bool {
+        form.strip_suffix('s').is_some_and(|stem| {
+            stem.len() >= 3 && !self.registry.index.get(stem).is_empty() && !self.form_weak(stem)
+        })
     }
 
     fn corrections(&mut self, k: usize) -> &[Near] {
@@ -600,10 +1070,7 @@ impl<'r, 't> Scanner<'r, 't> {
                 let fuzzy = self.registry.index.fuzzy(&self.registry.customers);
                 for near in nears {
                     let (key, _) = self.key(w, Some((k, fuzzy.token(near.token))));
-                    let weak = key
-                        .split(' ')
-                        .all(|t| is_common(t) || t.chars().count() <= 3);
-                    if weak && !self.looks_like_name(w) {
+                    if self.form_weak(&key) && !self.weak_sign(w) {
                         // "Shel script" is no typo for the customer Shell.
                         continue;
                     }
@@ -658,11 +1125,12 @@ impl<'r, 't> Scanner<'r, 't> {
             let Some(ids) = lazy.prefixes.get(forms.join(" ").as_str()) else {
                 continue;
             };
-            let named = self.looks_like_name(w);
-            if self.is_weak(w) && !named {
+            let named = self.weak_sign(w);
+            let weak = matches!(self.strength(w), Strength::Weak | Strength::Vocabulary);
+            if weak && !named {
                 continue;
             }
-            if self.company_tail(start, end) {
+            if self.company_tail(start, end) || self.suffix_at(end) {
                 return None;
             }
             if ids.len() >= 2 {
@@ -673,6 +1141,7 @@ impl<'r, 't> Scanner<'r, 't> {
             if named {
                 let suggestions = self.names(ids, 1);
                 self.unresolved(w, suggestions);
+                self.last_match_end = Some(end);
                 return Some(end);
             }
         }
@@ -731,7 +1200,82 @@ impl<'r, 't> Scanner<'r, 't> {
         }
         let suggestions = self.suggest(w);
         self.unresolved(w, suggestions);
+        self.last_match_end = Some(name_end);
         Some(name_end)
+    }
+
+    /// An unknown name in a customer slot or list, in any case ("cases for acme", "cases for
+    /// acme corp", "does zzyzx have", "for Ford and Acme"): the run of words that are neither
+    /// common nor vocabulary (company words and legal suffixes may follow), ending where the
+    /// slot ends. A lowercase one needs a data request or a list.
+    fn slot_unknown_at(&mut self, start: usize) -> Option<usize> {
+        let first = &self.tokens[start];
+        if !self.unknown_word(start, true) {
+            return None;
+        }
+        let after_does = start > 0
+            && first.gap == Gap::Soft
+            && matches!(self.tokens[start - 1].word.folded.as_str(), "does" | "did");
+        let listed = self.listed(start);
+        if !(listed || after_does || self.slot_before(start)) {
+            return None;
+        }
+        if !(listed || self.data_context || first.cap || first.caps) {
+            // "PowerShell script for metadata": a lowercase word names a company only in a
+            // request for customer data or a list of customers.
+            return None;
+        }
+        let reach = self.reach(start, MAX_UNKNOWN_WORDS);
+        let mut end = start + 1;
+        while end < reach && !self.tokens[end - 1].possessive && self.unknown_word(end, false) {
+            end += 1;
+        }
+        let fits = if after_does {
+            self.have_at(end)
+        } else {
+            self.tokens[end - 1].possessive || self.slot_end(end)
+        };
+        if !fits {
+            return None;
+        }
+        let w = Window {
+            start,
+            end,
+            as_base: true,
+        };
+        let suggestions = self.suggest(w);
+        self.unresolved(w, suggestions);
+        self.last_match_end = Some(end);
+        Some(end)
+    }
+
+    /// Right after "for", "customer" and the like (see `SLOT_BEFORE`).
+    fn slot_before(&self, k: usize) -> bool {
+        k > 0
+            && self.tokens[k].gap == Gap::Soft
+            && SLOT_BEFORE.contains(&self.tokens[k - 1].word.folded.as_str())
+    }
+
+    /// Can word `k` be a word of an unknown company name (`first`: its first word)? Not common,
+    /// not vocabulary, with a letter; a company word or legal suffix only after the first.
+    fn unknown_word(&self, k: usize, first: bool) -> bool {
+        let form = self.tokens[k].form(true);
+        let company = is_company_word(form) || is_legal_suffix(form);
+        if company {
+            return !first;
+        }
+        form.chars().any(char::is_alphabetic)
+            && !form
+                .split(' ')
+                .any(|t| is_common(t) || (self.vocabulary)(t))
+    }
+
+    /// A strong legal suffix at word `k` ("acme corp"): the words before it are a longer
+    /// company name.
+    fn suffix_at(&self, k: usize) -> bool {
+        self.tokens
+            .get(k)
+            .is_some_and(|t| t.gap == Gap::Soft && is_strong_suffix(t.norm()))
     }
 
     /// Do capitalized words from `end` on make the window starting at `start` part of a longer
