@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use orca_core::{AnalyzerConfig, Plan, Registry, analyze};
+use orca_core::{AnalyzeError, AnalyzerConfig, Plan, Registry, analyze};
 use proptest::prelude::*;
 
 static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
@@ -184,11 +184,153 @@ proptest! {
     }
 
     #[test]
-    fn printable_text_is_analyzed(request in "[a-zA-Z0-9 ,.?'&-]{1,300}", now in now()) {
+    fn printable_text_is_analyzed_or_refused_for_a_reason(request in "[a-zA-Z0-9 ,.?'&-]{1,300}", now in now()) {
         if !request.trim().is_empty() {
-            prop_assert!(check_invariants(&request, now).is_some());
+            // Refusals are only for what the request says: filler only, or an impossible range.
+            match analyze(&request, &REGISTRY, &CONFIG, now) {
+                Ok(_) | Err(AnalyzeError::Nothing) | Err(AnalyzeError::BadTimeRange(_)) => {}
+                Err(e) => prop_assert!(false, "{request:?}: {e}"),
+            }
+            check_invariants(&request, now);
         }
     }
+
+    /// DESIGN section 8: requests built from registry names (any case, up to two typos), data
+    /// words, time phrases and filler resolve no tenant outside the customers they mention, and
+    /// are about all customers only when they say all, every or a cohort.
+    #[test]
+    fn named_customers_never_widen(request in named_request()) {
+        let now: DateTime<Utc> = "2026-11-24T12:00:00Z".parse().unwrap();
+        let Ok(plan) = analyze(&request.text, &REGISTRY, &CONFIG, now) else { return Ok(()); };
+        for c in &plan.customers {
+            prop_assert!(
+                request.mentioned.contains(&c.tenant_id),
+                "{:?} resolved {} which it does not mention", request.text, c.name
+            );
+        }
+        if plan.scope == orca_core::Scope::All {
+            prop_assert!(request.says_all, "{:?} widened to all customers", request.text);
+        }
+    }
+}
+
+/// A generated request and what it mentions.
+#[derive(Debug, Clone)]
+struct Named {
+    text: String,
+    /// Tenants of the customers whose name or alias the request uses.
+    mentioned: HashSet<String>,
+    says_all: bool,
+}
+
+const DATA_WORDS: &[&str] = &[
+    "cases",
+    "ICMs",
+    "incidents",
+    "ADO bugs",
+    "work items",
+    "tenant health",
+    "Sev A cases",
+    "open cases",
+];
+const TIME_WORDS: &[&str] = &[
+    "",
+    "last week",
+    "in the last 30 days",
+    "this month",
+    "since March 1",
+    "in Q3",
+    "yesterday",
+];
+const FILLER: &[&str] = &[
+    "",
+    "show me",
+    "how many",
+    "please",
+    "give me the",
+    "what about",
+    "list",
+];
+const SCOPE_WORDS: &[&str] = &[
+    "all customers",
+    "every customer",
+    "MCS customers",
+    "for all IC accounts",
+];
+
+fn typo(name: &str, seed: usize) -> String {
+    // Swap two neighbouring letters somewhere past the first (a typical typing slip).
+    let chars: Vec<char> = name.chars().collect();
+    if chars.len() < 5 {
+        return name.to_string();
+    }
+    let i = 1 + seed % (chars.len() - 2);
+    let mut out = chars.clone();
+    if out[i].is_alphabetic() && out[i + 1].is_alphabetic() {
+        out.swap(i, i + 1);
+    }
+    out.into_iter().collect()
+}
+
+fn named_request() -> impl Strategy<Value = Named> {
+    let customers = REGISTRY.customers().len();
+    (
+        prop::collection::vec(
+            (0..customers, 0u8..3, 0u8..3, any::<usize>(), any::<bool>()),
+            0..3,
+        ),
+        prop::sample::select(DATA_WORDS),
+        prop::sample::select(TIME_WORDS),
+        prop::sample::select(FILLER),
+        prop::option::weighted(0.2, prop::sample::select(SCOPE_WORDS)),
+    )
+        .prop_map(|(picks, data, time, filler, scope)| {
+            let mut mentioned = HashSet::new();
+            let mut names: Vec<String> = Vec::new();
+            for (index, case, typos, seed, alias) in picks {
+                let c = &REGISTRY.customers()[index];
+                let written = match (alias, c.aliases.first()) {
+                    (true, Some(a)) => a.clone(),
+                    _ => c.name.clone(),
+                };
+                let mut written = match case {
+                    0 => written,
+                    1 => written.to_lowercase(),
+                    _ => written.to_uppercase(),
+                };
+                for t in 0..typos {
+                    written = typo(&written, seed.wrapping_add(t as usize * 7));
+                }
+                // Customers that share the written words are mentioned too (an ambiguity).
+                for other in REGISTRY.customers() {
+                    let same = |n: &str| {
+                        n.eq_ignore_ascii_case(&c.name)
+                            || c.aliases.iter().any(|a| a.eq_ignore_ascii_case(n))
+                    };
+                    if same(&other.name) || other.aliases.iter().any(|a| same(a)) {
+                        mentioned.insert(other.tenant_id.clone());
+                    }
+                }
+                mentioned.insert(c.tenant_id.clone());
+                names.push(written);
+            }
+            let who = if names.is_empty() {
+                String::new()
+            } else {
+                format!("for {}", names.join(" and "))
+            };
+            let text = [filler, data, who.as_str(), scope.unwrap_or(""), time]
+                .iter()
+                .filter(|p| !p.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ");
+            Named {
+                text,
+                mentioned,
+                says_all: scope.is_some(),
+            }
+        })
 }
 
 proptest! {

@@ -201,11 +201,15 @@ pub fn analyze(
     } else {
         leftover::not_understood(request, &toks)
     };
-    if requested == config.fallback_agents && !agent_mentions.iter().any(|m| m.agent == primary) {
-        // A product question with nothing to search for ("hi", "please").
-        if search_terms.is_empty() {
-            return Err(AnalyzeError::Nothing);
-        }
+    // A product question with nothing to search for ("hi", "please"). A time range or a filter
+    // alone ("what about last week?", "only the open ones") is kept: chat follow-ups build on it.
+    if requested == config.fallback_agents
+        && !agent_mentions.iter().any(|m| m.agent == primary)
+        && search_terms.is_empty()
+        && time_range.is_none()
+        && filters.is_empty()
+    {
+        return Err(AnalyzeError::Nothing);
     }
 
     filters.work_item_types = work_item_types(&toks, &agent_mentions);
