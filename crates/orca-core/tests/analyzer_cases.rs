@@ -738,3 +738,14 @@ fn interpretations() {
         ("how do I configure DLP policy tips", "interp=Product documents matching \"dlp policy tips\""),
     ]);
 }
+
+/// Age filters: "older than", "created before", "open for more than".
+#[test]
+#[rustfmt::skip]
+fn age_filters() {
+    table(&[
+        ("open cases older than 30 days", "before=2026-10-25T12:00:00Z; status=open; scope=all; nu=-"),
+        ("cases created before october for Ford", "before=2026-10-01T00:00:00Z; time=-; nu=-"),
+        ("cases open for more than a week for Ford", "before=2026-11-17T12:00:00Z; status=open; nu=-"),
+    ]);
+}

@@ -126,7 +126,11 @@ pub fn analyze(
     let item_ids = item_ids(&mut toks, &agent_mentions);
 
     // 4. Age, time range, and the verb that picks the event column.
-    let created_before: Option<DateTime<Utc>> = None; // AGE-WIRE
+    let created_before = match time_range::find_age(&mut toks, now) {
+        Some(Ok(age)) => Some(age.created_before),
+        Some(Err(message)) => return Err(AnalyzeError::BadTimeRange(message)),
+        None => None,
+    };
     let mut time_range = match time_range::find(&mut toks, now) {
         time_range::TimeOutcome::None => None,
         time_range::TimeOutcome::Range(range) => Some(range),
