@@ -282,7 +282,7 @@ fn the_benchmark_requests() {
         ("Show cases, ICMs, and ADO bugs for Ford, GM, and Toyota", "agents=kusto,icm,ado; customers=Ford Motor Company,General Motors,Toyota Motor Corporation; tasks=9; strategy=parallel; score=5; complexity=medium; critical=t1,t4,t7; factor=3 data sources (kusto, icm, ado); factor=3 customers; ms=40"),
         ("Show me cases and ICMs for Ford", "agents=kusto,icm; customers=Ford Motor Company; strategy=parallel; score=2; complexity=simple; factor=2 data sources (kusto, icm); critical=t1; ms=40; deps=-"),
         ("Show full health report for Ford: cases, ICMs, ADO bugs, and tenant metrics", "agents=kusto,icm,ado,tenant; tasks=4; critical=t4; score=4; complexity=medium; deps=-"),
-        ("Why did Contoso's Sev A cases spike over time in the last 30 days?", "agents=kusto; customers=Contoso Ltd; sev=A; time=last 30 days; from=2026-10-25T00:00:00Z; to=2026-11-24T12:00:00Z; score=3; complexity=medium; factor=time series (spike); factor=investigation (why)"),
+        ("Why did Contoso's Sev A cases spike over time in the last 30 days?", "agents=kusto; customers=Contoso Ltd; sev=A; time=last 30 days; from=2026-10-25T12:00:00Z; to=2026-11-24T12:00:00Z; score=3; complexity=medium; factor=time series (spike); factor=investigation (why)"),
         ("Which MCS customers have unhealthy tenants?", "agents=tenant; scope=all; cohort=MCS; tasks=1; tenants=null; customers=-; unresolved=-; score=3; complexity=medium; factor=cohort: all MCS customers; critical=t1"),
     ]);
 }
@@ -380,24 +380,24 @@ fn prompt_injection_is_just_words() {
 #[rustfmt::skip]
 fn time_ranges() {
     table(&[
-        ("cases last 30 days", "time=last 30 days; from=2026-10-25T00:00:00Z; to=2026-11-24T12:00:00Z"),
-        ("cases in the past 7 days", "time=past 7 days; from=2026-11-17T00:00:00Z; to=2026-11-24T12:00:00Z"),
-        ("cases in the last 30d", "time=last 30 days; from=2026-10-25T00:00:00Z"),
-        ("cases over the past two weeks", "time=past 2 weeks; from=2026-11-10T00:00:00Z"),
-        ("cases last 3 months", "time=last 3 months; from=2026-08-24T00:00:00Z"),
-        ("cases last 1 year", "time=last 1 year; from=2025-11-24T00:00:00Z"),
-        ("cases past twelve months", "time=past 12 months; from=2025-11-24T00:00:00Z"),
-        ("cases last 2 years", "time=last 2 years; from=2024-11-24T00:00:00Z"),
+        ("cases last 30 days", "time=last 30 days; from=2026-10-25T12:00:00Z; to=2026-11-24T12:00:00Z"),
+        ("cases in the past 7 days", "time=past 7 days; from=2026-11-17T12:00:00Z; to=2026-11-24T12:00:00Z"),
+        ("cases in the last 30d", "time=last 30 days; from=2026-10-25T12:00:00Z"),
+        ("cases over the past two weeks", "time=past 2 weeks; from=2026-11-10T12:00:00Z"),
+        ("cases last 3 months", "time=last 3 months; from=2026-08-24T12:00:00Z"),
+        ("cases last 1 year", "time=last 1 year; from=2025-11-24T12:00:00Z"),
+        ("cases past twelve months", "time=past 12 months; from=2025-11-24T12:00:00Z"),
+        ("cases last 2 years", "time=last 2 years; from=2024-11-24T12:00:00Z"),
         ("cases last 24 hours", "time=last 24 hours; from=2026-11-23T12:00:00Z; to=2026-11-24T12:00:00Z"),
-        ("cases last 6m", "time=last 6 months; from=2026-05-24T00:00:00Z"),
-        ("cases last 2 quarters", "time=last 2 quarters; from=2026-05-24T00:00:00Z"),
+        ("cases last 6m", "time=last 6 months; from=2026-05-24T12:00:00Z"),
+        ("cases last 2 quarters", "time=last 2 quarters; from=2026-05-24T12:00:00Z"),
         ("cases last week", "time=last week; from=2026-11-16T00:00:00Z; to=2026-11-23T00:00:00Z"),
         ("cases previous month", "time=previous month; from=2026-10-01T00:00:00Z; to=2026-11-01T00:00:00Z"),
         ("cases last month", "time=last month; from=2026-10-01T00:00:00Z; to=2026-11-01T00:00:00Z"),
         ("cases last quarter", "time=last quarter; from=2026-07-01T00:00:00Z; to=2026-10-01T00:00:00Z"),
         ("cases last year", "time=last year; from=2025-01-01T00:00:00Z; to=2026-01-01T00:00:00Z"),
-        ("cases past week", "time=past week; from=2026-11-17T00:00:00Z; to=2026-11-24T12:00:00Z"),
-        ("cases last day", "time=last day; from=2026-11-23T00:00:00Z"),
+        ("cases past week", "time=past week; from=2026-11-17T12:00:00Z; to=2026-11-24T12:00:00Z"),
+        ("cases last day", "time=last day; from=2026-11-23T12:00:00Z"),
         ("cases this week", "time=this week; from=2026-11-23T00:00:00Z; to=2026-11-24T12:00:00Z"),
         ("cases this month", "time=this month; from=2026-11-01T00:00:00Z"),
         ("cases this quarter", "time=this quarter; from=2026-10-01T00:00:00Z"),
@@ -675,7 +675,7 @@ fn plans_serialize_in_the_design_shape() {
     ] {
         assert!(json.get(key).is_some(), "missing {key}");
     }
-    assert_eq!(json["time_range"]["from"], "2026-10-25T00:00:00Z");
+    assert_eq!(json["time_range"]["from"], "2026-10-25T12:00:00Z");
     assert_eq!(json["time_range"]["label"], "last 30 days");
     assert_eq!(json["tasks"][0]["id"], "t1");
     assert_eq!(json["tasks"][0]["agent"], "support_case_manager");
