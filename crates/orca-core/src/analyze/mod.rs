@@ -131,6 +131,9 @@ pub fn analyze(
         Some(Err(message)) => return Err(AnalyzeError::BadTimeRange(message)),
         None => None,
     };
+    // "created before October": the creation verb belongs to the age filter.
+    claim_verb_before(&mut toks, |t| t.role == Role::Time);
+    let age_tokens: Vec<bool> = toks.iter().map(|t| t.role == Role::Time).collect();
     let mut time_range = match time_range::find(&mut toks, now) {
         time_range::TimeOutcome::None => None,
         time_range::TimeOutcome::Range(range) => Some(range),
@@ -139,7 +142,7 @@ pub fn analyze(
         }
     };
     if let Some(range) = &mut time_range {
-        range.event = event_verb(&mut toks).unwrap_or(TimeEvent::Created);
+        range.event = event_verb(&mut toks, &age_tokens).unwrap_or(TimeEvent::Created);
     }
 
     // 5. Filters.
@@ -356,10 +359,9 @@ fn item_ids(toks: &mut [Tok<'_>], mentions: &[keywords::AgentMention]) -> Vec<It
 /// The verb right before the time phrase picks the event column: "closed last week",
 /// "resolved in October", "mitigated yesterday", "opened since Monday", "did Ford open last
 /// month". Claims the verb.
-fn event_verb(toks: &mut [Tok<'_>]) -> Option<TimeEvent> {
-    let first_time = toks.iter().position(|t| t.role == Role::Time)?;
-    // Skip a "were"/"was"/"been"/"get" between the verb and the range? No: the verb is right
-    // before the range, possibly after an auxiliary ("were closed last week").
+fn event_verb(toks: &mut [Tok<'_>], age_tokens: &[bool]) -> Option<TimeEvent> {
+    let first_time = (0..toks.len()).find(|&k| toks[k].role == Role::Time && !age_tokens[k])?;
+    // The verb is right before the range ("were closed last week").
     let k = first_time.checked_sub(1)?;
     let tok = &toks[k];
     if tok.role != Role::Free {
@@ -389,6 +391,23 @@ fn event_verb(toks: &mut [Tok<'_>]) -> Option<TimeEvent> {
     };
     toks[k].role = Role::Verb;
     Some(event)
+}
+
+/// Claims a creation verb ("created", "opened", "filed") right before the first token that
+/// `starts` picks, as `Role::Verb`.
+fn claim_verb_before(toks: &mut [Tok<'_>], starts: impl Fn(&Tok<'_>) -> bool) {
+    let Some(first) = toks.iter().position(starts) else {
+        return;
+    };
+    if let Some(k) = first.checked_sub(1)
+        && toks[k].role == Role::Free
+        && matches!(
+            toks[k].folded,
+            "created" | "opened" | "filed" | "raised" | "submitted" | "logged"
+        )
+    {
+        toks[k].role = Role::Verb;
+    }
 }
 
 /// Work item types the request asks for: "bugs" -> Bug, "DCRs" -> DCR, "feature requests" ->
