@@ -554,7 +554,7 @@ fn customers_resolved_ambiguous_unresolved() {
         ("Nestle cases", "customers=Nestlé S.A."),
         ("Tell me about Acme Corp", "default=true; tasks=0; unresolved=Acme Corp"),
         ("Any incidents for Microsoft?", "agents=icm; tasks=0; customers=-; factor=\"Microsoft\" may name a customer"),
-        ("cases for ACME", "tasks=0; factor=\"ACME\" may name a customer"),
+        ("cases for ACME", "tasks=0; unresolved=ACME; factor=no customer named was resolved"),
         ("ADO bugs for Ford", "agents=ado; types=Bug"),
         ("open DCRs and feature requests for GM", "agents=ado; types=DCR,Feature; status=open"),
         ("work items for Ford", "agents=ado; types=-"),
