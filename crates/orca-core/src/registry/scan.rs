@@ -375,7 +375,15 @@ impl<'r, 't, 'v> Scanner<'r, 't, 'v> {
                 Some(raw) => (Some(norm_word(&text::fold_word(raw))), raw.len()),
                 None => (None, word.raw.len()),
             };
-            let caps = word.is_all_caps();
+            // "PG's" is all caps: the possessive ending does not count.
+            let caps = match strip_possessive(word.raw) {
+                Some(raw) => {
+                    raw.chars().nth(1).is_some()
+                        && raw.chars().any(char::is_alphabetic)
+                        && !raw.chars().any(char::is_lowercase)
+                }
+                None => word.is_all_caps(),
+            };
             let normalized = norm_word_if_changed(&word.folded);
             let (mut starts, mut known) = lookup(
                 &registry.index,
@@ -1173,7 +1181,11 @@ impl<'r, 't, 'v> Scanner<'r, 't, 'v> {
             self.unresolved(w, suggestions);
             return Some(last + 1);
         }
-        if self.title || first.caps || !first.word.raw.chars().any(char::is_alphabetic) {
+        if self.title
+            || first.caps
+            || !first.word.raw.chars().any(char::is_alphabetic)
+            || self.is_key(start)
+        {
             return None;
         }
         // An unknown name placed as a customer: the run of capitalized uncommon words.
@@ -1210,7 +1222,7 @@ impl<'r, 't, 'v> Scanner<'r, 't, 'v> {
     /// slot ends. A lowercase one needs a data request or a list.
     fn slot_unknown_at(&mut self, start: usize) -> Option<usize> {
         let first = &self.tokens[start];
-        if !self.unknown_word(start, true) {
+        if self.is_key(start) || !self.unknown_word(start, true) {
             return None;
         }
         let after_does = start > 0
@@ -1247,6 +1259,13 @@ impl<'r, 't, 'v> Scanner<'r, 't, 'v> {
         self.unresolved(w, suggestions);
         self.last_match_end = Some(end);
         Some(end)
+    }
+
+    /// Is word `k` alone (without a possessive ending) a registry name or alias? Then it is not an
+    /// unknown company even where it is not taken as that name ("the ball's in PG's court").
+    fn is_key(&self, k: usize) -> bool {
+        let t = &self.tokens[k];
+        t.starts > 0 && !self.registry.index.get(t.form(true)).is_empty()
     }
 
     /// Right after "for", "customer" and the like (see `SLOT_BEFORE`).
