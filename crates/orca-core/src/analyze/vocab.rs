@@ -305,6 +305,8 @@ pub(crate) fn is_reserved(w: &str) -> bool {
                 | "weeks" | "month" | "months" | "quarter" | "quarters" | "year" | "years"
                 | "hour" | "hours" | "ytd" | "mtd" | "qtd" | "date" | "year-to-date"
                 | "weekly" | "monthly" | "daily" | "recent" | "recently" | "ago"
+                | "tomorrow" | "upcoming" | "weekend" | "fortnight" | "fortnights" | "half"
+                | "halves" | "h1" | "h2" | "older" | "aged"
                 // filters
                 | "sev" | "severity" | "severities" | "open" | "opened" | "active" | "outstanding"
                 | "unresolved" | "closed" | "resolved" | "fixed" | "mitigated" | "critical"
