@@ -16,16 +16,21 @@
 //! - Previous calendar period: "last|previous|prior week|month|quarter|half|year" (week = Monday
 //!   to Sunday), `[start, end)`.
 //! - Up to now: "this|current week|month|quarter|half|year", "today", "YTD"/"year to date",
-//!   "MTD", "QTD", "since DATE", "since <a range>" (its start), "from DATE" alone.
+//!   "MTD", "QTD", "since DATE", "since <a range>" (its start: "since last week"), "from DATE"
+//!   alone. "from <a range>" is that range ("from last month").
 //! - Calendar: "yesterday"; "between A and B", "from A to|until|through B" (both dates
-//!   included; "to now|today|date" ends at `now`); "in|during|for|throughout|on MONTH [YEAR]",
-//!   "MONTH YEAR", "in|during YEAR", "on DATE", a full date with its year (ISO or written);
+//!   included; "to now|today|date" ends at `now`; an end without a year is never before the
+//!   start if its year can make it so: "from March 1 until December 31", "between December 1
+//!   and January 15" when the range then spans at most six months); "in|during|for|throughout|
+//!   on MONTH [YEAR]", "MONTH YEAR", "in|during YEAR", "on DATE", a full date with its year (ISO
+//!   or written);
 //!   "Q1".."Q4" and "H1"/"H2" with an optional year ("Q3 2026", "H2 of 2025", "2025 Q3"),
 //!   "first|second half [of YEAR|of the year]", "last half of YEAR" (= H2).
-//! - Weekends: "the|this|last|past|previous weekend", "over|on|during|in the weekend": the most
+//! - Weekends: "[the|this|last|past|previous] weekend", "over|on|during|in the weekend": the most
 //!   recent Saturday 00:00 to Monday 00:00 (on a Saturday or Sunday, that weekend up to now).
-//! - Weekdays: "on|since|from Monday", "Monday": the most recent Monday, today included;
-//!   "last|past|previous Friday": the most recent Friday before today. One day each.
+//! - Weekdays: "on|since|from Monday", a full weekday name alone ("Monday", not "Mon"): the
+//!   most recent Monday, today included; "last|past|previous Friday": the most recent Friday
+//!   before today. One day each.
 //! - DATE: ISO "2026-03-01", "March 1", "March 1st, 2026", "1 March 2026", "1st of March",
 //!   "today", "yesterday", "tomorrow", a weekday, "last Friday", "next Friday", or a MONTH alone
 //!   (its first day). A date or month (or quarter, half) without a year is the most recent one
@@ -49,8 +54,8 @@
 //! "a"/"an": "more than a week") give `created_before = now - N units`; "before DATE", "prior to
 //! DATE", "earlier than DATE", "older than DATE" give `created_before` = DATE's first instant.
 //! The words "open"/"opened"/"active" and a leading "created"/"opened" stay free for the passes
-//! that claim them; a "before" not followed by a date is not claimed. An impossible date or an
-//! age reaching before 1970 is an error.
+//! that claim them; a "before" not followed by a date is not claimed. Errors: `"February 30" is
+//! not a date`, `the age "older than 100000 years" reaches before 1970`.
 
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, TimeDelta, Utc};
 
