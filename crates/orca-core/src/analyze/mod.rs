@@ -113,7 +113,7 @@ pub fn analyze(
             || matcher.is_keyword_word(w)
             || areas.is_area_word(w)
     };
-    let mentions = scope::mentions(
+    let mut mentions = scope::mentions(
         registry.scan_with(request, &vocabulary),
         registry,
         &toks,
@@ -201,6 +201,7 @@ pub fn analyze(
 
     // 7-8. Filler, then what is left: docs search terms or not understood.
     leftover::claim_filler(&mut toks);
+    scope::demote_names_with_unknown_tails(&mut mentions, &mut toks, request, registry);
     let asks_docs = requested.contains(&AgentName::PurviewExpert);
     let search_terms = leftover::search_terms(&toks);
     let not_understood = if asks_docs {

@@ -33,6 +33,8 @@ pub(crate) struct Mentions {
     pub unresolved: Vec<Unresolved>,
     /// Byte spans to mask before keyword matching.
     pub spans: Vec<Range<usize>>,
+    /// Each resolved mention's tenant and span (a customer named twice has two).
+    pub resolved_spans: Vec<(String, Range<usize>)>,
 }
 
 impl Mentions {
@@ -59,6 +61,8 @@ pub(crate) fn mentions(
         let Some(customer) = registry.customers().get(found.customer) else {
             continue;
         };
+        out.resolved_spans
+            .push((customer.tenant_id.clone(), found.span.clone()));
         if seen.contains(&found.customer) {
             continue;
         }
@@ -103,6 +107,71 @@ pub(crate) fn mentions(
         }
     }
     out
+}
+
+/// A resolved name followed right away by a word no pass understood that is one typo away from
+/// the next word of a longer registry name ("ford ofundation": Ford Foundation) is that longer
+/// name misspelt, not the shorter customer: the mention becomes unresolved, with the longer
+/// names as suggestions, rather than risk the wrong tenant.
+pub(crate) fn demote_names_with_unknown_tails(
+    mentions: &mut Mentions,
+    toks: &mut [Tok<'_>],
+    request: &str,
+    registry: &Registry,
+) {
+    let mut demoted: Vec<String> = Vec::new();
+    for (tenant, span) in &mentions.resolved_spans {
+        let Some(k) = toks.iter().position(|t| t.start >= span.end) else {
+            continue;
+        };
+        let next = &toks[k];
+        let adjacent = request[span.end..next.start]
+            .chars()
+            .all(char::is_whitespace);
+        if !(adjacent && next.role == Role::Free && next.folded.chars().all(char::is_alphabetic)) {
+            continue;
+        }
+        // The words the mention stands for: as written, and the customer's name and aliases (a
+        // typo "frod" stands for "ford").
+        let mut heads = vec![crate::text::fold_phrase(&request[span.clone()])];
+        if let Some(c) = registry.customers().iter().find(|c| &c.tenant_id == tenant) {
+            heads.push(crate::text::fold_phrase(&c.name));
+            heads.extend(c.aliases.iter().map(|a| crate::text::fold_phrase(a)));
+        }
+        let longer: Vec<String> = registry
+            .customers()
+            .iter()
+            .filter(|c| &c.tenant_id != tenant)
+            .filter(|c| {
+                let name = crate::text::fold_phrase(&c.name);
+                heads.iter().any(|head| {
+                    name.strip_prefix(head.as_str())
+                        .and_then(|rest| rest.strip_prefix(' '))
+                        .and_then(|rest| rest.split(' ').next())
+                        .is_some_and(|word| {
+                            word.len() >= 4 && strsim::damerau_levenshtein(word, next.folded) <= 2
+                        })
+                })
+            })
+            .map(|c| c.name.clone())
+            .take(5)
+            .collect();
+        if longer.is_empty() {
+            continue;
+        }
+        let mention = request[span.start..next.end].to_string();
+        if !mentions.unresolved.iter().any(|u| u.mention == mention) {
+            mentions.unresolved.push(Unresolved {
+                mention,
+                suggestions: longer,
+            });
+        }
+        toks[k].role = Role::Customer;
+        demoted.push(tenant.clone());
+    }
+    mentions
+        .resolved
+        .retain(|c| !demoted.contains(&c.tenant_id));
 }
 
 /// True when the word belongs to the analyzer's fixed or keyword vocabulary.
