@@ -27,47 +27,94 @@
 //!
 //! # Free text (`scan.rs`)
 //! Windows of whole words, leftmost first and longest first ("Ford Foundation grants" is Ford
-//! Foundation), never across sentence punctuation. At each word, in order:
-//! 1. **Known names.** A window whose key a name or alias claims. A window made only of
-//!    *weak* words, common English or support words (an embedded list, `common_words.txt`) or
-//!    words of up to three characters ("Target", "Delta", "Shell", "Zoom", "GM", "EY"), matches
-//!    only when written or placed as a name: capitalized and not first in its sentence
-//!    ("cases for Target"), several capitalized words ("Delta Air Lines"), all caps in a text
-//!    that is not all caps ("GM", "SHELL"), a capitalized possessive ("Zoom's"), or in a
-//!    customer slot: "does X have", or "for X" / "customer X" ending a clause ("cases for
-//!    target?"). So "zoom into the logs", "target date" and "Delta between two runs" (first in
-//!    its sentence) match nothing, and in a Title Cased Request capitalization is no sign.
-//!    A legal suffix in the window ("Target Corp") is sign enough, and so is following a name
-//!    already found in such a list ("for target and delta"). Other names match in any case
-//!    ("ford", "toyota"); "Ford's" is Ford. Suffixes that are also ordinary words ("limited",
-//!    "company", "co", "se", "na") join a name in lower case only when the words are then a
-//!    name or alias as written ("ford motor company"; "Contoso limited access" is "Contoso").
-//!    A name followed by capitalized words ending in a legal suffix or company word is part of
-//!    a longer company name ("Toyota Motors Inc", "Ford Credit LLC"): not that customer.
-//! 2. **Typos.** A word written or placed as a name, of four letters or more, that is neither a
-//!    common word nor a word of any registry name, is corrected to registry words within one
-//!    edit (two for words of eight letters or more; a swap is one edit) through a deletion
-//!    index (`fuzzy.rs`). A window that then becomes a key resolves with match `fuzzy` and
-//!    confidence 1 - edits/length, when exactly one customer is the closest (no other at the
-//!    same number of edits) and the similarity is at least 0.75 ("Toyta" is Toyota Motor
-//!    Corporation, "Fordd" is the customer claiming "Ford", never Ford Foundation). Otherwise
-//!    it is unresolved, with the closest names as suggestions. A corrected name of common
-//!    words needs the signs of rule 1 ("Shel script" is not Shell). A longer window with a
-//!    typo beats a shorter exact one ("Ford Foundatoin" is Ford Foundation, not Ford).
-//! 3. **Leading words.** Words that only begin registry names are never resolved, however
-//!    unique: "Deutsche" (two names start so) is ambiguous between them; "Adventure" (only
-//!    Adventure Works) is reported unresolved with that name as its suggestion when it looks
-//!    like a name, else ignored. Weak words follow rule 1 here too.
-//! 4. **Unknown companies.** Reported unresolved, conservatively: capitalized words ending in
-//!    a legal suffix or company word ("Acme Corp", "Initech LLC", "Umbrella Holdings"), or a
-//!    capitalized uncommon word in a customer slot ("for Globex", "at Globex", "does Globex
-//!    have") or possessive ("Globex's"). Words first in a sentence, all-caps words and common
-//!    words never start one, and in a Title Cased Request only the suffix rule applies.
+//! Foundation), never across sentence punctuation, except a single "." or "!" the registry
+//! name itself has at that place ("Yum! Brands", "A. Datum", "Warner Bros. Discovery",
+//! "A.P. Moller-Maersk"; "Ford. Foundation" stays Ford). Words are read as a person reads them
+//! (`text.rs`): NFKC ("ＦＯＲＤ" is Ford), invisible characters inside a word dropped, and
+//! Cyrillic/Greek look-alikes in an otherwise Latin word read as Latin ("Fоrd"), which makes
+//! the match `fuzzy` (confidence 0.9) unless a name is written exactly so.
+//!
+//! **Case and position never decide alone.** `scan_with` is told the analyzer's vocabulary
+//! (`scan` assumes none). A word is *weak* when it is a common English or support word
+//! (`common_words.txt`; "s"/"es"/"ies" plurals included, so "ups" is weak but "lowes" is not),
+//! a vocabulary word, or a single letter. A window is then:
+//! - *strong* when some word is not weak and it is not a short word alone: it is a name in
+//!   any case and position ("ford", "toyota", "lowes", "ibm", "hpe", "dhl", "health net",
+//!   "international business machines");
+//! - *short* when it is one word of two characters (three with a digit: "3m") that is not
+//!   weak ("gm", "pg", "ey"): a name in a request for data (a data word of the agents:
+//!   cases, ICMs, bugs, incidents, health... "gm cases", not with a digit: "last 3m cases"),
+//!   in a customer slot or list, or written as a name but not as a possessive: so "PG cases",
+//!   "What about PG?" and "PG's open cases" are P&G, and "the ball's in PG's court" and "see pg
+//!   3" are not;
+//! - *weak* when every word is weak. One vocabulary word (the analyzer's own: "insider",
+//!   "risk", "audit", "health") is a name only in a customer position: a possessive or a
+//!   slot ("cases for insider", "Insider's cases"; never "Insider Risk alerts"). Other weak
+//!   windows need a sign: capitalized mid-sentence and not after a determiner ("cases at
+//!   Target"), several capitalized words ("Delta Air Lines"), all caps in a text that is not
+//!   all caps ("SHELL", "UPS cases"), a possessive not after a determiner ("target's cases",
+//!   not "the delta's size"), or a customer slot or list. Three weak words or more are a name
+//!   in any case ("delta air lines"), and two are in a request for data ("best buy open
+//!   cases", "capital one cases"), never without ("the best buy for a laptop"). In a Title
+//!   Cased Request capitals are no sign, nor all caps in a shouted one. So "visa cases" and
+//!   "ups cases" find nothing, while "cases for visa" and "UPS cases" do; "the service
+//!   principal" is not Principal Financial Group.
+//!
+//! A **customer slot** is "for X" or "customer/client/account/tenant X" where X ends the noun
+//! phrase: at the end of a clause, or before a list word (and, or, vs, versus, &), "have", a
+//! status (open, active, closed...), a data word, a time word (last, this, since, a month,
+//! a number) or a preposition opening a time phrase ("for target in the last 30 days"); not
+//! "for target dates" or "a fix for delta between runs". "does X have" is a slot too. A
+//! **list** item is a window right after a found (or reported) mention and a list word, a
+//! comma, "/" or "+" ("ford and gm", "ford & gm", "ford, gm and toyota", "ford vs gm",
+//! "ford/gm"), that ends a noun phrase as a slot does.
+//!
+//! At each word, in order:
+//! 1. **Tenant ids.** A tenant id (a GUID, braces allowed) is its customer, match `exact`, the
+//!    id as mention: the one way to name one of two customers of the same name. An id no
+//!    customer has is unresolved in a customer slot, ignored elsewhere (a correlation id).
+//! 2. **Known names.** A window whose key a name or alias claims and that the rules above
+//!    accept. A legal suffix in the window ("target corp") is sign enough. Suffixes that are
+//!    also ordinary words ("limited", "company", "co", "se", "na") join a name in lower case
+//!    only when the words are then a name or alias as written ("ford motor company"; "Contoso
+//!    limited access" is "Contoso"). A name followed by capitalized words ending in a legal
+//!    suffix or company word is part of a longer company name ("Toyota Motors Inc", "Ford
+//!    Credit LLC"): not that customer. "Ford's" is Ford.
+//! 3. **Typos.** A word of four letters or more that is not weak, not a legal suffix and not
+//!    a word of any registry name, written or placed as a name (capitalized outside a Title
+//!    Cased Request, all caps, a possessive, in a slot or list, right before a data word
+//!    possibly after status and vocabulary words: "toyta cases", "toyta open sev a cases"),
+//!    or a plural-looking possessive of a strong name ("fords"), is corrected to registry
+//!    words within one edit (two for words of eight letters or more; a swap is one edit)
+//!    through a deletion index (`fuzzy.rs`). A window that then becomes a key resolves with
+//!    match `fuzzy` and confidence 1 - edits/length, when exactly one customer is the closest
+//!    (no other at the same number of edits) and the similarity is at least 0.75 ("Toyta" is
+//!    Toyota Motor Corporation, "Fnord" and "fords" are Ford, "Fordd" is the customer
+//!    claiming "Ford", never Ford Foundation). Otherwise it is unresolved, with the closest
+//!    names as suggestions. A corrected name of weak words needs a sign ("Shel script" is not
+//!    Shell). A longer window with a typo beats a shorter exact one ("Ford Foundatoin").
+//! 4. **Leading words.** Words that only begin registry names are never resolved, however
+//!    unique: "Deutsche" (two names start so) is ambiguous between them, and so is "acme"
+//!    when two customers are called Acme Holdings; "Adventure" (only Adventure Works) is
+//!    reported unresolved with that name as its suggestion when it looks like a name, else
+//!    ignored. Weak words need a sign here too; a strong legal suffix after them ("acme
+//!    corp") makes a longer, unknown name.
+//! 5. **Unknown companies.** Reported unresolved, never dropped: capitalized words ending in a
+//!    legal suffix or company word ("Acme Corp", "Umbrella Holdings"); a capitalized uncommon
+//!    word after for/at/with/about/from/customer or possessive ("Globex's"); and, in any case,
+//!    the run of words that are neither common nor vocabulary (a company word or legal suffix
+//!    may follow) filling a customer slot or list ("cases for acme corp", "does zzyzx have",
+//!    "for Ford and Acme", "cases for MSFT"); in lower case only in a request for data or a
+//!    list ("PowerShell script for metadata" is nothing). A word that is a registry name is
+//!    never an unknown company. A slot holding only symbols, numbers and junk words ("cases
+//!    for ' OR 1=1 --") is unresolved as written after "for", trimmed, so it is never read as
+//!    "all customers".
 //!
 //! # Cost
 //! Loading builds one map from normalized key to customers (one id inline, no allocation) and
 //! one from key token to the longest key it starts; a window only grows over words in some
-//! key. The prefix and typo indexes are built on the first request that needs them.
+//! key. The prefix, tenant id and typo indexes are built on the first request that needs them;
+//! no request costs time in proportion to the registry.
 //!
 //! # Typed on its own (`resolve.rs`)
 //! `resolve` lists every claimant of the key (confidence 1.0, exact then alias then
@@ -230,14 +277,17 @@ impl Registry {
     }
 
     /// Finds customer mentions in free text: resolved, ambiguous and unknown ones, with byte
-    /// spans of whole words that never overlap. Deterministic; never panics.
+    /// spans of whole words that never overlap. Deterministic; never panics. Knows no
+    /// vocabulary beyond the common words (see `scan_with`).
     pub fn scan(&self, text: &str) -> Scan {
         self.scan_with(text, &|_| false)
     }
 
     /// `scan`, told which folded words belong to the analyzer's own vocabulary (agent keywords,
     /// filter, time and filler words, product areas): such words are weak, so they name a
-    /// customer only with a sign of being a name, and they are never corrected as typos.
+    /// customer only with a sign of being a name (one vocabulary word alone: only in a
+    /// customer slot or as a possessive), they are never corrected as typos and never start an
+    /// unknown company. The analyzer masks every span returned.
     pub fn scan_with(&self, text: &str, vocabulary: &dyn Fn(&str) -> bool) -> Scan {
         scan::scan(self, text, vocabulary)
     }
