@@ -24,8 +24,16 @@ pub(crate) fn claim_filler(toks: &mut [Tok<'_>]) {
                 toks[i - 1].folded,
                 "caused" | "blocked" | "affected" | "impacted" | "triggered" | "driven" | "hit"
             );
+        // "ford vs gm": both sides are answered one after the other, so the joiner is understood.
+        let between_customers = matches!(tok.folded, "vs" | "versus")
+            && i > 0
+            && toks[i - 1].role == Role::Customer
+            && toks.get(i + 1).is_some_and(|t| t.role == Role::Customer);
         if tok.role == Role::Free
-            && (is_filler(tok.folded) || link_by || !has_alphanumeric(tok.folded))
+            && (is_filler(tok.folded)
+                || link_by
+                || between_customers
+                || !has_alphanumeric(tok.folded))
         {
             toks[i].role = Role::Filler;
         }
