@@ -583,9 +583,68 @@ impl<'r, 't, 'v> Scanner<'r, 't, 'v> {
             }
             Strength::Vocabulary if words == 1 => self.possessive_sign(w) || self.in_slot(w),
             Strength::Weak | Strength::Vocabulary => {
-                words >= 3 || self.weak_sign(w) || (words >= 2 && self.data_context)
+                words >= 3
+                    || self.weak_sign(w)
+                    || (words >= 2 && self.data_context)
+                    || self.names_the_data(w)
             }
         }
+    }
+
+    /// A weak name right before the data it asks about, maybe with status words between ("visa
+    /// cases", "target open incidents", "show ups sev a cases"): the words name whose data, not
+    /// a kind of data. Not after a determiner ("the target cases"), and not the fixed phrases
+    /// whose first word is no name ("test cases", "edge cases", "use cases").
+    fn names_the_data(&self, w: Window) -> bool {
+        if self.after_determiner(w) {
+            return false;
+        }
+        let last = self.tokens[w.end - 1].norm();
+        if matches!(
+            last,
+            "use" | "edge" | "test" | "worst" | "best" | "upper" | "lower" | "in" | "any" | "all"
+        ) {
+            return false;
+        }
+        let mut k = w.end;
+        for _ in 0..4 {
+            let Some(t) = self.tokens.get(k).filter(|t| t.gap == Gap::Soft) else {
+                return false;
+            };
+            let word = t.norm();
+            if is_data_word(word) {
+                // A data word may start the next name ("principal Health Net", "principal
+                // health net"): then it is no sign.
+                let starts_name = t.starts >= 2
+                    && self
+                        .tokens
+                        .get(k + 1)
+                        .is_some_and(|n| n.gap == Gap::Soft && n.known);
+                return !starts_name && (!t.cap || self.title);
+            }
+            let filter = matches!(
+                word,
+                "open"
+                    | "active"
+                    | "closed"
+                    | "resolved"
+                    | "waiting"
+                    | "new"
+                    | "mitigated"
+                    | "unresolved"
+                    | "outstanding"
+                    | "sev"
+                    | "a"
+                    | "b"
+                    | "c"
+                    | "critical"
+            );
+            if !filter {
+                return false;
+            }
+            k += 1;
+        }
+        false
     }
 
     /// A sign that weak words are meant as a name: a possessive, a customer slot or list, or
