@@ -56,9 +56,12 @@
 //!   not "the delta's size"), or a customer slot or list. Three weak words or more are a name
 //!   in any case ("delta air lines"), and two are in a request for data ("best buy open
 //!   cases", "capital one cases"), never without ("the best buy for a laptop"). In a Title
-//!   Cased Request capitals are no sign, nor all caps in a shouted one. So "visa cases" and
-//!   "ups cases" find nothing, while "cases for visa" and "UPS cases" do; "the service
-//!   principal" is not Principal Financial Group.
+//!   Cased Request capitals are no sign, nor all caps in a shouted one. One more sign: a weak
+//!   name right before the data it asks about, perhaps with status or severity words between
+//!   ("visa cases", "ups open cases", "show target sev a incidents"), unless after a
+//!   determiner ("the target cases"), in a fixed phrase ("test cases", "edge cases", "use
+//!   cases"), or when that data word starts another registry name ("principal health net").
+//!   "the service principal" is not Principal Financial Group; "ups and downs" is not UPS.
 //!
 //! A **customer slot** is "for X" or "customer/client/account/tenant X" where X ends the noun
 //! phrase: at the end of a clause, or before a list word (and, or, vs, versus, &), "have", a
