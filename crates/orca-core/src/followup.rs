@@ -182,6 +182,8 @@ pub fn merge(previous: &Plan, next: &Plan, config: &AnalyzerConfig) -> Option<Fo
         default_agents: what.default_agents,
         ..next.clone()
     };
+    let mut plan = plan;
+    plan.interpretation = crate::describe::interpretation(&plan);
     Some(FollowUp { plan, kept })
 }
 

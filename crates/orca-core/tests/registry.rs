@@ -1343,6 +1343,11 @@ fn short_names() {
     finds_nothing("ups and downs of the rollout");
     // ... but a weak name right before the data it asks about names whose data it is.
     finds("ups cases", &["United Parcel Service"]);
+    // A conversation's next item.
+    finds("and gm?", &["General Motors"]);
+    finds("and pg?", &["Procter & Gamble"]);
+    finds("what about target", &["Target Corporation"]);
+    finds_nothing("and the rest?");
     finds("visa cases", &["Visa Inc."]);
     finds("show target open cases", &["Target Corporation"]);
     finds_nothing("the target cases");

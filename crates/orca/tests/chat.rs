@@ -153,3 +153,36 @@ fn end_of_input_ends_the_session_cleanly() {
     assert_eq!(code, 0);
     assert!(out.is_empty(), "{out}");
 }
+
+#[test]
+fn lowercase_follow_ups_keep_the_agents_and_never_show_internal_errors() {
+    let (code, out, err) = chat(
+        "Show cases and ICMs for Ford\nand gm?\nonly the open ones\nwhat about toyota\nhow about last week\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    let lines = answers(&out);
+    assert_eq!(
+        lines[1], "(follow-up: kept agents from the previous request)",
+        "{lines:?}"
+    );
+    assert!(
+        lines[2].starts_with("General Motors:") && lines[2].contains("ncidents"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[4].starts_with("General Motors:") && lines[4].contains("open support cases"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[6].starts_with("Toyota Motor Corporation:")
+            && lines[6].contains("open support cases"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[8].starts_with("Toyota Motor Corporation:") && lines[8].contains("last week"),
+        "{lines:?}"
+    );
+    for internal in ["bad query", "names no tenant", "No matching docs"] {
+        assert!(!out.contains(internal), "{internal}: {out}");
+    }
+}

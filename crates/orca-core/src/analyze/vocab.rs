@@ -286,6 +286,10 @@ pub(crate) fn is_filler(w: &str) -> bool {
                 | "altogether"
                 | "overall"
                 | "combined"
+                | "only"
+                | "ones"
+                | "instead"
+                | "again"
         )
 }
 

@@ -66,6 +66,53 @@ fn is_list_word(w: &str) -> bool {
     matches!(w, "and" | "or" | "vs" | "versus" | "nor" | "plus")
 }
 
+/// Function words and verbs of asking that may come right before a customer's name ("show visa
+/// cases", "how many ups cases", "get me target's bugs").
+fn is_request_word(w: &str) -> bool {
+    matches!(
+        w,
+        "show"
+            | "list"
+            | "get"
+            | "give"
+            | "me"
+            | "many"
+            | "much"
+            | "all"
+            | "any"
+            | "of"
+            | "for"
+            | "with"
+            | "about"
+            | "are"
+            | "is"
+            | "were"
+            | "was"
+            | "have"
+            | "has"
+            | "had"
+            | "do"
+            | "does"
+            | "did"
+            | "see"
+            | "find"
+            | "pull"
+            | "display"
+            | "fetch"
+            | "total"
+            | "count"
+            | "number"
+            | "check"
+            | "from"
+            | "at"
+            | "on"
+            | "in"
+            | "to"
+            | "please"
+            | "pls"
+    )
+}
+
 /// The agents' data words (DESIGN section 2): a request with one of them asks for customer
 /// data, which makes a short name ("gm cases") or a name of two common words ("best buy
 /// cases") a name, and a word right before one a typo candidate ("toyta cases").
@@ -599,6 +646,16 @@ impl<'r, 't, 'v> Scanner<'r, 't, 'v> {
         if self.after_determiner(w) {
             return false;
         }
+        // It must open its noun phrase: first in the text or clause, or after one of the
+        // request's own words ("show visa cases", "how many ups cases") or a list word; after
+        // another content word it is a compound ("service principal cases").
+        if w.start > 0 && self.tokens[w.start].gap == Gap::Soft {
+            let before = self.tokens[w.start - 1].norm();
+            let opens = is_request_word(before) || is_list_word(before);
+            if !opens {
+                return false;
+            }
+        }
         let last = self.tokens[w.end - 1].norm();
         if matches!(
             last,
@@ -721,8 +778,24 @@ impl<'r, 't, 'v> Scanner<'r, 't, 'v> {
         match self.tokens[w.start - 1].word.folded.as_str() {
             "does" | "did" | "do" => self.have_at(w.end),
             before if SLOT_BEFORE.contains(&before) => self.slot_end(w.end),
-            _ => false,
+            _ => self.follows_up(w) && self.slot_end(w.end),
         }
+    }
+
+    /// A conversation's next item: the text opens with a list word or "what/how about" right
+    /// before the window ("and gm?", "or toyota", "what about gm", "how about target?").
+    fn follows_up(&self, w: Window) -> bool {
+        let lead: Vec<&str> = self.tokens[..w.start]
+            .iter()
+            .map(|t| t.word.folded.as_str())
+            .collect();
+        matches!(
+            lead.as_slice(),
+            ["and" | "or" | "also" | "plus"]
+                | ["what" | "how", "about"]
+                | ["and", "what" | "how", "about"]
+                | ["same", "for" | "with"]
+        )
     }
 
     /// Is word `k` the next item of a list whose previous item was found (or reported) just
