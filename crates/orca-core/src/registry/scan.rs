@@ -663,8 +663,7 @@ impl<'r, 't, 'v> Scanner<'r, 't, 'v> {
         ) {
             return false;
         }
-        let mut k = w.end;
-        for _ in 0..4 {
+        for k in w.end..w.end + 4 {
             let Some(t) = self.tokens.get(k).filter(|t| t.gap == Gap::Soft) else {
                 return false;
             };
@@ -699,7 +698,6 @@ impl<'r, 't, 'v> Scanner<'r, 't, 'v> {
             if !filter {
                 return false;
             }
-            k += 1;
         }
         false
     }
