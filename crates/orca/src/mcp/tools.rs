@@ -45,7 +45,11 @@ question, do not split it per customer.
 Returns `answer` (the answer in a few sentences: quote it), `sections` (one per data source and \
 customer, each with `status`, `summary` counts and the matching `rows`), `partial` (true when a \
 source failed or timed out; `errors` says which and why, and the answer is still usable), \
-`timings`, `cache` and the `plan` it ran. An unknown or ambiguous customer, an empty request or \
+`timings`, `cache` and the `plan` it ran. `plan.interpretation` restates in one sentence what \
+was answered (names, filters, absolute dates): check it against the question. \
+`plan.not_understood` lists words Orca did not understand; when it is not empty the answer \
+leaves them out (the answer's first line says so): tell the user or rephrase with Orca's words. \
+An unknown or ambiguous customer, an empty request or \
 a failed essential source is an error result that says what to fix: call `resolve_customer` or \
 ask the user which customer they meant.
 
@@ -57,7 +61,8 @@ const PLAN_DESCRIPTION: &str = "\
 Show how Orca understands a request without running anything: the customers it resolved (with \
 match kind and confidence), mentions it could not resolve or found ambiguous, the agents and \
 data sources it would query, the time range, filters, the task graph and its strategy (direct, \
-sequential or parallel). Takes microseconds.
+sequential or parallel), `interpretation` (one sentence: what would be answered) and \
+`not_understood` (words it did not understand). Takes microseconds.
 
 Use it to check a question before asking it, or to explain why an answer covers what it covers. \
 Returns the plan object. Examples: \"Why did Contoso's Sev A cases spike last month?\", \
@@ -717,11 +722,16 @@ fn plan_value_schema() -> Value {
     json!({
         "type": "object",
         "description": "How Orca understood the request and what it runs.",
-        "required": ["request", "complexity", "score", "factors", "strategy", "agents",
-                     "data_sources", "scope", "cohort", "customers", "unresolved", "ambiguous",
-                     "time_range", "filters", "tasks", "estimated_ms"],
+        "required": ["request", "interpretation", "not_understood", "complexity", "score",
+                     "factors", "strategy", "agents", "data_sources", "scope", "cohort",
+                     "customers", "unresolved", "ambiguous", "time_range", "filters", "tasks",
+                     "estimated_ms"],
         "properties": {
             "request": {"type": "string"},
+            "interpretation": {"type": "string",
+                               "description": "One sentence restating exactly what is answered: resolved names, filters, absolute dates. Show it to the user."},
+            "not_understood": {"type": "array", "items": {"type": "string"},
+                               "description": "Words of the request Orca did not understand, as written. When not empty, the answer is not to the whole question: tell the user, or rephrase."},
             "complexity": {"enum": ["simple", "medium", "complex"]},
             "score": {"type": "integer", "description": "Complexity score."},
             "factors": {"type": "array", "items": {"type": "string"},
@@ -774,20 +784,33 @@ fn plan_value_schema() -> Value {
             },
             "time_range": {
                 "type": ["object", "null"],
-                "description": "Null when the request names no time range; `to` is exclusive.",
+                "description": "Null when the request names no time range; `to` is excluded unless `to_inclusive` (ranges that end now).",
                 "required": ["from", "to", "label"],
                 "properties": {
                     "from": {"type": "string", "format": "date-time"},
                     "to": {"type": "string", "format": "date-time"},
-                    "label": {"type": "string"}
+                    "label": {"type": "string"},
+                    "to_inclusive": {"type": "boolean"},
+                    "event": {"enum": ["created", "closed", "mitigated"],
+                              "description": "The event the range filters on, picked by the verb."}
                 }
             },
             "filters": {
                 "type": "object",
                 "properties": {
-                    "status": {"enum": ["open", "closed", null]},
+                    "status": {"enum": ["open", "closed", "unresolved", null]},
                     "severity": {"type": "array", "items": {"type": "string"}},
-                    "work_item_types": {"type": "array", "items": {"type": "string"}}
+                    "work_item_types": {"type": "array", "items": {"type": "string"}},
+                    "states": {"type": "array", "items": {"type": "string"}},
+                    "exclude_severity": {"type": "array", "items": {"type": "string"}},
+                    "product_areas": {"type": "array", "items": {"type": "string"}},
+                    "exclude_product_areas": {"type": "array", "items": {"type": "string"}},
+                    "created_before": {"type": "string", "format": "date-time"},
+                    "owner": {"type": "string"},
+                    "item_ids": {"type": "array", "items": {
+                        "type": "object",
+                        "properties": {"source": {"enum": SOURCES}, "id": {"type": "string"}}
+                    }}
                 }
             },
             "tasks": {

@@ -177,6 +177,10 @@ pub struct TimeRangeSchema {
     #[schema(format = DateTime)]
     pub to: String,
     pub label: String,
+    /// True when `to` itself is in the range (ranges that end now).
+    pub to_inclusive: bool,
+    /// created | closed | mitigated: the event the range filters on.
+    pub event: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -194,6 +198,10 @@ pub struct TaskSchema {
 #[derive(Serialize, ToSchema)]
 pub struct PlanSchema {
     pub request: String,
+    /// One sentence restating what is answered: resolved names, filters, absolute dates.
+    pub interpretation: String,
+    /// Words of the request that were not understood, as written.
+    pub not_understood: Vec<String>,
     pub complexity: ComplexitySchema,
     pub score: u32,
     pub factors: Vec<String>,
@@ -206,7 +214,8 @@ pub struct PlanSchema {
     pub unresolved: Vec<UnresolvedSchema>,
     pub ambiguous: Vec<AmbiguousSchema>,
     pub time_range: Option<TimeRangeSchema>,
-    /// status (open|closed) and severity, and more as the analyzer learns them.
+    /// status (open|closed|unresolved), severity, states, exclusions, product areas, age, owner,
+    /// item ids: see `orca_core::Filters`.
     #[schema(value_type = Object)]
     pub filters: serde_json::Value,
     pub tasks: Vec<TaskSchema>,
