@@ -279,9 +279,9 @@ fn table(cases: &[(&str, &str)]) {
 fn the_benchmark_requests() {
     table(&[
         ("How many cases does Ford have?", "agents=kusto; customers=Ford Motor Company; scope=customers; strategy=direct; tasks=1; critical=t1; score=0; complexity=simple; time=-; default=false; ms=40"),
-        ("Show cases, ICMs, and ADO bugs for Ford, GM, and Toyota", "agents=kusto,icm,ado; customers=Ford Motor Company,General Motors,Toyota Motor Corporation; tasks=9; strategy=parallel; score=5; complexity=medium; critical=t1,t4,t7; factor=3 data sources (kusto, icm, ado); factor=3 customers; ms=40"),
-        ("Show me cases and ICMs for Ford", "agents=kusto,icm; customers=Ford Motor Company; strategy=parallel; score=2; complexity=simple; factor=2 data sources (kusto, icm); critical=t1; ms=40; deps=-"),
-        ("Show full health report for Ford: cases, ICMs, ADO bugs, and tenant metrics", "agents=kusto,icm,ado,tenant; tasks=4; critical=t4; score=4; complexity=medium; deps=-"),
+        ("Show cases, ICMs, and ADO bugs for Ford, GM, and Toyota", "agents=kusto,icm,ado; customers=Ford Motor Company,General Motors,Toyota Motor Corporation; tasks=9; strategy=parallel; score=6; complexity=complex; critical=t1,t4,t7; factor=3 data sources (kusto, icm, ado); factor=3 customers; ms=40"),
+        ("Show me cases and ICMs for Ford", "agents=kusto,icm; customers=Ford Motor Company; strategy=parallel; score=3; complexity=medium; factor=2 data sources (kusto, icm); critical=t1; ms=40; deps=-"),
+        ("Show full health report for Ford: cases, ICMs, ADO bugs, and tenant metrics", "agents=kusto,icm,ado,tenant; tasks=4; critical=t4; score=6; complexity=complex; deps=-"),
         ("Why did Contoso's Sev A cases spike over time in the last 30 days?", "agents=kusto; customers=Contoso Ltd; sev=A; time=last 30 days; from=2026-10-25T12:00:00Z; to=2026-11-24T12:00:00Z; score=3; complexity=medium; factor=time series (spike); factor=investigation (why)"),
         ("Which MCS customers have unhealthy tenants?", "agents=tenant; scope=all; cohort=MCS; tasks=1; tenants=null; customers=-; unresolved=-; score=3; complexity=medium; factor=cohort: all MCS customers; critical=t1"),
     ]);
@@ -317,7 +317,7 @@ fn agents_from_keywords() {
         ("How do I configure DLP policy tips?", "agents=docs; scope=none; customers=-; terms=dlp,policy,tips; tasks=1; critical=t1; strategy=direct; ms=15"),
         ("how to troubleshoot eDiscovery exports", "agents=docs; terms=ediscovery,exports"),
         ("docs for retention policies", "agents=docs; terms=retention,policies"),
-        ("cases, incidents, bugs, health and docs", "agents=kusto,icm,ado,tenant,docs; score=7; tasks=5; order=kusto,icm,ado,tenant,docs"),
+        ("cases, incidents, bugs, health and docs", "agents=kusto,icm,ado,tenant,docs; score=9; tasks=5; order=kusto,icm,ado,tenant,docs"),
         ("CASES AND ICMS", "agents=kusto,icm"),
         ("Cases? ICMs! Bugs.", "agents=kusto,icm,ado"),
     ]);
@@ -574,7 +574,7 @@ fn customers_resolved_ambiguous_unresolved() {
 #[rustfmt::skip]
 fn dependencies_and_tasks() {
     table(&[
-        ("ADO bugs linked to Ford's ICMs", "agents=icm,ado; order=icm,ado; deps=t2<t1; strategy=sequential; critical=t1,t2; factor=context sharing: ado needs icm; score=3; complexity=medium; ms=65"),
+        ("ADO bugs linked to Ford's ICMs", "agents=icm,ado; order=icm,ado; deps=t2<t1; strategy=sequential; critical=t1,t2; factor=context sharing: ado needs icm; score=4; complexity=medium; ms=65"),
         ("work items for those incidents at Ford", "order=icm,ado; deps=t2<t1"),
         ("bugs related to the escalations for Toyota", "order=icm,ado; deps=t2<t1; strategy=sequential"),
         ("bugs associated with the ICMs for Toyota", "deps=t2<t1"),
@@ -603,8 +603,8 @@ fn complexity_buckets() {
         ("breakdown of cases by severity for Ford", "score=2; complexity=simple; factor=aggregation (breakdown)"),
         ("root cause of Contoso's outages", "score=2; factor=investigation (root cause)"),
         ("trend of cases over time for Ford", "score=1; factor=time series (trend)"),
-        ("Why are Ford, GM, Toyota, Contoso, Fabrikam and Northwind seeing outages and bugs trending up?", "score=8; complexity=complex; factor=6 customers"),
-        ("cases, ICMs, bugs and health for all customers", "score=7; complexity=complex"),
+        ("Why are Ford, GM, Toyota, Contoso, Fabrikam and Northwind seeing outages and bugs trending up?", "score=9; complexity=complex; factor=6 customers"),
+        ("cases, ICMs, bugs and health for all customers", "score=9; complexity=complex"),
         ("investigate the history of Ford's outages", "score=3; complexity=medium"),
         ("bugs", "score=3; complexity=medium; factor=1 data source (ado); factor=all customers"),
     ]);
@@ -747,5 +747,17 @@ fn age_filters() {
         ("open cases older than 30 days", "before=2026-10-25T12:00:00Z; status=open; scope=all; nu=-"),
         ("cases created before october for Ford", "before=2026-10-01T00:00:00Z; time=-; nu=-"),
         ("cases open for more than a week for Ford", "before=2026-11-17T12:00:00Z; status=open; nu=-"),
+    ]);
+}
+
+/// The seed guide's four worked examples keep its labels, with factors that explain them.
+#[test]
+#[rustfmt::skip]
+fn the_seed_guides_worked_examples() {
+    table(&[
+        ("How many cases does Ford have?", "complexity=simple; score=0; factor=1 data source (kusto)"),
+        ("Show me cases and ICMs for Ford", "complexity=medium; score=3; factor=2 data sources (kusto, icm)"),
+        ("Show cases, ICMs, and ADO bugs for Ford, GM, and Toyota", "complexity=complex; score=6; factor=3 data sources (kusto, icm, ado); factor=3 customers"),
+        ("Show full health report for Ford: cases, ICMs, ADO bugs, and tenant metrics", "complexity=complex; score=6; factor=4 data sources (kusto, icm, ado, tenant); nu=-"),
     ]);
 }

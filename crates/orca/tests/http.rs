@@ -397,7 +397,7 @@ async fn metrics_are_prometheus_text_with_bounded_labels() {
     assert!(r.content_type().starts_with("application/openmetrics-text"));
     for series in [
         "orca_http_requests_total{route=\"/v1/ask\",method=\"POST\",status=\"200\"} 1",
-        "orca_ask_duration_seconds_count{complexity=\"simple\",strategy=\"parallel\"} 1",
+        "orca_ask_duration_seconds_count{complexity=\"medium\",strategy=\"parallel\"} 1",
         "orca_task_duration_seconds_count{source=\"kusto\",status=\"ok\"} 1",
         "orca_breaker_state{source=\"icm\"} 0",
         "orca_in_flight_requests 0",

@@ -1,7 +1,11 @@
 //! Complexity: a score with one human-readable factor per reason, and the estimated latency of
 //! the task graph.
 //!
-//! Points: 2 data sources +2, 3 or more +4 (one source: 0, still listed); 2-5 customers +1, 6 or
+//! Points: 2 data sources +3, 3 +5, 4 or more +6 (one source: 0, still listed), so that the
+//! seed guide's worked examples get its labels: "How many cases does Ford have?" simple (0),
+//! "Show me cases and ICMs for Ford" medium (3), "Show cases, ICMs, and ADO bugs for Ford, GM,
+//! and Toyota" complex (5 + 1), "Show full health report for Ford: cases, ICMs, ADO bugs, and
+//! tenant metrics" complex (6); 2-5 customers +1, 6 or
 //! more +3; scope all or a cohort +3; time-series words (trend, over time, spike, history,
 //! timeline...) +1; aggregation words (compare, versus, breakdown, distribution, "by severity",
 //! "per customer"...) +2; investigation words (why, root cause, investigate, RCA, diagnose, "what
@@ -142,8 +146,9 @@ pub(crate) fn score(inputs: &Inputs<'_>) -> (u32, Vec<String>) {
         let plural = if n == 1 { "" } else { "s" };
         let points = match n {
             1 => 0,
-            2 => 2,
-            _ => 4,
+            2 => 3,
+            3 => 5,
+            _ => 6,
         };
         add(
             points,
