@@ -23,7 +23,7 @@
 //! | `interp` | the interpretation sentence, exactly |
 //! | `states`, `xsev`, `areas`, `xareas`, `owner`, `before`, `ids` | the other filters (`ids=kusto:123`) |
 //! | `event` | the time range's event column (`created`, `closed`, `mitigated`) |
-//! | `error` | also `bad_time` (impossible or future range) and `nothing` (filler only) |
+//! | `error` | also `bad_time` (impossible or future range), `nothing` (filler only), `cannot_answer` |
 //! | `now` | overrides the clock (default 2026-11-24T12:00:00Z, a Tuesday) |
 
 use std::sync::LazyLock;
@@ -82,6 +82,7 @@ fn check_with(config: &AnalyzerConfig, request: &str, expect: &str) {
             Err(AnalyzeError::ControlCharacter { position }) => format!("control@{position}"),
             Err(AnalyzeError::BadTimeRange(_)) => "bad_time".to_string(),
             Err(AnalyzeError::Nothing) => "nothing".to_string(),
+            Err(AnalyzeError::CannotAnswer(_)) => "cannot_answer".to_string(),
             Ok(_) => "ok".to_string(),
         };
         assert_eq!(&got, want, "{}", ctx("error"));
@@ -759,5 +760,20 @@ fn the_seed_guides_worked_examples() {
         ("Show me cases and ICMs for Ford", "complexity=medium; score=3; factor=2 data sources (kusto, icm)"),
         ("Show cases, ICMs, and ADO bugs for Ford, GM, and Toyota", "complexity=complex; score=6; factor=3 data sources (kusto, icm, ado); factor=3 customers"),
         ("Show full health report for Ford: cases, ICMs, ADO bugs, and tenant metrics", "complexity=complex; score=6; factor=4 data sources (kusto, icm, ado, tenant); nu=-"),
+    ]);
+}
+
+/// DESIGN section 9: what Orca cannot answer is refused, never answered with something else.
+#[test]
+#[rustfmt::skip]
+fn questions_orca_cannot_answer() {
+    table(&[
+        ("delete all cases for Ford", "error=cannot_answer"),
+        ("please close case 2611240001000050", "error=cannot_answer"),
+        ("can you open a case for Ford", "error=cannot_answer"),
+        ("forecast Ford's cases for next quarter", "error=cannot_answer"),
+        ("what's the weather in Seattle", "error=cannot_answer"),
+        ("open cases for Ford", "agents=kusto; status=open"),
+        ("closed cases for Ford", "agents=kusto; status=closed"),
     ]);
 }

@@ -505,6 +505,28 @@ async fn bad_bodies_are_400_with_the_error_shape() {
 }
 
 #[tokio::test]
+async fn a_question_orca_cannot_answer_is_422() {
+    let api = api();
+    for path in ["/v1/ask", "/v1/plan"] {
+        let body = json!({"request": "delete all cases for Ford"}).to_string();
+        let r = send(&api.router, post(path, Some(ALL_TOKEN), body)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {}",
+            r.text
+        );
+        assert_eq!(r.error_code(), "cannot_answer");
+        assert!(
+            r.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Orca cannot answer this:")
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_body_over_64_kb_is_413() {
     let api = api();
     let body = json!({"request": "x".repeat(70 * 1024)}).to_string();

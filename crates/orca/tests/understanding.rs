@@ -479,4 +479,10 @@ fn answers_name_what_they_count() {
         report["answer"]
     );
     check_refused("hi", &[], "nothing");
+    check_refused("delete all cases for Ford", &[], "Orca cannot answer this");
+    check_refused(
+        "forecast Ford's cases for next quarter",
+        &[],
+        "does not forecast",
+    );
 }

@@ -79,6 +79,10 @@ pub enum AnalyzeError {
     /// A time phrase that names no possible range: in the future, reversed, an impossible date.
     #[error("{0}")]
     BadTimeRange(String),
+    /// A question Orca cannot answer with its data: a write ("delete all cases"), a forecast,
+    /// the weather. The text says why, in one sentence (DESIGN section 9).
+    #[error("Orca cannot answer this: {0}")]
+    CannotAnswer(String),
     /// Only filler words ("hi", "please"): nothing to look up.
     #[error(
         "the request asks nothing Orca can look up: name a customer, a kind of data (cases, incidents, work items, tenant health) or a product question"
@@ -105,6 +109,9 @@ pub fn analyze(
     let words = text::words(request);
     let mut toks = tokens(&words);
     let mut notes: Vec<String> = Vec::new();
+    if let Some(reason) = vocab::cannot_answer(&toks) {
+        return Err(AnalyzeError::CannotAnswer(reason.to_string()));
+    }
 
     // 2. Customers, told which words are the analyzer's own.
     let vocabulary = |w: &str| {

@@ -122,6 +122,82 @@ pub(crate) fn is_stop_word(w: &str) -> bool {
     )
 }
 
+/// Why Orca cannot answer a request, if it asks for something Orca does not do: a write as the
+/// request's verb ("delete all cases for Ford", "please close case 123", "can you assign ...";
+/// the first word after politeness), a forecast or prediction anywhere, or the weather. Orca
+/// only reads what happened; such requests are refused, never answered with something else.
+pub(crate) fn cannot_answer(toks: &[super::Tok<'_>]) -> Option<&'static str> {
+    const POLITE: &[&str] = &[
+        "please", "pls", "can", "could", "would", "will", "you", "kindly", "hey", "hi", "orca",
+    ];
+    let first = toks
+        .iter()
+        .map(|t| t.folded)
+        .find(|w| !POLITE.contains(w))?;
+    if matches!(
+        first,
+        "delete"
+            | "remove"
+            | "purge"
+            | "erase"
+            | "update"
+            | "edit"
+            | "modify"
+            | "assign"
+            | "reassign"
+            | "close"
+            | "resolve"
+            | "reopen"
+            | "mitigate"
+            | "escalate"
+            | "create"
+            | "open"
+            | "merge"
+            | "send"
+            | "email"
+            | "cancel"
+            | "approve"
+            | "restart"
+    ) {
+        // "open cases for Ford" is a question; "open a case for Ford" is a write.
+        let imperative_open = first != "open"
+            || toks
+                .iter()
+                .skip_while(|t| t.folded != "open")
+                .nth(1)
+                .is_some_and(|t| matches!(t.folded, "a" | "an" | "new"));
+        if imperative_open {
+            return Some(
+                "it only reads support data; it cannot create, change or delete cases, incidents or work items",
+            );
+        }
+    }
+    if toks.iter().any(|t| {
+        matches!(
+            t.folded,
+            "forecast"
+                | "forecasts"
+                | "predict"
+                | "predicted"
+                | "prediction"
+                | "predictions"
+                | "projected"
+                | "projection"
+        )
+    }) {
+        return Some("it reports what happened; it does not forecast");
+    }
+    if toks
+        .iter()
+        .any(|t| matches!(t.folded, "weather" | "temperature" | "rain" | "snow"))
+    {
+        return Some(
+            "it knows support cases, incidents, work items, tenant health and product docs, not the weather",
+        );
+    }
+    None
+}
+
 /// Words that carry no question of their own: function words, the verbs and nouns of asking
 /// ("show", "give me", "how many", "details"), greetings, link words between kinds of data
 /// ("linked", "those"), and the nouns of who ("customer", "tenant", "account"). A request's word

@@ -120,6 +120,7 @@ impl From<AskError> for ApiError {
             AskError::NotPermitted(message) => {
                 ApiError::new(StatusCode::FORBIDDEN, "not_permitted", message)
             }
+            AskError::BadRequest(e) => ApiError::from(e),
             other => ApiError::bad_request(other.to_string()),
         }
     }
@@ -127,7 +128,15 @@ impl From<AskError> for ApiError {
 
 impl From<orca_core::AnalyzeError> for ApiError {
     fn from(e: orca_core::AnalyzeError) -> Self {
-        ApiError::bad_request(e.to_string())
+        match e {
+            // Well-formed, but outside what Orca does (DESIGN section 9): 422.
+            orca_core::AnalyzeError::CannotAnswer(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "cannot_answer",
+                e.to_string(),
+            ),
+            e => ApiError::bad_request(e.to_string()),
+        }
     }
 }
 

@@ -189,6 +189,7 @@ fn refused(
         (status = 403, description = "Every customer named is outside the token's scope", body = ErrorBody),
         (status = 413, description = "Body larger than server.max_body_bytes", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "A question Orca cannot answer with its data (a write, a forecast)", body = ErrorBody),
         GuardErrors,
     ),
     security(("bearer" = []))
@@ -238,6 +239,7 @@ fn text(body: String, content_type: &'static str) -> Response {
         (status = 400, description = "Bad body, empty or too long request", body = ErrorBody),
         (status = 413, description = "Body larger than server.max_body_bytes", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "A question Orca cannot answer with its data (a write, a forecast)", body = ErrorBody),
         GuardErrors,
     ),
     security(("bearer" = []))
@@ -269,6 +271,7 @@ pub async fn plan(
         (status = 200, description = "An event stream: event `plan` (the plan JSON), `section` (one section JSON per finished task), then `report` (the report JSON) or `error` ({\"error\": {code, message}})", content_type = "text/event-stream", body = SseEventSchema),
         (status = 400, description = "Bad query string, empty or too long request", body = ErrorBody),
         (status = 403, description = "Every customer named is outside the token's scope", body = ErrorBody),
+        (status = 422, description = "A question Orca cannot answer with its data (a write, a forecast)", body = ErrorBody),
         GuardErrors,
     ),
     security(("bearer" = []))
