@@ -777,3 +777,18 @@ fn questions_orca_cannot_answer() {
         ("closed cases for Ford", "agents=kusto; status=closed"),
     ]);
 }
+
+/// A filter no requested source can apply is reported, never silently dropped.
+#[test]
+#[rustfmt::skip]
+fn filters_no_source_can_apply_are_reported() {
+    table(&[
+        ("Sev A incidents for Ford", "nu=Sev A (only support cases have severities A-C)"),
+        ("P1 cases for Ford", "nu=Sev 1 (only incidents have severities 0-4)"),
+        ("Sev A cases and ICMs for Ford", "nu=-"),
+        ("waiting incidents for Ford", "nu=waiting (no such state for the data asked)"),
+        ("waiting cases and incidents for Ford", "nu=-"),
+        ("DLP tenant health for Ford", "nu=DLP (a product area of cases, incidents or work items)"),
+        ("bugs for Ford assigned to Aisha Khan", "nu=assigned to Aisha Khan (only cases and incidents have owners)"),
+    ]);
+}

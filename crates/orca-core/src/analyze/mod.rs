@@ -211,11 +211,14 @@ pub fn analyze(
     scope::demote_names_with_unknown_tails(&mut mentions, &mut toks, request, registry);
     let asks_docs = requested.contains(&AgentName::PurviewExpert);
     let search_terms = leftover::search_terms(&toks);
-    let not_understood = if asks_docs {
+    let mut not_understood = if asks_docs {
         Vec::new()
     } else {
         leftover::not_understood(request, &toks)
     };
+    // A filter that no requested source can apply was understood, but cannot be honoured:
+    // saying so beats counting everything ("Sev A incidents": incidents have Sev 0-4).
+    not_understood.extend(inapplicable_filters(&filters, &requested));
     // A product question with nothing to search for ("hi", "please"). A time range or a filter
     // alone ("what about last week?", "only the open ones") is kept: chat follow-ups build on it.
     if requested == config.fallback_agents
@@ -322,6 +325,65 @@ pub fn analyze(
     };
     plan.interpretation = crate::describe::interpretation(&plan);
     Ok(plan)
+}
+
+/// Filters that none of the requested agents' sources applies, described in the request's terms.
+fn inapplicable_filters(filters: &crate::plan::Filters, agents: &[AgentName]) -> Vec<String> {
+    let has = |agent: AgentName| agents.contains(&agent);
+    let items = [
+        AgentName::SupportCaseManager,
+        AgentName::EscalationManager,
+        AgentName::WorkItemManager,
+    ];
+    let mut out = Vec::new();
+    let letters: Vec<&str> = filters.case_severities().collect();
+    let digits: Vec<&str> = filters.incident_severities().collect();
+    let cases_apply = !letters.is_empty() && has(AgentName::SupportCaseManager);
+    let incidents_apply = !digits.is_empty() && has(AgentName::EscalationManager);
+    if !(letters.is_empty() && digits.is_empty()) && !cases_apply && !incidents_apply {
+        let values: Vec<&str> = letters.iter().chain(&digits).copied().collect();
+        let kinds = if letters.is_empty() {
+            "only incidents have severities 0-4"
+        } else {
+            "only support cases have severities A-C"
+        };
+        out.push(format!("Sev {} ({kinds})", values.join("/")));
+    }
+    let known = |state: &str| {
+        agents
+            .iter()
+            .any(|a| crate::describe::states_of(a.source()).contains(&state))
+    };
+    for state in &filters.states {
+        if !known(state) {
+            out.push(format!(
+                "{} (no such state for the data asked)",
+                state.to_lowercase()
+            ));
+        }
+    }
+    let any_items = items.iter().any(|a| has(*a));
+    if !any_items && !(filters.product_areas.is_empty() && filters.exclude_product_areas.is_empty())
+    {
+        let areas: Vec<&str> = filters
+            .product_areas
+            .iter()
+            .chain(&filters.exclude_product_areas)
+            .map(String::as_str)
+            .collect();
+        out.push(format!(
+            "{} (a product area of cases, incidents or work items)",
+            areas.join(", ")
+        ));
+    }
+    if let Some(owner) = &filters.owner
+        && !(has(AgentName::SupportCaseManager) || has(AgentName::EscalationManager))
+    {
+        out.push(format!(
+            "assigned to {owner} (only cases and incidents have owners)"
+        ));
+    }
+    out
 }
 
 /// Item ids right after an item word: "case 2611240001000050", "ICM 400000457", "bugs 3000061
