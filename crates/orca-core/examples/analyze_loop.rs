@@ -12,7 +12,9 @@ fn main() {
         .next()
         .unwrap_or_else(|| "Show cases, ICMs, and ADO bugs for Ford, GM, and Toyota".to_string());
     let iterations: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(100_000);
-    let mut csv = include_str!("../tests/fixtures/registry.csv").trim_end().to_string();
+    let mut csv = include_str!("../tests/fixtures/registry.csv")
+        .trim_end()
+        .to_string();
     let segments = ["MCS", "IC", "SMB"];
     for i in 0..2000 - 45 {
         let _ = write!(

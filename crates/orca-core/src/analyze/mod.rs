@@ -340,7 +340,8 @@ fn inapplicable_filters(filters: &crate::plan::Filters, agents: &[AgentName]) ->
     let digits: Vec<&str> = filters.incident_severities().collect();
     let cases_apply = !letters.is_empty() && has(AgentName::SupportCaseManager);
     let incidents_apply = !digits.is_empty() && has(AgentName::EscalationManager);
-    if !(letters.is_empty() && digits.is_empty()) && !cases_apply && !incidents_apply {
+    let asked = !(letters.is_empty() && digits.is_empty());
+    if asked && !(cases_apply || incidents_apply) {
         let values: Vec<&str> = letters.iter().chain(&digits).copied().collect();
         let kinds = if letters.is_empty() {
             "only incidents have severities 0-4"
@@ -363,8 +364,9 @@ fn inapplicable_filters(filters: &crate::plan::Filters, agents: &[AgentName]) ->
         }
     }
     let any_items = items.iter().any(|a| has(*a));
-    if !any_items && !(filters.product_areas.is_empty() && filters.exclude_product_areas.is_empty())
-    {
+    let areas_asked =
+        !(filters.product_areas.is_empty() && filters.exclude_product_areas.is_empty());
+    if areas_asked && !any_items {
         let areas: Vec<&str> = filters
             .product_areas
             .iter()
