@@ -205,6 +205,8 @@ impl AgentsConfig {
                     "support request",
                     "service request",
                     "sr",
+                    "critsit",
+                    "crit sit",
                 ],
                 40,
             ),

@@ -792,3 +792,18 @@ fn filters_no_source_can_apply_are_reported() {
         ("bugs for Ford assigned to Aisha Khan", "nu=assigned to Aisha Khan (only cases and incidents have owners)"),
     ]);
 }
+
+/// More ways people name customers and kinds of data.
+#[test]
+#[rustfmt::skip]
+fn more_phrasings() {
+    table(&[
+        ("critsits for Contoso", "agents=kusto; sev=A; customers=Contoso Ltd; nu=-"),
+        ("cases for ford motor co", "customers=Ford Motor Company; nu=-"),
+        ("open cases at Target", "customers=Target Corporation; nu=-"),
+        ("open cases at target", "customers=Target Corporation; nu=-"),
+        ("how is delta doing", "customers=Delta Air Lines; default=true"),
+        ("how's target doing?", "customers=Target Corporation; default=true"),
+        ("look at target dates", "customers=-"),
+    ]);
+}

@@ -164,6 +164,17 @@ pub fn analyze(
         },
     );
     notes.extend(filter_notes);
+    // A critsit is a critical situation: a Sev A case.
+    let critsit = agent_mentions.iter().any(|m| {
+        let words: Vec<&str> = toks[m.first..=m.last].iter().map(|t| t.folded).collect();
+        matches!(
+            words.as_slice(),
+            ["critsit" | "critsits"] | ["crit", "sit" | "sits"]
+        )
+    });
+    if critsit && !filters.severity.iter().any(|s| s == "A") {
+        filters.severity.insert(0, "A".to_string());
+    }
     filters.created_before = created_before;
     filters.item_ids = item_ids;
 
@@ -208,6 +219,7 @@ pub fn analyze(
 
     // 7-8. Filler, then what is left: docs search terms or not understood.
     leftover::claim_filler(&mut toks);
+    scope::absorb_legal_suffixes(&mentions, &mut toks, request);
     scope::demote_names_with_unknown_tails(&mut mentions, &mut toks, request, registry);
     let asks_docs = requested.contains(&AgentName::PurviewExpert);
     let search_terms = leftover::search_terms(&toks);

@@ -174,6 +174,23 @@ pub(crate) fn demote_names_with_unknown_tails(
         .retain(|c| !demoted.contains(&c.tenant_id));
 }
 
+/// A legal suffix right after a resolved name ("ford motor co", "Contoso, Ltd") belongs to the
+/// name: it is claimed with it.
+pub(crate) fn absorb_legal_suffixes(mentions: &Mentions, toks: &mut [Tok<'_>], request: &str) {
+    for (_, span) in &mentions.resolved_spans {
+        let Some(k) = toks.iter().position(|t| t.start >= span.end) else {
+            continue;
+        };
+        let between = &request[span.end..toks[k].start];
+        if toks[k].role == Role::Free
+            && between.chars().all(|c| c.is_whitespace() || c == ',')
+            && crate::registry::is_legal_suffix(toks[k].folded)
+        {
+            toks[k].role = Role::Customer;
+        }
+    }
+}
+
 /// True when the word belongs to the analyzer's fixed or keyword vocabulary.
 fn is_vocabulary(tok: &Tok<'_>, matcher: &KeywordMatcher) -> bool {
     let w = tok.folded;

@@ -143,6 +143,7 @@ mod scan;
 
 use index::Index;
 pub use load::format_guid;
+pub(crate) use normalize::is_legal_suffix;
 
 /// One registry row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -29,10 +29,12 @@ const FUZZY_MIN_SIMILARITY: f64 = 0.75;
 /// Words a request may put right before a customer: "cases for Target", "customer Zoom".
 const SLOT_BEFORE: &[&str] = &[
     "account",
+    "at",
     "client",
     "customer",
     "customers",
     "for",
+    "from",
     "tenant",
 ];
 /// Words before an unknown capitalized name that make it look like a customer ("at Globex").
@@ -776,6 +778,21 @@ impl<'r, 't, 'v> Scanner<'r, 't, 'v> {
         match self.tokens[w.start - 1].word.folded.as_str() {
             "does" | "did" | "do" => self.have_at(w.end),
             before if SLOT_BEFORE.contains(&before) => self.slot_end(w.end),
+            // "how is delta doing", "how's target doing", "how are ups doing".
+            "is" | "are" | "s"
+                if w.start >= 2
+                    && matches!(self.tokens[w.start - 2].word.folded.as_str(), "how")
+                    || w.start >= 1
+                        && matches!(self.tokens[w.start - 1].word.folded.as_str(), "hows") =>
+            {
+                self.tokens
+                    .get(w.end)
+                    .is_some_and(|t| t.gap == Gap::Soft && t.word.folded == "doing")
+            }
+            "hows" => self
+                .tokens
+                .get(w.end)
+                .is_some_and(|t| t.gap == Gap::Soft && t.word.folded == "doing"),
             _ => self.follows_up(w) && self.slot_end(w.end),
         }
     }
