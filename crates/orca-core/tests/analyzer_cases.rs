@@ -807,3 +807,15 @@ fn more_phrasings() {
         ("look at target dates", "customers=-"),
     ]);
 }
+
+/// Found by a tester's phrasings: the verb before "in the last N days", docs about an area.
+#[test]
+#[rustfmt::skip]
+fn tester_phrasings() {
+    table(&[
+        ("ford cases closed in the last 30 days", "event=closed; status=-; states=-; nu=-"),
+        ("gm icms mitigated in the last 7 days", "event=mitigated; nu=-"),
+        ("gm cases created in q3", "event=created; nu=-"),
+        ("how do i configure dlp policy tips", "agents=docs; nu=-"),
+    ]);
+}

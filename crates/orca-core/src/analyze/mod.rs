@@ -375,7 +375,8 @@ fn inapplicable_filters(filters: &crate::plan::Filters, agents: &[AgentName]) ->
             ));
         }
     }
-    let any_items = items.iter().any(|a| has(*a));
+    // The docs search uses an area's words as search terms.
+    let any_items = items.iter().any(|a| has(*a)) || has(AgentName::PurviewExpert);
     let areas_asked =
         !(filters.product_areas.is_empty() && filters.exclude_product_areas.is_empty());
     if areas_asked && !any_items {
@@ -445,8 +446,18 @@ fn item_ids(toks: &mut [Tok<'_>], mentions: &[keywords::AgentMention]) -> Vec<It
 /// month". Claims the verb.
 fn event_verb(toks: &mut [Tok<'_>], age_tokens: &[bool]) -> Option<TimeEvent> {
     let first_time = (0..toks.len()).find(|&k| toks[k].role == Role::Time && !age_tokens[k])?;
-    // The verb is right before the range ("were closed last week").
-    let k = first_time.checked_sub(1)?;
+    // The verb is right before the range ("were closed last week"), perhaps before a
+    // preposition and an article the range left ("closed in the last 30 days").
+    let mut k = first_time.checked_sub(1)?;
+    while k > 0
+        && toks[k].role == Role::Free
+        && matches!(
+            toks[k].folded,
+            "in" | "the" | "during" | "over" | "within" | "for" | "on" | "at" | "this"
+        )
+    {
+        k -= 1;
+    }
     let tok = &toks[k];
     if tok.role != Role::Free {
         return None;

@@ -388,6 +388,9 @@ pub(crate) fn is_reserved(w: &str) -> bool {
                 | "tomorrow" | "upcoming" | "weekend" | "fortnight" | "fortnights" | "half"
                 | "halves" | "h1" | "h2" | "older" | "aged"
                 // filters
+                | "not" | "non" | "other" | "rather" | "except" | "excluding" | "exclude" | "without"
+                | "besides" | "minus" | "ignoring" | "arent" | "isnt" | "dont" | "doesnt"
+                | "waiting" | "new" | "mitigated" | "assigned" | "owned" | "owner"
                 | "sev" | "severity" | "severities" | "open" | "opened" | "active" | "outstanding"
                 | "unresolved" | "closed" | "resolved" | "fixed" | "mitigated" | "critical"
                 | "high" | "b" | "c" | "status"

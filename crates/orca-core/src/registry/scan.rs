@@ -109,7 +109,6 @@ fn is_request_word(w: &str) -> bool {
             | "at"
             | "on"
             | "in"
-            | "to"
             | "please"
             | "pls"
     )
@@ -619,14 +618,21 @@ impl<'r, 't, 'v> Scanner<'r, 't, 'v> {
     fn accepts(&self, w: Window) -> bool {
         let words = w.end - w.start;
         match self.strength(w) {
-            Strength::Strong => true,
+            // One lower-case word ("ford", "cvs", "uber", "dell") must also be placed as a name:
+            // "cvs file", "uber important" and "dell laptops" are not customers.
+            Strength::Strong => {
+                words >= 2
+                    || !self.lowercase(w)
+                    || self.placed_as_name(w)
+                    || self.before_request_word(w)
+            }
             Strength::Short => {
                 let digit = self.tokens[w.start]
                     .word
                     .raw
                     .chars()
                     .any(|c| c.is_ascii_digit());
-                (self.data_context && !digit)
+                (self.data_context && !digit && self.placed_as_name(w))
                     || self.in_slot(w)
                     || (!self.tokens[w.end - 1].possessive && self.written_as_name(w))
             }
@@ -638,6 +644,49 @@ impl<'r, 't, 'v> Scanner<'r, 't, 'v> {
                     || self.names_the_data(w)
             }
         }
+    }
+
+    /// Every letter of the window is lower case as written.
+    fn lowercase(&self, w: Window) -> bool {
+        (w.start..w.end).all(|k| !self.tokens[k].word.raw.chars().any(char::is_uppercase))
+    }
+
+    /// Placed where a name goes: a possessive, a customer slot or list, right before the data
+    /// it asks about, or ending its noun phrase ("whats up with contoso", "ford and gm cases",
+    /// "toyota sev a cases"); not before another content word ("cvs file", "bt what about").
+    fn placed_as_name(&self, w: Window) -> bool {
+        let after_do = w.start > 0
+            && self.tokens[w.start].gap == Gap::Soft
+            && matches!(self.tokens[w.start - 1].norm(), "does" | "did" | "do");
+        after_do
+            || self.tokens[w.end - 1].possessive
+            || self.in_slot(w)
+            || self.listed(w.start)
+            || self.names_the_data(w)
+            || self.ends_noun_phrase(w)
+    }
+
+    /// The next word is one of the request's own words (a filler, data, filter or time word:
+    /// "toyota pls", "ford dlp cases", "ford work items") or starts another name ("contoso
+    /// fabrikam northwind"): what a strong name may stand before.
+    fn before_request_word(&self, w: Window) -> bool {
+        self.tokens.get(w.end).is_some_and(|t| {
+            t.gap == Gap::Soft
+                && ((self.vocabulary)(t.norm()) || (t.starts > 0 && t.known))
+                && !matches!(t.norm(), "file" | "files")
+        })
+    }
+
+    /// The window ends its noun phrase and does not continue a verb ("to target"): at the end of
+    /// the text or clause, or before a list, filter, data or time word.
+    fn ends_noun_phrase(&self, w: Window) -> bool {
+        let after_verb = w.start > 0
+            && self.tokens[w.start].gap == Gap::Soft
+            && matches!(
+                self.tokens[w.start - 1].norm(),
+                "to" | "will" | "would" | "should" | "can" | "could" | "must" | "might" | "may"
+            );
+        !after_verb && self.slot_end(w.end)
     }
 
     /// A weak name right before the data it asks about, maybe with status words between ("visa
