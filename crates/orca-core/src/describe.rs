@@ -21,6 +21,15 @@ pub fn states_of(source: SourceKey) -> &'static [&'static str] {
     }
 }
 
+/// The state a source applies for a state word, if it has one: its own states, and Closed read
+/// as Resolved for incidents (their terminal state).
+pub fn state_for(source: SourceKey, state: &str) -> Option<&'static str> {
+    if source == SourceKey::Icm && state == "Closed" {
+        return Some("Resolved");
+    }
+    states_of(source).iter().copied().find(|s| *s == state)
+}
+
 /// The one-sentence interpretation of a plan (DESIGN section 8).
 pub fn interpretation(plan: &Plan) -> String {
     let customer_agents: Vec<AgentName> = plan
@@ -124,12 +133,13 @@ pub fn items(filters: &Filters, source: SourceKey, n: u64) -> String {
         if let Some(status) = filters.status {
             words.push(status_word(status, source).to_string());
         }
-        let states: Vec<String> = filters
+        let mut states: Vec<String> = filters
             .states
             .iter()
-            .filter(|s| states_of(source).contains(&s.as_str()))
-            .map(|s| s.to_lowercase())
+            .filter_map(|s| state_for(source, s))
+            .map(str::to_lowercase)
             .collect();
+        states.dedup();
         if !states.is_empty() {
             words.push(join_or(&states));
         }
@@ -226,6 +236,15 @@ fn clauses(filters: &Filters, agents: &[AgentName]) -> Vec<String> {
         }
     }
     excluded.extend(filters.exclude_product_areas.iter().cloned());
+    for state in &filters.exclude_states {
+        let applies = agents
+            .iter()
+            .any(|a| state_for(a.source(), state).is_some());
+        let word = state.to_lowercase();
+        if applies && !excluded.contains(&word) {
+            excluded.push(word);
+        }
+    }
     if !excluded.is_empty() {
         out.push(format!("excluding {}", join_or(&excluded)));
     }

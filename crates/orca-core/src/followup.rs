@@ -91,14 +91,25 @@ pub fn merge(previous: &Plan, next: &Plan, config: &AnalyzerConfig) -> Option<Fo
         }
         (None, None) => None,
     };
+    // Status, states and excluded states are one dimension: "only the closed ones" after "open
+    // cases" replaces all three, never adds a contradiction.
+    let status_from = if next.filters.status.is_some()
+        || !next.filters.states.is_empty()
+        || !next.filters.exclude_states.is_empty()
+    {
+        next
+    } else {
+        previous
+    };
     let filters = Filters {
-        status: next.filters.status.or(previous.filters.status),
+        status: status_from.filters.status,
         severity: or_previous(&next.filters.severity, &previous.filters.severity),
         work_item_types: or_previous(
             &next.filters.work_item_types,
             &previous.filters.work_item_types,
         ),
-        states: or_previous(&next.filters.states, &previous.filters.states),
+        states: status_from.filters.states.clone(),
+        exclude_states: status_from.filters.exclude_states.clone(),
         exclude_severity: or_previous(
             &next.filters.exclude_severity,
             &previous.filters.exclude_severity,
@@ -398,7 +409,8 @@ mod tests {
         assert_eq!(kept, [Kept::Customers, Kept::Agents, Kept::Filters]);
         assert_eq!(third.filters.work_item_types, ["Bug"], "bugs, still");
         assert_eq!(names(&third), ["General Motors"]);
-        assert_eq!(third.filters.status, Some(StatusFilter::Closed));
+        assert_eq!(third.filters.states, ["Closed"]);
+        assert_eq!(third.filters.status, None);
         assert_eq!(third.strategy, Strategy::Sequential);
     }
 

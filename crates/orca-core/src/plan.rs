@@ -247,6 +247,10 @@ pub struct Filters {
     /// filter when it knows none of them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub states: Vec<String>,
+    /// States excluded ("excluding waiting", "not closed"), canonical spelling; a source
+    /// excludes the listed states it knows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_states: Vec<String>,
     /// Severities excluded ("excluding Sev C", "not Sev 1"), same encoding as `severity`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exclude_severity: Vec<String>,

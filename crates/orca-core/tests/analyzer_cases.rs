@@ -21,7 +21,7 @@
 //! | `error` | `empty`, `too_long` or `control@N` |
 //! | `nu` | not-understood runs as written, separated by `|`, `-` for none |
 //! | `interp` | the interpretation sentence, exactly |
-//! | `states`, `xsev`, `areas`, `xareas`, `owner`, `before`, `ids` | the other filters (`ids=kusto:123`) |
+//! | `states`, `xstates`, `xsev`, `areas`, `xareas`, `owner`, `before`, `ids` | the other filters (`ids=kusto:123`) |
 //! | `event` | the time range's event column (`created`, `closed`, `mitigated`) |
 //! | `error` | also `bad_time` (impossible or future range), `nothing` (filler only), `cannot_answer` |
 //! | `now` | overrides the clock (default 2026-11-24T12:00:00Z, a Tuesday) |
@@ -205,6 +205,7 @@ fn check_with(config: &AnalyzerConfig, request: &str, expect: &str) {
             }
             "interp" => assert_eq!(plan.interpretation, want, "{}", ctx(key)),
             "states" => assert_eq!(plan.filters.states, list(want), "{}", ctx(key)),
+            "xstates" => assert_eq!(plan.filters.exclude_states, list(want), "{}", ctx(key)),
             "xsev" => assert_eq!(plan.filters.exclude_severity, list(want), "{}", ctx(key)),
             "areas" => assert_eq!(plan.filters.product_areas, list(want), "{}", ctx(key)),
             "xareas" => assert_eq!(
@@ -479,7 +480,7 @@ fn filters() {
         ("outstanding ICMs", "status=open"),
         ("unresolved bugs", "status=unresolved"),
         ("pending cases", "status=open"),
-        ("closed cases", "status=closed"),
+        ("closed cases", "status=-; states=Closed"),
         ("resolved incidents", "status=-; states=Resolved"),
         ("fixed bugs", "status=closed"),
         ("mitigated ICMs", "status=-; states=Mitigated"),
@@ -698,7 +699,7 @@ fn every_word_is_understood_or_reported() {
         ("open eDiscovery cases for Toyota", "areas=eDiscovery; status=open; nu=-"),
         ("open cases for Ford excluding Sev C", "sev=-; xsev=C; status=open; nu=-"),
         ("open cases for Ford other than DLP", "xareas=DLP; areas=-; nu=-"),
-        ("cases for Ford not closed", "status=unresolved; nu=-"),
+        ("cases for Ford not closed", "status=-; xstates=Closed; nu=-"),
         ("incidents for Ford not resolved", "status=unresolved; nu=-"),
         ("crit sit cases for Ford", "sev=A; nu=-"),
         ("cases for Ford assigned to Aisha Khan", "owner=Aisha Khan; nu=-"),
@@ -774,7 +775,7 @@ fn questions_orca_cannot_answer() {
         ("forecast Ford's cases for next quarter", "error=cannot_answer"),
         ("what's the weather in Seattle", "error=cannot_answer"),
         ("open cases for Ford", "agents=kusto; status=open"),
-        ("closed cases for Ford", "agents=kusto; status=closed"),
+        ("closed cases for Ford", "agents=kusto; status=-; states=Closed"),
     ]);
 }
 
@@ -817,5 +818,19 @@ fn tester_phrasings() {
         ("gm icms mitigated in the last 7 days", "event=mitigated; nu=-"),
         ("gm cases created in q3", "event=created; nu=-"),
         ("how do i configure dlp policy tips", "agents=docs; nu=-"),
+    ]);
+}
+
+/// Negation over lists and states, "closed" as its own state.
+#[test]
+#[rustfmt::skip]
+fn negation_and_states() {
+    table(&[
+        ("cases for ford excluding audit and dlp", "xareas=Audit,DLP; areas=-; nu=-"),
+        ("ford cases excluding waiting", "xstates=Waiting; states=-; nu=-"),
+        ("ford cases that aren't sev c", "xsev=C; sev=-"),
+        ("open cases for ford not sev b or c", "xsev=B,C; status=open; nu=-"),
+        ("closed or resolved cases for ford", "states=Closed,Resolved; nu=-"),
+        ("open and closed cases", "status=-; states=-; factor=both open and closed"),
     ]);
 }

@@ -328,6 +328,51 @@ fn filters_users_say_are_applied() {
         "cases",
         "t.case_number = '2611240001000050'",
     );
+    // States are the states the data has: closed is Closed; incidents close as Resolved.
+    {
+        check_count(
+            "closed cases for contoso",
+            "kusto",
+            Some("Contoso"),
+            "cases",
+            "t.tenant_id = ?1 AND t.status = 'Closed'",
+        );
+        check_count(
+            "cases for ford not closed",
+            "kusto",
+            ford,
+            "cases",
+            "t.tenant_id = ?1 AND t.status <> 'Closed'",
+        );
+        check_count(
+            "ford cases excluding waiting",
+            "kusto",
+            ford,
+            "cases",
+            "t.tenant_id = ?1 AND t.status <> 'Waiting'",
+        );
+        check_count(
+            "closed incidents for ford",
+            "icm",
+            ford,
+            "incidents",
+            "t.tenant_id = ?1 AND t.status = 'Resolved'",
+        );
+        check_count(
+            "cases for ford excluding audit and dlp",
+            "kusto",
+            ford,
+            "cases",
+            "t.tenant_id = ?1 AND t.product_area NOT IN ('Audit', 'DLP')",
+        );
+        check_count(
+            "ford cases that aren't sev c",
+            "kusto",
+            ford,
+            "cases",
+            "t.tenant_id = ?1 AND t.severity <> 'C'",
+        );
+    }
 }
 
 #[test]
@@ -355,6 +400,30 @@ fn the_verb_picks_the_event_column() {
             at("2026-11-01T00:00:00Z")
         ),
     );
+    {
+        check_count(
+            "ford cases closed in the last 30 days",
+            "kusto",
+            ford,
+            "cases",
+            &format!(
+                "t.tenant_id = ?1 AND t.closed_at BETWEEN {} AND {}",
+                now() - 30 * DAY,
+                now()
+            ),
+        );
+        check_count(
+            "gm icms mitigated in the last 7 days",
+            "icm",
+            Some("General Motors"),
+            "incidents",
+            &format!(
+                "t.tenant_id = ?1 AND t.mitigated_at BETWEEN {} AND {}",
+                now() - 7 * DAY,
+                now()
+            ),
+        );
+    }
 }
 
 #[test]

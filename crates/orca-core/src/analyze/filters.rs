@@ -71,13 +71,19 @@ pub(crate) fn find(toks: &mut [Tok<'_>], cx: &Context<'_>) -> (Filters, Vec<Stri
         off: [false; SEVERITY_ORDER.len()],
     };
     let (mut open, mut closed, mut unresolved) = (false, false, false);
+    // Where the last negated value ended: a list joiner there continues the negation.
+    let mut negated_until: Option<usize> = None;
     let mut i = 0;
     while i < toks.len() {
         if toks[i].role != Role::Free {
             i += 1;
             continue;
         }
-        let negation = negation_at(toks, i);
+        // A negation carries over a list: "excluding audit and dlp", "not sev b or c".
+        let listed = negated_until == Some(i)
+            && matches!(toks[i].folded, "and" | "or" | "&" | "nor")
+            && toks[i].role == Role::Free;
+        let negation = if listed { 1 } else { negation_at(toks, i) };
         let at = i + negation;
         let negated = negation > 0;
         let mut area_len = 0;
@@ -118,11 +124,24 @@ pub(crate) fn find(toks: &mut [Tok<'_>], cx: &Context<'_>) -> (Filters, Vec<Stri
                     }
                     Some(len)
                 }
+                Some(Status::Excluded(state, len)) => {
+                    if !filters.exclude_states.iter().any(|s| s == state) {
+                        filters.exclude_states.push(state.to_string());
+                    }
+                    Some(len)
+                }
                 Some(Status::Recent) => Some(1),
                 None => None,
             }
         };
         match consumed {
+            Some(len) if negated => {
+                negated_until = Some(at + len);
+                for tok in &mut toks[i..at + len] {
+                    tok.role = Role::Filter;
+                }
+                i = at + len;
+            }
             Some(len) => {
                 for (k, tok) in toks[i..at + len].iter_mut().enumerate() {
                     // Area words stay visible to the docs search as `Role::Area`.
@@ -136,6 +155,12 @@ pub(crate) fn find(toks: &mut [Tok<'_>], cx: &Context<'_>) -> (Filters, Vec<Stri
             }
             None => i += 1,
         }
+    }
+    // "open and closed cases": every status, said so.
+    let terminal = |s: &String| s == "Closed" || s == "Resolved";
+    if (open || unresolved) && filters.states.iter().any(terminal) {
+        filters.states.retain(|s| !terminal(s));
+        closed = true;
     }
     filters.status = match (open, closed, unresolved) {
         (false, false, false) => None,
@@ -159,7 +184,7 @@ fn negation_at(toks: &[Tok<'_>], i: usize) -> usize {
         (
             Some(
                 "not" | "non" | "excluding" | "exclude" | "except" | "without" | "besides"
-                | "minus" | "ignoring",
+                | "minus" | "ignoring" | "arent" | "isnt",
             ),
             Some(_),
         ) => 1,
@@ -178,6 +203,8 @@ enum Status {
     Meaning(StatusFilter),
     /// An exact state and the tokens it used.
     State(&'static str, usize),
+    /// An excluded state ("excluding waiting", "not closed") and the tokens it used.
+    Excluded(&'static str, usize),
     /// "new" about items without a New state: recent, no filter.
     Recent,
 }
@@ -196,7 +223,7 @@ fn status_at(
             Some(if negated { Closed } else { Open })
         }
         "unresolved" | "unmitigated" if !negated => Some(Unresolved),
-        "closed" | "fixed" | "completed" | "done" | "finished" => {
+        "fixed" | "completed" | "done" | "finished" => {
             Some(if negated { Unresolved } else { Closed })
         }
         "resolved" if negated => Some(Unresolved),
@@ -205,10 +232,9 @@ fn status_at(
     if let Some(m) = meaning {
         return Some(Status::Meaning(m));
     }
-    if negated {
-        return None;
-    }
     let state = match w {
+        // Closed is a state of its own (DESIGN section 8); incidents read it as Resolved.
+        "closed" => "Closed",
         "active" => "Active",
         "waiting" => {
             // "waiting on customer", "waiting for customer".
@@ -216,18 +242,26 @@ fn status_at(
                 (Some("on" | "for"), Some("customer" | "customers")) => 2,
                 _ => 0,
             };
-            return Some(Status::State("Waiting", 1 + tail));
+            return Some(if negated {
+                Status::Excluded("Waiting", 1 + tail)
+            } else {
+                Status::State("Waiting", 1 + tail)
+            });
         }
         "mitigated" => "Mitigated",
         "resolved" => "Resolved",
         "new" if cx.work_items => "New",
-        "new" => {
+        "new" if !negated => {
             notes.push("\"new\" read as recent: no state filter".to_string());
             return Some(Status::Recent);
         }
         _ => return None,
     };
-    Some(Status::State(state, 1))
+    Some(if negated {
+        Status::Excluded(state, 1)
+    } else {
+        Status::State(state, 1)
+    })
 }
 
 /// "assigned to X", "owned by X", "owner X" / "owner is X" at `i`: sets the owner, returns the

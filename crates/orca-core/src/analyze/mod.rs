@@ -365,9 +365,9 @@ fn inapplicable_filters(filters: &crate::plan::Filters, agents: &[AgentName]) ->
     let known = |state: &str| {
         agents
             .iter()
-            .any(|a| crate::describe::states_of(a.source()).contains(&state))
+            .any(|a| crate::describe::state_for(a.source(), state).is_some())
     };
-    for state in &filters.states {
+    for state in filters.states.iter().chain(&filters.exclude_states) {
         if !known(state) {
             out.push(format!(
                 "{} (no such state for the data asked)",

@@ -390,7 +390,7 @@ pub(crate) fn is_reserved(w: &str) -> bool {
                 // filters
                 | "not" | "non" | "other" | "rather" | "except" | "excluding" | "exclude" | "without"
                 | "besides" | "minus" | "ignoring" | "arent" | "isnt" | "dont" | "doesnt"
-                | "waiting" | "new" | "mitigated" | "assigned" | "owned" | "owner"
+                | "waiting" | "assigned" | "owned" | "owner"
                 | "sev" | "severity" | "severities" | "open" | "opened" | "active" | "outstanding"
                 | "unresolved" | "closed" | "resolved" | "fixed" | "mitigated" | "critical"
                 | "high" | "b" | "c" | "status"

@@ -14,9 +14,9 @@ use rusqlite::types::Value;
 use serde_json::json;
 
 use super::{
-    AgentContext, AgentError, StatusSql, Where, area_names, created_before_filter, item_ids,
-    limit_of, owner_of, query_ids, query_rows, query_summary, states_filter, status_filter,
-    tenant_scope, time_column, time_filter,
+    AgentContext, AgentError, StatesSql, StatusSql, Where, area_names, created_before_filter,
+    item_ids, limit_of, owner_of, query_ids, query_rows, query_summary, states_filter,
+    status_filter, tenant_scope, time_column, time_filter,
 };
 use crate::store::model::{format_timestamp, parse_case_status};
 
@@ -70,7 +70,15 @@ pub(super) fn run(
     if !excluded.is_empty() {
         w.bind_list("t.severity NOT IN rarray(?)", excluded);
     }
-    states_filter(&mut w, query, "t.status IN rarray(?)", parse_case_status);
+    states_filter(
+        &mut w,
+        query,
+        &StatesSql {
+            included: "t.status IN rarray(?)",
+            excluded: "t.status NOT IN rarray(?)",
+        },
+        parse_case_status,
+    );
     let areas = area_names(&query.filters.product_areas);
     if !areas.is_empty() {
         w.bind_list("lower(t.product_area) IN rarray(?)", areas);

@@ -16,9 +16,9 @@ use rusqlite::types::Value;
 use serde_json::{Map, json};
 
 use super::{
-    AgentError, StatusSql, Where, area_word_patterns, context_ids, created_before_filter,
-    integer_ids, item_ids, limit_of, owner_of, query_ids, query_rows, query_summary, round1,
-    states_filter, status_filter, tenant_scope, time_column, time_filter,
+    AgentError, StatesSql, StatusSql, Where, area_word_patterns, context_ids,
+    created_before_filter, integer_ids, item_ids, limit_of, owner_of, query_ids, query_rows,
+    query_summary, round1, states_filter, status_filter, tenant_scope, time_column, time_filter,
 };
 use crate::store::model::{format_timestamp, parse_incident_severity, parse_incident_status};
 
@@ -76,8 +76,11 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
     states_filter(
         &mut w,
         query,
-        "t.status IN rarray(?)",
-        parse_incident_status,
+        &StatesSql {
+            included: "t.status IN rarray(?)",
+            excluded: "t.status NOT IN rarray(?)",
+        },
+        incident_state,
     );
     let areas = area_word_patterns(&query.filters.product_areas, true);
     if !areas.is_empty() {
@@ -160,4 +163,14 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
         ids,
         queries: 3,
     })
+}
+
+/// An incident state as stored; "Closed", a state incidents do not have, is their terminal
+/// state Resolved ("closed incidents").
+fn incident_state(state: &str) -> Option<&'static str> {
+    if state.trim().eq_ignore_ascii_case("closed") {
+        Some("Resolved")
+    } else {
+        parse_incident_status(state)
+    }
 }

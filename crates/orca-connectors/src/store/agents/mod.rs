@@ -313,23 +313,35 @@ pub(crate) fn created_before_filter(w: &mut Where, query: &Query) {
     }
 }
 
-/// Applies `states` through `sql` (`... IN rarray(?)`): the listed states `canonical` knows, in
-/// their stored spelling; nothing when it knows none of them.
+/// The fixed fragments of one agent's state column: `... IN rarray(?)` and `... NOT IN
+/// rarray(?)`.
+pub(crate) struct StatesSql {
+    pub included: &'static str,
+    pub excluded: &'static str,
+}
+
+/// Applies `states` and `exclude_states`: the listed states `canonical` knows, in their stored
+/// spelling; a list of which it knows none is ignored.
 pub(crate) fn states_filter(
     w: &mut Where,
     query: &Query,
-    sql: &'static str,
+    sql: &StatesSql,
     canonical: fn(&str) -> Option<&'static str>,
 ) {
-    let known: Vec<Value> = query
-        .filters
-        .states
-        .iter()
-        .filter_map(|s| canonical(s))
-        .map(|s| Value::Text(s.to_string()))
-        .collect();
-    if !known.is_empty() {
-        w.bind_list(sql, known);
+    let known = |states: &[String]| -> Vec<Value> {
+        states
+            .iter()
+            .filter_map(|s| canonical(s))
+            .map(|s| Value::Text(s.to_string()))
+            .collect()
+    };
+    let included = known(&query.filters.states);
+    if !included.is_empty() {
+        w.bind_list(sql.included, included);
+    }
+    let excluded = known(&query.filters.exclude_states);
+    if !excluded.is_empty() {
+        w.bind_list(sql.excluded, excluded);
     }
 }
 

@@ -15,9 +15,9 @@ use rusqlite::types::Value;
 use serde_json::json;
 
 use super::{
-    AgentError, StatusSql, Where, area_word_patterns, context_ids, created_before_filter,
-    integer_ids, item_ids, limit_of, owner_of, query_ids, query_rows, query_summary, states_filter,
-    status_filter, tenant_scope, time_column, time_filter,
+    AgentError, StatesSql, StatusSql, Where, area_word_patterns, context_ids,
+    created_before_filter, integer_ids, item_ids, limit_of, owner_of, query_ids, query_rows,
+    query_summary, states_filter, status_filter, tenant_scope, time_column, time_filter,
 };
 use crate::store::model::{format_timestamp, parse_work_item_state};
 
@@ -75,7 +75,15 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
     if !types.is_empty() {
         w.bind_list("t.work_item_type IN rarray(?)", types);
     }
-    states_filter(&mut w, query, "t.state IN rarray(?)", parse_work_item_state);
+    states_filter(
+        &mut w,
+        query,
+        &StatesSql {
+            included: "t.state IN rarray(?)",
+            excluded: "t.state NOT IN rarray(?)",
+        },
+        parse_work_item_state,
+    );
     let areas = area_word_patterns(&query.filters.product_areas, true);
     if !areas.is_empty() {
         w.bind_list(AREA_MATCH, areas);
