@@ -834,3 +834,22 @@ fn negation_and_states() {
         ("open and closed cases", "status=-; states=-; factor=both open and closed"),
     ]);
 }
+
+/// More of the tester's phrasings: fused ids, plural priorities, chat shorthand, word-names
+/// heading a list.
+#[test]
+#[rustfmt::skip]
+fn chat_shorthand_and_fused_forms() {
+    table(&[
+        ("icm400000005", "agents=icm; ids=icm:400000005; scope=all; nu=-"),
+        ("status of case2611240001000050", "agents=kusto; ids=kusto:2611240001000050; nu=-"),
+        ("p1s this month", "agents=icm; sev=1; scope=all; nu=-"),
+        ("sev a for Ford last week", "agents=kusto; sev=A; nu=-"),
+        ("p1 incidents this month", "agents=icm; sev=1; scope=all; nu=-"),
+        ("sev1s for Ford", "sev=1"),
+        ("thx, can u check ford open cases asap", "customers=Ford Motor Company; status=open; nu=-"),
+        ("shell and delta open cases", "customers=Shell plc,Delta Air Lines"),
+        ("target and ford open cases", "customers=Target Corporation,Ford Motor Company"),
+        ("our target and ford cases", "customers=Ford Motor Company"),
+    ]);
+}

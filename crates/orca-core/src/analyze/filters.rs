@@ -371,6 +371,11 @@ fn severity_at(toks: &[Tok<'_>], i: usize, on: &mut [bool]) -> Option<usize> {
         (w.strip_prefix('s')?, true)
     };
     let rest = rest.strip_prefix('-').unwrap_or(rest);
+    // "p1s", "sev1s": a plural of the item with that severity.
+    let rest = rest
+        .strip_suffix('s')
+        .filter(|r| is_digits(r))
+        .unwrap_or(rest);
     if rest.is_empty() || rest.contains('-') || (digits_only && !is_digits(rest)) {
         return None;
     }

@@ -130,7 +130,9 @@ pub fn analyze(
 
     // 3. Agent words, then the ids of single items.
     let agent_mentions = matcher.find(&mut toks);
-    let item_ids = item_ids(&mut toks, &agent_mentions);
+    let mut item_ids = item_ids(&mut toks, &agent_mentions);
+    // "icm400000005", "case2611240001000050": the item word fused with its id.
+    let fused = fused_item_ids(&mut toks);
 
     // 4. Age, time range, and the verb that picks the event column.
     let created_before = match time_range::find_age(&mut toks, now) {
@@ -176,7 +178,6 @@ pub fn analyze(
         filters.severity.insert(0, "A".to_string());
     }
     filters.created_before = created_before;
-    filters.item_ids = item_ids;
 
     // 6. Scope words.
     let mut all_scope = scope::find_all(&mut toks, registry);
@@ -185,9 +186,28 @@ pub fn analyze(
     let mut requested: Vec<AgentName> = Vec::new();
     let mut default_agents = false;
     let primary;
+    for (agent, id) in fused {
+        if !item_ids.contains(&id) {
+            item_ids.push(id);
+        }
+        if !requested.contains(&agent) {
+            requested.push(agent);
+        }
+    }
+    filters.item_ids = item_ids;
     if let Some(first) = agent_mentions.first() {
         primary = first.agent;
         requested.extend(agent_mentions.iter().map(|m| m.agent));
+    } else if let Some(&first) = requested.first() {
+        primary = first;
+    } else if let Some(agent) = implied_by_severity(&filters) {
+        // "p1s this month": priorities are incidents'; "sev a this week": cases'.
+        primary = agent;
+        requested.push(agent);
+        notes.push(format!(
+            "no agent word: the severity implies {}",
+            agent.source()
+        ));
     } else if mentions.any() || all_scope.is_some() {
         default_agents = true;
         requested.extend(&config.default_agents);
@@ -437,6 +457,46 @@ fn item_ids(toks: &mut [Tok<'_>], mentions: &[keywords::AgentMention]) -> Vec<It
                 break;
             }
         }
+    }
+    out
+}
+
+/// The one kind of item a severity filter implies when no agent word is given: incident digits
+/// only -> incidents, case letters only -> support cases.
+fn implied_by_severity(filters: &crate::plan::Filters) -> Option<AgentName> {
+    let letters = filters.case_severities().next().is_some();
+    let digits = filters.incident_severities().next().is_some();
+    match (letters, digits) {
+        (false, true) => Some(AgentName::EscalationManager),
+        (true, false) => Some(AgentName::SupportCaseManager),
+        _ => None,
+    }
+}
+
+/// Item words fused with their id ("icm400000005", "case2611240001000050", "bug3000061"):
+/// claimed as filters, with the agent that owns the item.
+fn fused_item_ids(toks: &mut [Tok<'_>]) -> Vec<(AgentName, ItemId)> {
+    let mut out = Vec::new();
+    for tok in toks.iter_mut().filter(|t| t.role == Role::Free) {
+        let split = tok.folded.find(|c: char| c.is_ascii_digit()).unwrap_or(0);
+        let (word, id) = tok.folded.split_at(split);
+        if id.len() < 3 || !vocab::is_number(id) {
+            continue;
+        }
+        let agent = match word.trim_end_matches(['-', '#']) {
+            "case" | "sr" | "ticket" => AgentName::SupportCaseManager,
+            "icm" | "incident" | "inc" => AgentName::EscalationManager,
+            "bug" | "wi" | "ado" | "dcr" | "workitem" => AgentName::WorkItemManager,
+            _ => continue,
+        };
+        tok.role = Role::Filter;
+        out.push((
+            agent,
+            ItemId {
+                source: agent.source(),
+                id: id.to_string(),
+            },
+        ));
     }
     out
 }

@@ -642,8 +642,20 @@ impl<'r, 't, 'v> Scanner<'r, 't, 'v> {
                     || self.weak_sign(w)
                     || (words >= 2 && self.data_context)
                     || self.names_the_data(w)
+                    || self.heads_a_list(w)
             }
         }
+    }
+
+    /// The first of a list of names in a request for data: "visa and mastercard open cases",
+    /// "shell and bp icms", "target & best buy" (the later items are found as list items).
+    fn heads_a_list(&self, w: Window) -> bool {
+        let joiner = self.tokens.get(w.end);
+        let next = self.tokens.get(w.end + 1);
+        self.data_context
+            && !self.after_determiner(w)
+            && joiner.is_some_and(|t| t.gap == Gap::Soft && is_list_word(t.norm()))
+            && next.is_some_and(|t| t.gap == Gap::Soft && t.starts > 0 && t.known)
     }
 
     /// Every letter of the window is lower case as written.
