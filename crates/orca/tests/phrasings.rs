@@ -15,8 +15,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use chrono::{DateTime, Utc};
-use common::{NOW, orca, run};
+use common::{DAY, NOW, orca, run};
 use rusqlite::Connection;
 use serde_json::Value;
 
@@ -26,22 +25,16 @@ fn store() -> &'static Path {
 }
 
 fn db() -> Connection {
-    Connection::open_with_flags(
-        store().join("store").join("orca.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .expect("the demo store opens")
+    common::demo_db(store())
 }
 
 fn at(rfc3339: &str) -> i64 {
-    rfc3339.parse::<DateTime<Utc>>().unwrap().timestamp()
+    common::unix(rfc3339)
 }
 
 fn now() -> i64 {
     at(NOW)
 }
-
-const DAY: i64 = 86_400;
 
 // Registry names of the customers the questions name.
 const F: &str = "Ford Motor Company";

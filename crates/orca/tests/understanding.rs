@@ -8,8 +8,7 @@ mod common;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use chrono::{DateTime, Utc};
-use common::{NOW, orca, run};
+use common::{DAY, NOW, orca, run};
 use rusqlite::Connection;
 use serde_json::Value;
 
@@ -19,22 +18,16 @@ fn store() -> &'static Path {
 }
 
 fn db() -> Connection {
-    Connection::open_with_flags(
-        store().join("store").join("orca.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .expect("the demo store opens")
+    common::demo_db(store())
 }
 
 fn now() -> i64 {
-    NOW.parse::<DateTime<Utc>>().unwrap().timestamp()
+    common::unix(NOW)
 }
 
 fn at(rfc3339: &str) -> i64 {
-    rfc3339.parse::<DateTime<Utc>>().unwrap().timestamp()
+    common::unix(rfc3339)
 }
-
-const DAY: i64 = 86_400;
 
 fn tenant(name: &str) -> String {
     db().query_row(

@@ -20,7 +20,7 @@
 use std::ops::Range;
 
 use super::keywords::KeywordMatcher;
-use super::vocab::{is_number, is_reserved};
+use super::vocab::{is_number, is_reserved, is_scope_noun};
 use super::{Role, Tok};
 use crate::plan::{Ambiguous, ResolvedCustomer, Unresolved};
 use crate::registry::{Registry, Scan};
@@ -238,28 +238,6 @@ pub(crate) fn release(toks: &mut [Tok<'_>]) {
     for tok in toks.iter_mut().filter(|t| t.role == Role::Scope) {
         tok.role = Role::Free;
     }
-}
-
-fn is_scope_noun(w: &str) -> bool {
-    matches!(
-        w,
-        "customer"
-            | "customers"
-            | "tenant"
-            | "tenants"
-            | "account"
-            | "accounts"
-            | "client"
-            | "clients"
-            | "org"
-            | "orgs"
-            | "organization"
-            | "organizations"
-            | "organisation"
-            | "organisations"
-            | "company"
-            | "companies"
-    )
 }
 
 fn is_quantifier(w: &str) -> bool {

@@ -207,7 +207,8 @@ pub(crate) fn cannot_answer(toks: &[super::Tok<'_>]) -> Option<&'static str> {
 /// most, least, top, fewest, trend, compare, average, per, by, which... (the intents of DESIGN
 /// section 9), and the negation words, which the filter pass claims when they negate something.
 pub(crate) fn is_filler(w: &str) -> bool {
-    (is_stop_word(w) && !matches!(w, "most" | "few" | "which" | "why" | "by" | "between"))
+    is_scope_noun(w)
+        || (is_stop_word(w) && !matches!(w, "most" | "few" | "which" | "why" | "by" | "between"))
         || matches!(
             w,
             "show"
@@ -297,22 +298,6 @@ pub(crate) fn is_filler(w: &str) -> bool {
                 | "item"
                 | "records"
                 | "record"
-                | "customer"
-                | "customers"
-                | "tenant"
-                | "tenants"
-                | "account"
-                | "accounts"
-                | "client"
-                | "clients"
-                | "org"
-                | "orgs"
-                | "organization"
-                | "organizations"
-                | "organisation"
-                | "organisations"
-                | "company"
-                | "companies"
                 | "linked"
                 | "related"
                 | "tied"
@@ -503,4 +488,27 @@ pub(crate) fn quarter_number(w: &str) -> Option<u32> {
 /// True when the word is all ASCII digits.
 pub(crate) fn is_number(w: &str) -> bool {
     !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The nouns of who a request is about: "customers", "tenants", "accounts", "companies"...
+pub(crate) fn is_scope_noun(w: &str) -> bool {
+    matches!(
+        w,
+        "customer"
+            | "customers"
+            | "tenant"
+            | "tenants"
+            | "account"
+            | "accounts"
+            | "client"
+            | "clients"
+            | "org"
+            | "orgs"
+            | "organization"
+            | "organizations"
+            | "organisation"
+            | "organisations"
+            | "company"
+            | "companies"
+    )
 }

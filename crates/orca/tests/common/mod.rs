@@ -94,3 +94,24 @@ pub fn service_data_dir() -> &'static Path {
     })
     .path()
 }
+
+/// The demo store's database file under `dir` opened read-only, for tests that compute the truth
+/// with their own SQL.
+pub fn demo_db(dir: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open_with_flags(
+        dir.join("store").join("orca.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("the demo store opens")
+}
+
+/// Unix seconds of an RFC 3339 instant.
+pub fn unix(rfc3339: &str) -> i64 {
+    rfc3339
+        .parse::<chrono::DateTime<chrono::Utc>>()
+        .expect("an RFC 3339 instant")
+        .timestamp()
+}
+
+/// Seconds in a day.
+pub const DAY: i64 = 86_400;

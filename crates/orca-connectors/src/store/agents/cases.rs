@@ -59,17 +59,13 @@ pub(super) fn run(
         .case_severities()
         .map(|s| Value::Text(s.to_ascii_uppercase()))
         .collect();
-    if !severities.is_empty() {
-        w.bind_list("t.severity IN rarray(?)", severities);
-    }
+    w.bind_list_if_any("t.severity IN rarray(?)", severities);
     let excluded: Vec<Value> = query
         .filters
         .excluded_case_severities()
         .map(|s| Value::Text(s.to_ascii_uppercase()))
         .collect();
-    if !excluded.is_empty() {
-        w.bind_list("t.severity NOT IN rarray(?)", excluded);
-    }
+    w.bind_list_if_any("t.severity NOT IN rarray(?)", excluded);
     states_filter(
         &mut w,
         query,
@@ -80,13 +76,9 @@ pub(super) fn run(
         parse_case_status,
     );
     let areas = area_names(&query.filters.product_areas);
-    if !areas.is_empty() {
-        w.bind_list("lower(t.product_area) IN rarray(?)", areas);
-    }
+    w.bind_list_if_any("lower(t.product_area) IN rarray(?)", areas);
     let excluded_areas = area_names(&query.filters.exclude_product_areas);
-    if !excluded_areas.is_empty() {
-        w.bind_list("lower(t.product_area) NOT IN rarray(?)", excluded_areas);
-    }
+    w.bind_list_if_any("lower(t.product_area) NOT IN rarray(?)", excluded_areas);
     if let Some(owner) = owner_of(query) {
         w.bind("t.owner = ? COLLATE NOCASE", owner);
     }

@@ -70,9 +70,7 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
         .filter_map(parse_incident_severity)
         .map(Value::Integer)
         .collect();
-    if !excluded.is_empty() {
-        w.bind_list("t.severity NOT IN rarray(?)", excluded);
-    }
+    w.bind_list_if_any("t.severity NOT IN rarray(?)", excluded);
     states_filter(
         &mut w,
         query,
@@ -83,19 +81,15 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
         incident_state,
     );
     let areas = area_word_patterns(&query.filters.product_areas, true);
-    if !areas.is_empty() {
-        w.bind_list(
-            "EXISTS (SELECT 1 FROM rarray(?) a WHERE ' ' || lower(t.title) || ' ' GLOB a.value)",
-            areas,
-        );
-    }
+    w.bind_list_if_any(
+        "EXISTS (SELECT 1 FROM rarray(?) a WHERE ' ' || lower(t.title) || ' ' GLOB a.value)",
+        areas,
+    );
     let excluded_areas = area_word_patterns(&query.filters.exclude_product_areas, true);
-    if !excluded_areas.is_empty() {
-        w.bind_list(
-            "NOT EXISTS (SELECT 1 FROM rarray(?) a WHERE ' ' || lower(t.title) || ' ' GLOB a.value)",
-            excluded_areas,
-        );
-    }
+    w.bind_list_if_any(
+        "NOT EXISTS (SELECT 1 FROM rarray(?) a WHERE ' ' || lower(t.title) || ' ' GLOB a.value)",
+        excluded_areas,
+    );
     if let Some(owner) = owner_of(query) {
         w.bind("t.owning_team = ? COLLATE NOCASE", owner);
     }

@@ -160,6 +160,13 @@ impl Where {
         self.bind(sql, Rc::new(values));
     }
 
+    /// `bind_list`, only when the list has values (an empty filter list means "no filter").
+    pub(crate) fn bind_list_if_any(&mut self, sql: &'static str, values: Vec<Value>) {
+        if !values.is_empty() {
+            self.bind_list(sql, values);
+        }
+    }
+
     /// The clauses joined with AND ("1" when there are none).
     pub(crate) fn sql(&self) -> String {
         if self.clauses.is_empty() {
@@ -336,13 +343,9 @@ pub(crate) fn states_filter(
             .collect()
     };
     let included = known(&query.filters.states);
-    if !included.is_empty() {
-        w.bind_list(sql.included, included);
-    }
+    w.bind_list_if_any(sql.included, included);
     let excluded = known(&query.filters.exclude_states);
-    if !excluded.is_empty() {
-        w.bind_list(sql.excluded, excluded);
-    }
+    w.bind_list_if_any(sql.excluded, excluded);
 }
 
 /// The owner asked for, trimmed; `None` when absent or blank.

@@ -72,9 +72,7 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
         .iter()
         .map(|t| Value::Text(t.clone()))
         .collect();
-    if !types.is_empty() {
-        w.bind_list("t.work_item_type IN rarray(?)", types);
-    }
+    w.bind_list_if_any("t.work_item_type IN rarray(?)", types);
     states_filter(
         &mut w,
         query,
@@ -85,13 +83,9 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
         parse_work_item_state,
     );
     let areas = area_word_patterns(&query.filters.product_areas, true);
-    if !areas.is_empty() {
-        w.bind_list(AREA_MATCH, areas);
-    }
+    w.bind_list_if_any(AREA_MATCH, areas);
     let excluded_areas = area_word_patterns(&query.filters.exclude_product_areas, true);
-    if !excluded_areas.is_empty() {
-        w.bind_list(AREA_NO_MATCH, excluded_areas);
-    }
+    w.bind_list_if_any(AREA_NO_MATCH, excluded_areas);
     let filter = w.sql();
 
     let summary_sql = format!(
