@@ -114,17 +114,16 @@ pub fn compose(plan: &Plan, sections: &[Section]) -> String {
         });
     }
     if !plan.not_understood.is_empty() {
-        let words: Vec<String> = plan
-            .not_understood
-            .iter()
-            .map(|w| format!("'{w}'"))
-            .collect();
         let first = &mut lines[0];
         let ends_with_period = first.ends_with('.');
         if ends_with_period {
             first.pop();
         }
-        let _ = write!(first, " (not understood: {}).", words.join(", "));
+        let _ = write!(
+            first,
+            " (not understood: {}).",
+            describe::not_understood(plan)
+        );
     }
     if !plan.interpretation.is_empty() && !plan.tasks.is_empty() {
         lines.push(format!("Read as: {}.", plan.interpretation));

@@ -292,6 +292,16 @@ fn instant(t: DateTime<Utc>) -> String {
     }
 }
 
+/// The words a plan did not understand, quoted: "'over the weekend', 'top 5'".
+pub fn not_understood(plan: &Plan) -> String {
+    let quoted: Vec<String> = plan
+        .not_understood
+        .iter()
+        .map(|w| format!("'{w}'"))
+        .collect();
+    quoted.join(", ")
+}
+
 /// "A", "A and B", "A, B and C".
 pub fn join_and<S: AsRef<str>>(items: &[S]) -> String {
     join(items, "and")

@@ -14,12 +14,7 @@ pub fn plan_text(plan: &Plan) -> String {
     line("Request:", plan.request.clone());
     line("Read as:", plan.interpretation.clone());
     if !plan.not_understood.is_empty() {
-        let words: Vec<String> = plan
-            .not_understood
-            .iter()
-            .map(|w| format!("'{w}'"))
-            .collect();
-        line("Not understood:", words.join(", "));
+        line("Not understood:", orca_core::describe::not_understood(plan));
     }
     let factors = if plan.factors.is_empty() {
         String::new()
