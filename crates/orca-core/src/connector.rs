@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::names::SourceKey;
 use crate::plan::{Filters, TimeRange};
+use crate::shape::{Shape, Shaped};
 
 /// A boxed, sendable future: what `Connector::run` returns so connectors can be `dyn`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -43,6 +44,9 @@ pub struct Query {
     pub search_terms: Vec<String>,
     /// Maximum rows returned; summaries stay exact regardless.
     pub limit: usize,
+    /// The shape of the answer, pushed down as an aggregation (`Shape::default()`: a count).
+    #[serde(default)]
+    pub shape: Shape,
     /// Outputs of the tasks this one depends on.
     pub context: Vec<ContextItem>,
 }
@@ -60,6 +64,7 @@ impl Query {
             filters: Filters::default(),
             search_terms: Vec::new(),
             limit: Self::DEFAULT_LIMIT,
+            shape: Shape::default(),
             context: Vec::new(),
         }
     }
@@ -78,6 +83,9 @@ pub struct QueryOutput {
     /// Number of source round trips this output took (for "queries per request").
     #[serde(default)]
     pub queries: u32,
+    /// The aggregated outputs of a shaped query (ranking, groups, series, list bounds).
+    #[serde(default, flatten)]
+    pub shaped: Shaped,
 }
 
 /// Why a connector failed, as the engine needs to know it.

@@ -14,6 +14,7 @@ pub mod names;
 pub mod plan;
 pub mod registry;
 pub mod report;
+pub mod shape;
 pub mod text;
 
 pub use analyze::{AnalyzeError, analyze, check_request};

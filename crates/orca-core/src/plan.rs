@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::names::{AgentName, SourceKey};
+use crate::shape::{Intent, Shape};
 
 /// How much work a request is, bucketed from `score`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -370,6 +371,12 @@ pub struct Plan {
     pub filters: Filters,
     pub tasks: Vec<Task>,
     pub estimated_ms: u64,
+    /// What kind of answer is asked for (DESIGN section 9); the same as `shape.intent`.
+    #[serde(default)]
+    pub intent: Intent,
+    /// How the connectors aggregate for it: group, bucket, sort, limit, measure.
+    #[serde(default)]
+    pub shape: Shape,
     /// Words for the docs agent's full-text search (request words minus stop words and names).
     #[serde(default)]
     pub search_terms: Vec<String>,

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::names::{AgentName, SourceKey};
 use crate::plan::Plan;
+use crate::shape::Shaped;
 
 /// How a task ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -51,6 +52,9 @@ pub struct Section {
     pub reason: Option<String>,
     pub summary: Map<String, Value>,
     pub rows: Vec<Value>,
+    /// Ranking, groups, series and list bounds of a shaped answer (DESIGN section 9).
+    #[serde(default, flatten)]
+    pub shaped: Shaped,
     pub elapsed_ms: f64,
     pub cached: bool,
     pub attempts: u32,

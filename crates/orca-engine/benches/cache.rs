@@ -50,6 +50,7 @@ fn realistic_output() -> QueryOutput {
         rows,
         ids: (0..95).map(|i| format!("2611240000{i:04}")).collect(),
         queries: 1,
+        shaped: Default::default(),
     }
 }
 

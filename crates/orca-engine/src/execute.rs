@@ -348,7 +348,9 @@ pub fn query_for(plan: &Plan, task: &Task, context: Vec<ContextItem>, limit: usi
         time_range: plan.time_range.clone(),
         filters: plan.filters.clone(),
         search_terms: plan.search_terms.clone(),
-        limit,
+        // A list asks for its own number of rows ("the 5 oldest", "all").
+        limit: plan.shape.limit.unwrap_or(limit),
+        shape: plan.shape,
         context,
     }
 }
@@ -594,6 +596,7 @@ impl Runner<'_> {
         section.ended_ms = at;
         section.summary = output.summary.clone();
         section.rows = output.rows.clone();
+        section.shaped = output.shaped.clone();
         self.count_lookup(i, Hit::Memory, false);
         // Linkable ids matter only to dependents; most sections have none, so skip the copy.
         let id = &self.plan.tasks[i].id;
@@ -667,6 +670,7 @@ impl Runner<'_> {
             reason,
             summary: Default::default(),
             rows: Vec::new(),
+            shaped: Default::default(),
             elapsed_ms: 0.0,
             cached: false,
             attempts: 0,
@@ -833,6 +837,7 @@ impl Runner<'_> {
             Some(Served::Fresh(output)) => {
                 section.summary = output.summary;
                 section.rows = output.rows;
+                section.shaped = output.shaped;
                 ids = output.ids;
                 attempts.saturating_sub(1) + output.queries.max(1)
             }
@@ -840,6 +845,7 @@ impl Runner<'_> {
                 section.cached = true;
                 section.summary = output.summary.clone();
                 section.rows = output.rows.clone();
+                section.shaped = output.shaped.clone();
                 ids = output.ids.clone();
                 attempts
             }

@@ -190,6 +190,7 @@ pub fn output(total: u64, ids: &[&str]) -> QueryOutput {
         rows: ids.iter().map(|id| json!({ "id": id })).collect(),
         ids: ids.iter().map(|id| id.to_string()).collect(),
         queries: 1,
+        shaped: Default::default(),
     }
 }
 
@@ -231,6 +232,8 @@ pub fn plan(tasks: Vec<Task>) -> Plan {
         request: "test request".to_string(),
         interpretation: String::new(),
         not_understood: Vec::new(),
+        intent: Default::default(),
+        shape: Default::default(),
         complexity: Complexity::Simple,
         score: 1,
         factors: Vec::new(),

@@ -110,7 +110,11 @@ async fn a_second_engine_gets_the_first_ones_result_from_redis() {
         .query_async(&mut conn)
         .await
         .unwrap();
-    assert_eq!(value[0], 1, "format version");
+    assert_eq!(
+        value[0],
+        orca_engine::cache::redis::FORMAT_VERSION,
+        "format version"
+    );
     let _: () = redis::cmd("DEL")
         .arg(&keys[0])
         .query_async(&mut conn)

@@ -61,6 +61,7 @@ use crate::config::AnalyzerConfig;
 use crate::names::{AgentName, SourceKey};
 use crate::plan::{Complexity, ItemId, Plan, Scope, Strategy, TimeEvent};
 use crate::registry::Registry;
+use crate::shape::{Intent, Shape};
 use crate::text::{self, Word};
 
 /// A request that cannot be analyzed: always the caller's input, so exit code 2 / HTTP 400.
@@ -330,6 +331,14 @@ pub fn analyze(
     });
     factors.extend(notes);
     let estimated_ms = complexity::estimated_ms(&tasks, config);
+    let shape = if requested.contains(&AgentName::PurviewExpert) && !has_customer_agent {
+        Shape {
+            intent: Intent::Docs,
+            ..Shape::default()
+        }
+    } else {
+        Shape::default()
+    };
 
     let mut plan = Plan {
         request: request.to_string(),
@@ -350,6 +359,8 @@ pub fn analyze(
         filters,
         tasks,
         estimated_ms,
+        intent: shape.intent,
+        shape,
         search_terms,
         default_agents,
         not_permitted: Vec::new(),

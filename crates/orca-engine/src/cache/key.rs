@@ -29,6 +29,8 @@ pub struct CacheKey {
     pub filters: Filters,
     pub search_terms: Vec<String>,
     pub limit: usize,
+    /// The shape of the answer (group, bucket, sort, limit, measure).
+    pub shape: orca_core::shape::Shape,
     /// `(source, ids)` of each dependency output, ids sorted; items sorted.
     pub context: Vec<(SourceKey, Vec<String>)>,
 }
@@ -46,6 +48,7 @@ impl CacheKey {
             filters,
             search_terms,
             limit,
+            shape,
             context,
         } = query;
         let g = granularity_secs.max(1) as i64;
@@ -79,6 +82,7 @@ impl CacheKey {
             filters,
             search_terms: search_terms.clone(),
             limit: *limit,
+            shape: *shape,
             context,
         }
     }

@@ -26,7 +26,7 @@ use super::config::CacheConfig;
 use super::key::CacheKey;
 
 /// The value format version this build writes and reads.
-pub const FORMAT_VERSION: u8 = 1;
+pub const FORMAT_VERSION: u8 = 2;
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
@@ -280,6 +280,7 @@ mod tests {
             rows: vec![json!({"id": "1"})],
             ids: vec!["1".into()],
             queries: 1,
+            shaped: Default::default(),
         };
         let bytes = encode("{\"k\":1}", &output);
         assert_eq!(bytes[0], FORMAT_VERSION);

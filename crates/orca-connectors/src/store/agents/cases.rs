@@ -146,5 +146,6 @@ pub(super) fn run(
         rows,
         ids,
         queries: 3,
+        shaped: Default::default(),
     })
 }

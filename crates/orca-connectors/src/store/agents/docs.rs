@@ -61,6 +61,7 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
         rows,
         ids: Vec::new(),
         queries: 2,
+        shaped: Default::default(),
     })
 }
 

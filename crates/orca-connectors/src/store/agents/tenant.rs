@@ -306,6 +306,7 @@ pub(super) fn run(
                 rows: Vec::new(),
                 ids: Vec::new(),
                 queries,
+                shaped: Default::default(),
             });
         };
         let mut by_metric = Map::new();
@@ -334,6 +335,7 @@ pub(super) fn run(
             rows,
             ids: Vec::new(),
             queries,
+            shaped: Default::default(),
         });
     }
 
@@ -364,6 +366,7 @@ pub(super) fn run(
         rows,
         ids: Vec::new(),
         queries,
+        shaped: Default::default(),
     })
 }
 

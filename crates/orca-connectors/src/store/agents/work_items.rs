@@ -140,5 +140,6 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
         rows,
         ids,
         queries: 3,
+        shaped: Default::default(),
     })
 }
