@@ -85,7 +85,7 @@ pub struct QueryOutput {
     pub queries: u32,
     /// The aggregated outputs of a shaped query (ranking, groups, series, list bounds).
     #[serde(default, flatten)]
-    pub shaped: Shaped,
+    pub shaped: Box<Shaped>,
 }
 
 /// Why a connector failed, as the engine needs to know it.

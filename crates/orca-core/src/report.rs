@@ -54,7 +54,7 @@ pub struct Section {
     pub rows: Vec<Value>,
     /// Ranking, groups, series and list bounds of a shaped answer (DESIGN section 9).
     #[serde(default, flatten)]
-    pub shaped: Shaped,
+    pub shaped: Box<Shaped>,
     pub elapsed_ms: f64,
     pub cached: bool,
     pub attempts: u32,
