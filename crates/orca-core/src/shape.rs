@@ -170,6 +170,11 @@ pub struct Shape {
     pub measure: Measure,
 }
 
+impl Shape {
+    /// Most rows (or ranked entries) "all" asks for (DESIGN section 9: `[answer] max_rows`).
+    pub const MAX_ROWS: usize = 1000;
+}
+
 /// One ranked customer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ranked {

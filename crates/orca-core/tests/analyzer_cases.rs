@@ -24,6 +24,7 @@
 //! | `states`, `xstates`, `xsev`, `areas`, `xareas`, `owner`, `before`, `ids` | the other filters (`ids=kusto:123`) |
 //! | `event` | the time range's event column (`created`, `closed`, `mitigated`) |
 //! | `error` | also `bad_time` (impossible or future range), `nothing` (filler only), `cannot_answer` |
+//! | `intent`, `limit`, `group`, `bucket`, `sort` | the answer's shape (`sort` as JSON) |
 //! | `now` | overrides the clock (default 2026-11-24T12:00:00Z, a Tuesday) |
 
 use std::sync::LazyLock;
@@ -234,6 +235,31 @@ fn check_with(config: &AnalyzerConfig, request: &str, expect: &str) {
                     .map(|i| format!("{}:{}", i.source, i.id))
                     .collect();
                 assert_eq!(got, list(want), "{}", ctx(key));
+            }
+            "intent" => assert_eq!(plan.intent.as_str(), want, "{}", ctx(key)),
+            "limit" => assert_eq!(
+                plan.shape.limit.map_or("-".to_string(), |l| l.to_string()),
+                want,
+                "{}",
+                ctx(key)
+            ),
+            "group" => assert_eq!(
+                plan.shape.group_by.map_or("-", |g| g.as_str()),
+                want,
+                "{}",
+                ctx(key)
+            ),
+            "bucket" => assert_eq!(
+                plan.shape.bucket.map_or("-", |b| b.as_str()),
+                want,
+                "{}",
+                ctx(key)
+            ),
+            "sort" => {
+                let got = plan.shape.sort.map_or("-".to_string(), |s| {
+                    serde_json::to_string(&s).unwrap_or_default()
+                });
+                assert_eq!(got, want, "{}", ctx(key));
             }
             "event" => {
                 let got = plan.time_range.as_ref().map_or("-", |r| r.event.as_str());
@@ -524,7 +550,7 @@ fn scope_and_cohorts() {
         ("all tenants with unhealthy metrics", "scope=all; agents=tenant"),
         ("cases across customers", "scope=all"),
         ("cases across all customers", "scope=all"),
-        ("which customers have Sev A cases", "scope=none; sev=A; cohort=-; tasks=0; nu=which"),
+        ("which customers have Sev A cases", "scope=all; sev=A; cohort=-; tasks=1; nu=-; intent=rank; limit=1000"),
         ("what customers have outages", "scope=all; agents=icm"),
         ("MCS customers with open ICMs", "scope=all; cohort=MCS; agents=icm; status=open"),
         ("mcs customers with bugs", "scope=all; cohort=MCS"),
@@ -703,7 +729,7 @@ fn every_word_is_understood_or_reported() {
         ("incidents for Ford not resolved", "status=unresolved; nu=-"),
         ("crit sit cases for Ford", "sev=A; nu=-"),
         ("cases for Ford assigned to Aisha Khan", "owner=Aisha Khan; nu=-"),
-        ("who owns case 2611240001000050", "ids=kusto:2611240001000050; scope=all; tasks=1; nu=owns"),
+        ("who owns case 2611240001000050", "ids=kusto:2611240001000050; scope=all; tasks=1; nu=-; intent=lookup"),
         ("status of ICM 400000457", "ids=icm:400000457; agents=icm; scope=all; nu=-"),
         ("bug 3000061", "ids=ado:3000061; agents=ado; types=Bug; nu=-"),
         // Verbs pick the event column.
@@ -714,9 +740,9 @@ fn every_word_is_understood_or_reported() {
         ("open cases for Ford in the last 30 days", "event=created; status=open; nu=-"),
         // Unknown words are reported and never widen the scope.
         ("open cases for Ford over the fortnightly sync", "customers=Ford Motor Company; nu=over the fortnightly sync"),
-        ("which customer has the most open cases", "tasks=0; scope=none; nu=which customer has the most"),
-        ("top 5 customers by Sev A cases", "tasks=0; nu=top 5 customers by"),
-        ("cases trending up for Ford", "customers=Ford Motor Company; nu=trending"),
+        ("which customer has the most open cases", "tasks=1; scope=all; nu=-; intent=rank; limit=1; status=open"),
+        ("top 5 customers by Sev A cases", "tasks=1; scope=all; nu=-; intent=rank; limit=5; sev=A"),
+        ("cases trending up for Ford", "customers=Ford Motor Company; nu=-; intent=trend; bucket=month"),
         ("hi", "error=nothing"),
         ("thanks!", "error=nothing"),
         // All customers only when every word is understood.
@@ -851,5 +877,34 @@ fn chat_shorthand_and_fused_forms() {
         ("shell and delta open cases", "customers=Shell plc,Delta Air Lines"),
         ("target and ford open cases", "customers=Target Corporation,Ford Motor Company"),
         ("our target and ford cases", "customers=Ford Motor Company"),
+    ]);
+}
+
+/// DESIGN section 9: the intents and their shapes.
+#[test]
+#[rustfmt::skip]
+fn intents() {
+    table(&[
+        ("which customer has the most open cases", "intent=rank; limit=1; scope=all; nu=-"),
+        ("top 5 customers by Sev A cases", "intent=rank; limit=5; scope=all; sev=A; nu=-"),
+        ("which MCS customer has the most Sev 2 incidents", "intent=rank; limit=1; cohort=MCS; sev=2; agents=icm; nu=-"),
+        ("which customers have open Sev A cases", "intent=rank; limit=1000; scope=all; nu=-"),
+        ("customers with the fewest open bugs", "intent=rank; sort={\"by\":\"value\",\"order\":\"asc\"}; nu=-"),
+        ("breakdown of Toyota cases by product area", "intent=breakdown; group=product area; customers=Toyota Motor Corporation; nu=-"),
+        ("GM cases by severity", "intent=breakdown; group=severity; nu=-"),
+        ("open cases per owner", "intent=breakdown; group=owner; scope=all; nu=-"),
+        ("are Ford's cases trending up", "intent=trend; bucket=month; from=2026-10-01T00:00:00Z; nu=-"),
+        ("Ford cases per month this year", "intent=trend; bucket=month; time=this year; nu=-"),
+        ("Ford cases per week this quarter", "intent=trend; bucket=week; nu=-"),
+        ("is Contoso getting better", "intent=trend; agents=kusto,icm,tenant; nu=-"),
+        ("show me the 5 oldest open cases for GM", "intent=list; limit=5; sort={\"by\":\"created\",\"order\":\"asc\"}; status=open; nu=-"),
+        ("list all open cases for ford", "intent=list; limit=1000; status=open; nu=-"),
+        ("latest incidents for Ford", "intent=list; limit=20; nu=-"),
+        ("who owns case 2611240001000050", "intent=lookup; nu=-"),
+        ("what's the status of ICM 400000000", "intent=lookup; agents=icm; nu=-"),
+        ("average age of GM's open cases", "intent=aggregate; status=open; nu=-"),
+        ("mean time to mitigate for Contoso incidents", "intent=aggregate; agents=icm; nu=-"),
+        ("How many cases does Ford have?", "intent=count"),
+        ("how do I configure DLP policy tips", "intent=docs"),
     ]);
 }

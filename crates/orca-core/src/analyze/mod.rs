@@ -44,6 +44,7 @@
 pub(crate) mod areas;
 pub(crate) mod complexity;
 mod filters;
+mod intent;
 mod keywords;
 mod leftover;
 mod scope;
@@ -180,8 +181,31 @@ pub fn analyze(
     }
     filters.created_before = created_before;
 
+    // 5b. The intent: what kind of answer ("top 5", "by severity", "per month", "oldest").
+    let items = agent_mentions.iter().any(|m| {
+        matches!(
+            m.agent,
+            AgentName::SupportCaseManager | AgentName::EscalationManager | AgentName::WorkItemManager
+        )
+    }) || !fused.is_empty()
+        || (agent_mentions.is_empty()
+            && (implied_by_severity(&filters).is_some() || mentions.any()));
+    let names_items = !item_ids.is_empty() || !fused.is_empty();
+    let found_intent = intent::find(&mut toks, items, names_items, time_range.as_ref(), now);
+    if time_range.is_none() {
+        time_range = found_intent.default_range.clone();
+    }
+    let mut shape = found_intent.shape;
+
     // 6. Scope words.
     let mut all_scope = scope::find_all(&mut toks, registry);
+    // "which customer has the most open cases": across every customer unless some are named.
+    if found_intent.across_customers && !mentions.any() && all_scope.is_none() {
+        all_scope = Some(scope::AllScope {
+            cohort: None,
+            asks_which: false,
+        });
+    }
 
     // Agents: the words', else the overview set, else the fallback set.
     let mut requested: Vec<AgentName> = Vec::new();
@@ -331,14 +355,14 @@ pub fn analyze(
     });
     factors.extend(notes);
     let estimated_ms = complexity::estimated_ms(&tasks, config);
-    let shape = if requested.contains(&AgentName::PurviewExpert) && !has_customer_agent {
-        Shape {
+    if requested.contains(&AgentName::PurviewExpert) && !has_customer_agent {
+        shape = Shape {
             intent: Intent::Docs,
             ..Shape::default()
-        }
-    } else {
-        Shape::default()
-    };
+        };
+    } else if shape.intent == Intent::Count && !filters.item_ids.is_empty() {
+        shape.intent = Intent::Lookup;
+    }
 
     let mut plan = Plan {
         request: request.to_string(),
@@ -677,6 +701,8 @@ pub(crate) enum Role {
     Area,
     /// The verb that picks the time range's event column ("closed last week").
     Verb,
+    /// A word of the intent: "top", "by severity", "trend", "oldest" (DESIGN section 9).
+    Intent,
     /// A word with no question of its own ("show", "me", "the").
     Filler,
 }

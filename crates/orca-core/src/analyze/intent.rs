@@ -1,0 +1,466 @@
+//! Intents (DESIGN section 9): which kind of answer a request asks for, and the words that say
+//! so, claimed as `Role::Intent`.
+//!
+//! - Rank: "top N [customers]", "most", "highest", "biggest", "fewest", "least", "lowest",
+//!   "which/what customer(s) ...", "rank", "ranking", "leaderboard". "which customer" ranks
+//!   one (ties kept), "which customers" (without most/fewest) lists every customer with a match,
+//!   "top N" ranks N. Only items (cases, incidents, work items) are ranked.
+//! - Breakdown: "by|per X", "broken down by X", "grouped by X", "split by X", where X is product
+//!   area, area, product, severity, sev, priority, status, state, owner, engineer, assignee, team,
+//!   customer, account, tenant, type; "breakdown", "distribution" alone break down by product
+//!   area.
+//! - Trend: "trend(s)", "trending [up|down]", "over time", "per|by day|week|month", "daily",
+//!   "weekly", "monthly", "week over week", "month over month", "getting better|worse",
+//!   "improving", "worsening", "rising", "increasing", "decreasing", "going up|down". The bucket
+//!   is the one asked, else chosen by the range (up to 31 days: day; up to 26 weeks: week;
+//!   longer: month). Without a time range, last month and this month, by month.
+//! - List: "list", "oldest", "newest", "latest", "most recent", "earliest", "N oldest", "all"
+//!   right before the items' words ("all open cases"): rows sorted as asked, N of them, every
+//!   one (up to `Shape::MAX_ROWS`) for "all".
+//! - Lookup: an item named by its id with a field word ("who owns", "owner", "status",
+//!   "state", "assigned"): the item's row.
+//! - Aggregate: "average|avg|mean age", "how old" -> average age in days; "mean|average time to
+//!   mitigate", "mttm", "time to mitigate" -> mean hours to mitigate.
+//!
+//! Invariant: a word is claimed only when the intent is answered (the connectors push it down);
+//! words of intents not built yet (compare, investigate) stay unclaimed and are reported as not
+//! understood.
+
+use chrono::{DateTime, Utc};
+
+use super::vocab::{is_number, number_word};
+use super::{Role, Tok};
+use crate::plan::TimeRange;
+use crate::shape::{Bucket, GroupBy, Intent, Measure, Order, Shape, Sort, SortKey};
+
+/// What the intent pass found.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Found {
+    pub shape: Shape,
+    /// The intent asks across customers (rank, "which customers"): scope all unless named.
+    pub across_customers: bool,
+    /// Trend without a time range: the default range to use.
+    pub default_range: Option<TimeRange>,
+}
+
+fn free<'w>(toks: &[Tok<'w>], i: usize) -> Option<&'w str> {
+    toks.get(i)
+        .filter(|t| t.role == Role::Free)
+        .map(|t| t.folded)
+}
+
+fn claim(toks: &mut [Tok<'_>], from: usize, to: usize) {
+    for tok in &mut toks[from..to] {
+        tok.role = Role::Intent;
+    }
+}
+
+fn count_at(toks: &[Tok<'_>], i: usize) -> Option<usize> {
+    let w = free(toks, i)?;
+    if is_number(w) {
+        return w.parse().ok().filter(|n| (1..=Shape::MAX_ROWS).contains(n));
+    }
+    number_word(w).map(|n| n as usize)
+}
+
+fn group_word(w: &str, next: Option<&str>) -> Option<(GroupBy, usize)> {
+    Some(match (w, next) {
+        ("product", Some("area" | "areas")) | ("feature", Some("area" | "areas")) => {
+            (GroupBy::ProductArea, 2)
+        }
+        ("area" | "areas" | "product" | "products" | "component" | "components", _) => {
+            (GroupBy::ProductArea, 1)
+        }
+        ("severity" | "severities" | "sev" | "priority" | "priorities", _) => (GroupBy::Severity, 1),
+        ("status" | "statuses" | "state" | "states", _) => (GroupBy::Status, 1),
+        (
+            "owner" | "owners" | "engineer" | "engineers" | "assignee" | "assignees" | "team"
+            | "teams",
+            _,
+        ) => (GroupBy::Owner, 1),
+        (
+            "customer" | "customers" | "account" | "accounts" | "tenant" | "tenants" | "client"
+            | "clients",
+            _,
+        ) => (GroupBy::Customer, 1),
+        ("type" | "types" | "kind" | "kinds", _) => (GroupBy::WorkItemType, 1),
+        _ => return None,
+    })
+}
+
+fn bucket_word(w: &str) -> Option<Bucket> {
+    Some(match w {
+        "day" | "days" | "daily" => Bucket::Day,
+        "week" | "weeks" | "weekly" => Bucket::Week,
+        "month" | "months" | "monthly" => Bucket::Month,
+        _ => return None,
+    })
+}
+
+/// The bucket for a range: up to 31 days by day, up to 26 weeks by week, else by month.
+pub(crate) fn bucket_for(range: &TimeRange) -> Bucket {
+    let days = (range.to - range.from).num_days();
+    if days <= 31 {
+        Bucket::Day
+    } else if days <= 26 * 7 {
+        Bucket::Week
+    } else {
+        Bucket::Month
+    }
+}
+
+/// Finds the intent words among the free tokens. `items` says the request asks for cases,
+/// incidents or work items (the sources that aggregate); `ids` that it names single items.
+pub(crate) fn find(
+    toks: &mut [Tok<'_>],
+    items: bool,
+    ids: bool,
+    time_range: Option<&TimeRange>,
+    now: DateTime<Utc>,
+) -> Found {
+    let mut found = Found::default();
+    let mut intent: Option<Intent> = None;
+    let set = |intent: &mut Option<Intent>, new: Intent| {
+        // The first intent found wins, except that a rank or breakdown outranks a list word.
+        match intent {
+            None => *intent = Some(new),
+            Some(Intent::List) if new != Intent::List => *intent = Some(new),
+            _ => {}
+        }
+    };
+    let n = toks.len();
+    let mut i = 0;
+    while i < n {
+        let Some(w) = free(toks, i) else {
+            i += 1;
+            continue;
+        };
+        let next = free(toks, i + 1);
+        // --- list order words first ("most recent" is no rank) --------------------------
+        let list_sort = match (w, next) {
+            ("most", Some("recent")) => Some((Order::Desc, SortKey::Created, 2)),
+            ("oldest" | "earliest", _) => Some((Order::Asc, SortKey::Created, 1)),
+            ("newest" | "latest" | "recent", _) => Some((Order::Desc, SortKey::Created, 1)),
+            ("most" | "highest", Some("severe" | "critical")) => {
+                Some((Order::Desc, SortKey::Severity, 2))
+            }
+            ("worst", _) if !items => None,
+            _ => None,
+        };
+        if let Some((order, by, len)) = list_sort
+            && items
+        {
+            set(&mut intent, Intent::List);
+            found.shape.sort = Some(Sort { by, order });
+            // "the 5 oldest": the count before.
+            if i > 0
+                && let Some(count) = count_at(toks, i - 1)
+            {
+                found.shape.limit = Some(count);
+                claim(toks, i - 1, i);
+            }
+            claim(toks, i, i + len);
+            i += len;
+            continue;
+        }
+        match w {
+            // --- rank ----------------------------------------------------------------------
+            "top" | "bottom" if items => {
+                let mut len = 1;
+                if let Some(count) = count_at(toks, i + 1) {
+                    found.shape.limit = Some(count);
+                    len += 1;
+                }
+                set(&mut intent, Intent::Rank);
+                found.across_customers = true;
+                if w == "bottom" {
+                    found.shape.sort = Some(Sort {
+                        by: SortKey::Value,
+                        order: Order::Asc,
+                    });
+                }
+                claim(toks, i, i + len);
+                i += len;
+                continue;
+            }
+            "most" | "highest" | "biggest" | "largest" | "fewest" | "least" | "lowest"
+                if items =>
+            {
+                set(&mut intent, Intent::Rank);
+                found.across_customers = true;
+                let order = if matches!(w, "fewest" | "least" | "lowest") {
+                    Order::Asc
+                } else {
+                    Order::Desc
+                };
+                found.shape.sort = Some(Sort {
+                    by: SortKey::Value,
+                    order,
+                });
+                claim(toks, i, i + 1);
+            }
+            "which" | "what" if items => {
+                // "which customer", "which MCS customers", "what accounts".
+                let noun = (1..=2).find_map(|k| {
+                    free(toks, i + k)
+                        .filter(|w| {
+                            matches!(
+                                *w,
+                                "customer" | "customers" | "account" | "accounts" | "tenant"
+                                    | "tenants" | "client" | "clients"
+                            )
+                        })
+                        .map(|w| (k, w))
+                });
+                if let Some((k, noun)) = noun {
+                    set(&mut intent, Intent::Rank);
+                    found.across_customers = true;
+                    if !noun.ends_with('s') && found.shape.limit.is_none() {
+                        found.shape.limit = Some(1);
+                    }
+                    claim(toks, i, i + 1);
+                    // The noun itself, unless a cohort word sits between (the scope pass
+                    // reads "MCS customers").
+                    if k == 1 {
+                        claim(toks, i + 1, i + 2);
+                    }
+                }
+            }
+            "rank" | "ranked" | "ranking" | "rankings" | "leaderboard" if items => {
+                set(&mut intent, Intent::Rank);
+                found.across_customers = true;
+                claim(toks, i, i + 1);
+            }
+            // --- breakdown and trend buckets ---------------------------------------------------
+            "by" | "per" | "each" if items => {
+                let after = free(toks, i + 2);
+                if let Some(bucket) = next.and_then(bucket_word) {
+                    set(&mut intent, Intent::Trend);
+                    found.shape.bucket = Some(bucket);
+                    claim(toks, i, i + 2);
+                    i += 2;
+                    continue;
+                }
+                if let Some((group, len)) = next.and_then(|x| group_word(x, after)) {
+                    set(&mut intent, Intent::Breakdown);
+                    found.shape.group_by = Some(group);
+                    claim(toks, i, i + 1 + len);
+                    i += 1 + len;
+                    continue;
+                }
+                // "top 5 customers by Sev A cases": what the ranking counts.
+                if intent == Some(Intent::Rank)
+                    && toks.get(i + 1).is_some_and(|t| {
+                        matches!(t.role, Role::Filter | Role::Keyword | Role::Area)
+                    })
+                {
+                    claim(toks, i, i + 1);
+                }
+            }
+            "broken" | "grouped" | "split" | "group" | "break"
+                if items && matches!(next, Some("by" | "down")) =>
+            {
+                let mut k = i + 1;
+                if free(toks, k) == Some("down") {
+                    k += 1;
+                }
+                if free(toks, k) == Some("by") {
+                    k += 1;
+                }
+                set(&mut intent, Intent::Breakdown);
+                if let Some((group, len)) =
+                    free(toks, k).and_then(|x| group_word(x, free(toks, k + 1)))
+                {
+                    found.shape.group_by = Some(group);
+                    k += len;
+                }
+                claim(toks, i, k);
+                i = k;
+                continue;
+            }
+            "breakdown" | "distribution" | "split" if items => {
+                set(&mut intent, Intent::Breakdown);
+                let mut len = 1;
+                if matches!(next, Some("of" | "by")) {
+                    len += 1;
+                    if let Some((group, glen)) =
+                        free(toks, i + 2).and_then(|x| group_word(x, free(toks, i + 3)))
+                        && next == Some("by")
+                    {
+                        found.shape.group_by = Some(group);
+                        len += glen;
+                    }
+                }
+                claim(toks, i, i + len);
+                i += len;
+                continue;
+            }
+            "daily" | "weekly" | "monthly" if items => {
+                set(&mut intent, Intent::Trend);
+                found.shape.bucket = bucket_word(w);
+                claim(toks, i, i + 1);
+            }
+            "trend" | "trends" | "trending" | "trended" if items => {
+                set(&mut intent, Intent::Trend);
+                let len = if matches!(next, Some("up" | "down" | "upward" | "downward")) {
+                    2
+                } else {
+                    1
+                };
+                claim(toks, i, i + len);
+                i += len;
+                continue;
+            }
+            "over" if items && next == Some("time") => {
+                set(&mut intent, Intent::Trend);
+                claim(toks, i, i + 2);
+                i += 2;
+                continue;
+            }
+            "getting" | "going" if items
+                && matches!(next, Some("better" | "worse" | "up" | "down")) =>
+            {
+                set(&mut intent, Intent::Trend);
+                claim(toks, i, i + 2);
+                i += 2;
+                continue;
+            }
+            "improving" | "worsening" | "rising" | "increasing" | "decreasing" | "declining"
+            | "growing"
+                if items =>
+            {
+                set(&mut intent, Intent::Trend);
+                claim(toks, i, i + 1);
+            }
+            // --- list ------------------------------------------------------------------------
+            "list" | "listing" | "enumerate" if items => {
+                set(&mut intent, Intent::List);
+                let len = if next == Some("of") { 2 } else { 1 };
+                claim(toks, i, i + len);
+                if next == Some("all") || free(toks, i + len) == Some("all") {
+                    found.shape.limit = Some(Shape::MAX_ROWS);
+                }
+                i += len;
+                continue;
+            }
+            // --- lookup ----------------------------------------------------------------------
+            "owns" | "owner" | "assigned" | "assignee" | "status" | "state" | "who" if ids => {
+                set(&mut intent, Intent::Lookup);
+                claim(toks, i, i + 1);
+            }
+            // --- aggregate -------------------------------------------------------------------
+            "average" | "avg" | "mean" if items => {
+                if matches!(next, Some("age" | "ages")) {
+                    set(&mut intent, Intent::Aggregate);
+                    found.shape.measure = Measure::AverageAgeDays;
+                    claim(toks, i, i + 2);
+                    i += 2;
+                    continue;
+                }
+                if next == Some("time")
+                    && free(toks, i + 2) == Some("to")
+                    && matches!(free(toks, i + 3), Some("mitigate" | "mitigation" | "mitigated"))
+                {
+                    set(&mut intent, Intent::Aggregate);
+                    found.shape.measure = Measure::MeanTimeToMitigateHours;
+                    claim(toks, i, i + 4);
+                    i += 4;
+                    continue;
+                }
+            }
+            "mttm" if items => {
+                set(&mut intent, Intent::Aggregate);
+                found.shape.measure = Measure::MeanTimeToMitigateHours;
+                claim(toks, i, i + 1);
+            }
+            "time"
+                if items
+                    && next == Some("to")
+                    && matches!(free(toks, i + 2), Some("mitigate" | "mitigation")) =>
+            {
+                set(&mut intent, Intent::Aggregate);
+                found.shape.measure = Measure::MeanTimeToMitigateHours;
+                claim(toks, i, i + 3);
+                i += 3;
+                continue;
+            }
+            "how" if items && next == Some("old") => {
+                set(&mut intent, Intent::Aggregate);
+                found.shape.measure = Measure::AverageAgeDays;
+                claim(toks, i, i + 2);
+                i += 2;
+                continue;
+            }
+            "all"
+                if items
+                    && intent.is_none()
+                    && toks.get(i + 1).is_some_and(|t| {
+                        matches!(t.role, Role::Filter | Role::Keyword | Role::Area)
+                    }) =>
+            {
+                // "all open cases for Ford", "show all bugs": every row, listed.
+                set(&mut intent, Intent::List);
+                found.shape.limit = Some(Shape::MAX_ROWS);
+                claim(toks, i, i + 1);
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let Some(intent) = intent else {
+        return found;
+    };
+    found.shape.intent = intent;
+    match intent {
+        Intent::Rank => {
+            found.shape.group_by = Some(GroupBy::Customer);
+            // "which customers have open Sev A cases": every one of them.
+            if found.shape.limit.is_none() {
+                let asked_most = found.shape.sort.is_some();
+                found.shape.limit = Some(if asked_most { 1 } else { Shape::MAX_ROWS });
+            }
+        }
+        Intent::Breakdown => {
+            if found.shape.group_by.is_none() {
+                found.shape.group_by = Some(GroupBy::ProductArea);
+            }
+            if found.shape.group_by == Some(GroupBy::Customer) {
+                found.across_customers = true;
+            }
+        }
+        Intent::Trend => {
+            if time_range.is_none() {
+                found.default_range = Some(default_trend_range(now));
+                found.shape.bucket.get_or_insert(Bucket::Month);
+            }
+            if found.shape.bucket.is_none() {
+                let range = time_range.or(found.default_range.as_ref());
+                found.shape.bucket = Some(range.map_or(Bucket::Month, bucket_for));
+            }
+        }
+        Intent::List => {
+            if found.shape.limit.is_none() {
+                found.shape.limit = Some(crate::connector::Query::DEFAULT_LIMIT);
+            }
+        }
+        _ => {}
+    }
+    found
+}
+
+/// A trend asked without a time range: last month and this month, up to now.
+fn default_trend_range(now: DateTime<Utc>) -> TimeRange {
+    use chrono::{Datelike, Months, NaiveDate};
+    let today = now.date_naive();
+    let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
+    let last_month = this_month
+        .checked_sub_months(Months::new(1))
+        .unwrap_or(this_month);
+    let mut range = TimeRange::new(
+        last_month.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
+        now,
+        "last month and this month",
+    );
+    range.to_inclusive = true;
+    range
+}
