@@ -13,6 +13,7 @@ use crate::describe;
 use crate::names::AgentName;
 use crate::plan::{Filters, MatchKind, Plan, Scope, TimeEvent};
 use crate::report::{Section, SectionStatus};
+use crate::shape::{Bucket, Direction, GroupBy, Intent, Measure, Order, Shape, Sort, SortKey};
 
 /// Composes the answer text for a plan and its sections.
 pub fn compose(plan: &Plan, sections: &[Section]) -> String {
@@ -86,6 +87,8 @@ pub fn compose(plan: &Plan, sections: &[Section]) -> String {
                 Some(c) => format!("{name} (read from '{}')", c.mention),
                 None => name.to_string(),
             },
+            // A ranking names its customers itself.
+            (None, Scope::All) if plan.shape.intent == Intent::Rank => String::new(),
             (None, Scope::All) => match (&plan.cohort, &plan.permitted_tenants) {
                 (Some(c), None) => format!("{c} customers"),
                 (None, None) => "All customers".to_string(),
@@ -97,7 +100,10 @@ pub fn compose(plan: &Plan, sections: &[Section]) -> String {
         let clauses: Vec<String> = group
             .iter()
             .enumerate()
-            .map(|(i, s)| clause(s, &plan.filters, i == 0 && !who.is_empty(), &period))
+            .map(|(i, s)| {
+                shaped_clause(s, plan, &period)
+                    .unwrap_or_else(|| clause(s, &plan.filters, i == 0 && !who.is_empty(), &period))
+            })
             .collect();
         let body = clauses.join(". ");
         lines.push(if who.is_empty() {
@@ -129,6 +135,235 @@ pub fn compose(plan: &Plan, sections: &[Section]) -> String {
         lines.push(format!("Read as: {}.", plan.interpretation));
     }
     lines.join("\n")
+}
+
+/// The clause of a section whose answer has a shape (DESIGN section 9: "the first line says"):
+/// the leaders of a ranking, the largest groups, a trend's direction with its first and last
+/// buckets, how many rows a list shows, an aggregate's value, a looked-up item. `None` for a
+/// plain count, a failed section, or a source that does not aggregate.
+fn shaped_clause(s: &Section, plan: &Plan, period: &str) -> Option<String> {
+    if !s.is_ok()
+        || !matches!(
+            s.agent,
+            AgentName::SupportCaseManager
+                | AgentName::EscalationManager
+                | AgentName::WorkItemManager
+        )
+    {
+        return None;
+    }
+    let shape = &plan.shape;
+    let shaped = &s.shaped;
+    let total = int(&s.summary, "total");
+    let items = |n: u64| describe::items(&plan.filters, s.source, n);
+    let descending = shape.sort.is_none_or(|x| x.order == Order::Desc);
+    let number = |v: f64| {
+        if v.fract() == 0.0 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.1}")
+        }
+    };
+    Some(match shape.intent {
+        Intent::Rank => {
+            let ranking = &shaped.ranking;
+            if ranking.is_empty() {
+                return Some(format!("No customer has {}{period}", items(2)));
+            }
+            let most = if descending { "most" } else { "fewest" };
+            let entry =
+                |r: &crate::shape::Ranked| format!("{} ({})", r.customer.name, number(r.value));
+            match shape.limit {
+                Some(1) => {
+                    let lead = ranking[0].value;
+                    let leaders: Vec<&str> = ranking
+                        .iter()
+                        .filter(|r| r.value == lead)
+                        .map(|r| r.customer.name.as_str())
+                        .collect();
+                    let each = if leaders.len() > 1 { " each" } else { "" };
+                    let verb = if leaders.len() > 1 { "have" } else { "has" };
+                    format!(
+                        "{} {verb} the {most} {}{period} ({}{each})",
+                        join_and(&leaders),
+                        items(2),
+                        number(lead)
+                    )
+                }
+                Some(Shape::MAX_ROWS) | None => {
+                    let shown: Vec<String> = ranking.iter().take(10).map(entry).collect();
+                    let more = ranking.len().saturating_sub(10);
+                    let mut t = format!(
+                        "{} {} {} {}{period}: {}",
+                        ranking.len(),
+                        plural(ranking.len() as u64, "customer"),
+                        if ranking.len() == 1 { "has" } else { "have" },
+                        items(2),
+                        shown.join(", ")
+                    );
+                    if more > 0 {
+                        let _ = write!(t, " and {more} more");
+                    }
+                    t
+                }
+                Some(n) => {
+                    let shown: Vec<String> = ranking.iter().map(entry).collect();
+                    let ties = if ranking.len() > n {
+                        " (ties kept)"
+                    } else {
+                        ""
+                    };
+                    format!(
+                        "Top {n} by {}{period}{ties}: {}",
+                        items(2),
+                        shown.join(", ")
+                    )
+                }
+            }
+        }
+        Intent::Breakdown => {
+            let by = shape.group_by.map_or("product area", GroupBy::as_str);
+            let shown: Vec<String> = shaped
+                .groups
+                .iter()
+                .take(5)
+                .map(|g| format!("{} {} ({:.0}%)", g.key, number(g.value), g.share * 100.0))
+                .collect();
+            let more = shaped.groups.len().saturating_sub(5);
+            let mut t = format!("{} {}{period} by {by}", count(total), items(total));
+            if !shown.is_empty() {
+                let _ = write!(t, ": {}", shown.join(", "));
+            }
+            if more > 0 {
+                let _ = write!(t, " and {more} more");
+            }
+            t
+        }
+        Intent::Trend => {
+            let series = &shaped.series;
+            let (Some(first), Some(last)) = (series.first(), series.last()) else {
+                return Some(format!("{} {}{period}", count(total), items(total)));
+            };
+            let bucket = shaped.bucket.or(shape.bucket).unwrap_or(Bucket::Month);
+            let change = crate::shape::Change::between(first.value, last.value);
+            let word = match change.direction {
+                Direction::Up => "rising",
+                Direction::Down => "falling",
+                Direction::Flat => "flat",
+            };
+            let pct = change
+                .pct
+                .map(|p| format!(" ({}{p:.0}%)", if p > 0.0 { "+" } else { "" }))
+                .unwrap_or_default();
+            format!(
+                "{} per {}, {word}: {} in {}, {} in {}{pct}",
+                capitalize(&items(2)),
+                bucket.as_str(),
+                number(first.value),
+                bucket_label(bucket, first.start),
+                number(last.value),
+                bucket_label(bucket, last.start),
+            )
+        }
+        Intent::List => {
+            let listed = s.rows.len();
+            let order = match shape.sort {
+                Some(Sort {
+                    by: SortKey::Created,
+                    order: Order::Asc,
+                }) => "oldest",
+                Some(Sort {
+                    by: SortKey::Severity,
+                    ..
+                }) => "most severe",
+                _ => "newest",
+            };
+            let mut t = format!("{} {}{period}", count(total), items(total));
+            if listed as u64 >= total {
+                let _ = write!(t, ", all listed");
+            } else {
+                let _ = write!(t, ", the {listed} {order} listed");
+            }
+            t
+        }
+        Intent::Aggregate => {
+            let value = shaped.value?;
+            match shape.measure {
+                Measure::AverageAgeDays => format!(
+                    "average age {:.1} days over {} {}{period}",
+                    value,
+                    count(total),
+                    items(total)
+                ),
+                Measure::MeanTimeToMitigateHours => format!(
+                    "mean time to mitigate {:.1} h over {}{period}",
+                    value,
+                    items(2)
+                ),
+                Measure::Customers => format!("{} customers", number(value)),
+                Measure::Count => return None,
+            }
+        }
+        Intent::Lookup => {
+            let row = s.rows.first();
+            let ids: Vec<&str> = plan.filters.ids_of(s.source).collect();
+            let Some(row) = row else {
+                return Some(format!("No {} {} was found", items(1), ids.join(", ")));
+            };
+            lookup_text(s.source, row)
+        }
+        _ => return None,
+    })
+}
+
+/// "Support case 2611240001000050: Active, Sev C, owner Aisha Khan, \"Title\"".
+fn lookup_text(source: crate::names::SourceKey, row: &Value) -> String {
+    let field = |k: &str| {
+        row.get(k)
+            .map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .unwrap_or_default()
+    };
+    match source {
+        crate::names::SourceKey::Kusto => format!(
+            "Support case {}: {}, Sev {}, owner {}, \"{}\"",
+            field("CaseNumber"),
+            field("Status"),
+            field("Severity"),
+            field("Owner"),
+            field("Title")
+        ),
+        crate::names::SourceKey::Icm => format!(
+            "ICM {}: {}, Sev {}, team {}, \"{}\"",
+            field("IncidentId"),
+            field("Status"),
+            field("Severity"),
+            field("OwningTeam"),
+            field("Title")
+        ),
+        _ => format!(
+            "{} {}: {}, \"{}\"",
+            field("WorkItemType"),
+            field("Id"),
+            field("State"),
+            field("Title")
+        ),
+    }
+}
+
+/// "October", "the week of 2026-11-16", "2026-11-23".
+fn bucket_label(bucket: Bucket, start: chrono::DateTime<chrono::Utc>) -> String {
+    match bucket {
+        Bucket::Month => start.format("%B").to_string(),
+        Bucket::Week => format!("the week of {}", start.format("%Y-%m-%d")),
+        Bucket::Day => start.format("%Y-%m-%d").to_string(),
+    }
+}
+
+fn join_and(items: &[&str]) -> String {
+    describe::join_and(items)
 }
 
 fn status_word(status: SectionStatus) -> &'static str {
@@ -567,6 +802,180 @@ mod tests {
         assert!(
             text.ends_with("unhealthy: C0, C1, C2, C3, C4 and 2 more."),
             "{text}"
+        );
+    }
+
+    fn shaped_plan(shape: Shape) -> Plan {
+        let mut p = plan();
+        p.time_range = None;
+        p.shape = shape;
+        p.intent = shape.intent;
+        p
+    }
+
+    fn shaped_section(summary: Value, shaped: crate::shape::Shaped) -> Section {
+        let mut s = section(
+            AgentName::SupportCaseManager,
+            SectionStatus::Ok,
+            summary,
+            None,
+        );
+        s.shaped = Box::new(shaped);
+        s
+    }
+
+    fn customer(name: &str) -> CustomerRef {
+        CustomerRef {
+            name: name.into(),
+            tenant_id: name.to_lowercase(),
+        }
+    }
+
+    #[test]
+    fn a_ranking_names_the_leaders_with_ties() {
+        use crate::shape::{Ranked, Shaped};
+        let mut p = shaped_plan(Shape {
+            intent: Intent::Rank,
+            limit: Some(1),
+            ..Shape::default()
+        });
+        p.scope = Scope::All;
+        p.filters.status = Some(crate::plan::StatusFilter::Open);
+        let ranking = vec![
+            Ranked {
+                customer: customer("Ford Motor Company"),
+                value: 24.0,
+            },
+            Ranked {
+                customer: customer("Toyota Motor Corporation"),
+                value: 24.0,
+            },
+        ];
+        let mut s = shaped_section(
+            json!({"total": 300}),
+            Shaped {
+                ranking,
+                ..Shaped::default()
+            },
+        );
+        s.customer = None;
+        assert_eq!(
+            compose(&p, &[s]),
+            "Ford Motor Company and Toyota Motor Corporation have the most open support cases (24 each)."
+        );
+    }
+
+    #[test]
+    fn breakdown_trend_list_aggregate_and_lookup_say_their_shape() {
+        use crate::shape::{Group, Point, Shaped};
+        let p = shaped_plan(Shape {
+            intent: Intent::Breakdown,
+            group_by: Some(GroupBy::ProductArea),
+            ..Shape::default()
+        });
+        let groups = vec![
+            Group {
+                key: "DLP".into(),
+                value: 3.0,
+                share: 0.75,
+            },
+            Group {
+                key: "Audit".into(),
+                value: 1.0,
+                share: 0.25,
+            },
+        ];
+        let s = shaped_section(
+            json!({"total": 4}),
+            Shaped {
+                groups,
+                ..Shaped::default()
+            },
+        );
+        assert_eq!(
+            compose(&p, &[s]),
+            "Ford Motor Company: 4 support cases by product area: DLP 3 (75%), Audit 1 (25%)."
+        );
+
+        let p = shaped_plan(Shape {
+            intent: Intent::Trend,
+            bucket: Some(Bucket::Month),
+            ..Shape::default()
+        });
+        let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        let series = vec![
+            Point {
+                start: at("2026-10-01T00:00:00Z"),
+                end: at("2026-11-01T00:00:00Z"),
+                value: 13.0,
+            },
+            Point {
+                start: at("2026-11-01T00:00:00Z"),
+                end: at("2026-11-24T12:00:00Z"),
+                value: 29.0,
+            },
+        ];
+        let s = shaped_section(
+            json!({"total": 42}),
+            Shaped {
+                series,
+                ..Shaped::default()
+            },
+        );
+        assert_eq!(
+            compose(&p, &[s]),
+            "Ford Motor Company: Support cases per month, rising: 13 in October, 29 in November (+123%)."
+        );
+
+        let p = shaped_plan(Shape {
+            intent: Intent::List,
+            limit: Some(2),
+            sort: Some(Sort {
+                by: SortKey::Created,
+                order: Order::Asc,
+            }),
+            ..Shape::default()
+        });
+        let mut s = shaped_section(json!({"total": 24}), Shaped::default());
+        s.rows = vec![json!({}), json!({})];
+        assert_eq!(
+            compose(&p, &[s]),
+            "Ford Motor Company: 24 support cases, the 2 oldest listed."
+        );
+
+        let p = shaped_plan(Shape {
+            intent: Intent::Aggregate,
+            measure: Measure::AverageAgeDays,
+            ..Shape::default()
+        });
+        let s = shaped_section(
+            json!({"total": 24}),
+            Shaped {
+                value: Some(41.94),
+                ..Shaped::default()
+            },
+        );
+        assert_eq!(
+            compose(&p, &[s]),
+            "Ford Motor Company: average age 41.9 days over 24 support cases."
+        );
+
+        let mut p = shaped_plan(Shape {
+            intent: Intent::Lookup,
+            ..Shape::default()
+        });
+        p.filters.item_ids.push(crate::plan::ItemId {
+            source: SourceKey::Kusto,
+            id: "2611240001000050".into(),
+        });
+        let mut s = shaped_section(json!({"total": 1}), Shaped::default());
+        s.rows = vec![
+            json!({"CaseNumber": "2611240001000050", "Status": "Active", "Severity": "C",
+                             "Owner": "Aisha Khan", "Title": "Policy not matching"}),
+        ];
+        assert_eq!(
+            compose(&p, &[s]),
+            "Ford Motor Company: Support case 2611240001000050: Active, Sev C, owner Aisha Khan, \"Policy not matching\"."
         );
     }
 }

@@ -10,6 +10,7 @@ use chrono::{DateTime, Duration, Timelike, Utc};
 
 use crate::names::{AgentName, SourceKey};
 use crate::plan::{Filters, MatchKind, Plan, Scope, StatusFilter, TimeEvent, TimeRange};
+use crate::shape::{Bucket, GroupBy, Intent, Measure, Order, Shape, Sort, SortKey};
 
 /// States each item source has (DESIGN section 6).
 pub fn states_of(source: SourceKey) -> &'static [&'static str] {
@@ -63,7 +64,7 @@ pub fn interpretation(plan: &Plan) -> String {
                 sentence.push(' ');
                 sentence.push_str(&period(range));
             }
-            parts.push(sentence);
+            parts.push(shaped_sentence(&plan.shape, sentence));
         } else {
             let named = !(plan.unresolved.is_empty() && plan.ambiguous.is_empty());
             parts.push(if named {
@@ -89,6 +90,62 @@ pub fn interpretation(plan: &Plan) -> String {
         text = first.to_uppercase() + &text[1..];
     }
     text
+}
+
+/// The sentence for the intent: "Customers ranked by ...", "... by product area", "... per
+/// month", "The 5 oldest ...", "Average age of ...".
+fn shaped_sentence(shape: &Shape, sentence: String) -> String {
+    let descending = shape.sort.is_none_or(|s| s.order == Order::Desc);
+    match shape.intent {
+        Intent::Rank => {
+            let most = if descending { "most" } else { "fewest" };
+            match shape.limit {
+                Some(Shape::MAX_ROWS) | None => {
+                    format!("Customers with {sentence}, {most} first")
+                }
+                Some(1) => format!("The customer with the {most} {sentence} (ties kept)"),
+                Some(n) => format!("The {n} customers with the {most} {sentence} (ties kept)"),
+            }
+        }
+        Intent::Breakdown => {
+            let by = shape.group_by.map_or("product area", GroupBy::as_str);
+            format!("{sentence}, by {by}")
+        }
+        Intent::Trend => {
+            let per = shape.bucket.map_or("month", Bucket::as_str);
+            format!("{sentence}, per {per}")
+        }
+        Intent::List => {
+            let limit = shape
+                .limit
+                .unwrap_or(crate::connector::Query::DEFAULT_LIMIT);
+            let order = match shape.sort {
+                Some(Sort {
+                    by: SortKey::Created,
+                    order: Order::Asc,
+                }) => "oldest",
+                Some(Sort {
+                    by: SortKey::Severity,
+                    ..
+                }) => "most severe",
+                _ => "newest",
+            };
+            if limit >= Shape::MAX_ROWS {
+                format!("Every one of the {sentence} (up to {limit}), {order} first")
+            } else {
+                format!("The {limit} {order} {sentence}")
+            }
+        }
+        Intent::Aggregate => match shape.measure {
+            Measure::AverageAgeDays => format!("Average age in days of the {sentence}"),
+            Measure::MeanTimeToMitigateHours => {
+                format!("Mean time to mitigate, in hours, of the {sentence}")
+            }
+            Measure::Customers => format!("Number of customers: {sentence}"),
+            Measure::Count => sentence,
+        },
+        _ => sentence,
+    }
 }
 
 /// Who the customer tasks are for: names (a guess says what it was read from), all customers,

@@ -71,7 +71,9 @@ fn group_word(w: &str, next: Option<&str>) -> Option<(GroupBy, usize)> {
         ("area" | "areas" | "product" | "products" | "component" | "components", _) => {
             (GroupBy::ProductArea, 1)
         }
-        ("severity" | "severities" | "sev" | "priority" | "priorities", _) => (GroupBy::Severity, 1),
+        ("severity" | "severities" | "sev" | "priority" | "priorities", _) => {
+            (GroupBy::Severity, 1)
+        }
         ("status" | "statuses" | "state" | "states", _) => (GroupBy::Status, 1),
         (
             "owner" | "owners" | "engineer" | "engineers" | "assignee" | "assignees" | "team"
@@ -183,9 +185,7 @@ pub(crate) fn find(
                 i += len;
                 continue;
             }
-            "most" | "highest" | "biggest" | "largest" | "fewest" | "least" | "lowest"
-                if items =>
-            {
+            "most" | "highest" | "biggest" | "largest" | "fewest" | "least" | "lowest" if items => {
                 set(&mut intent, Intent::Rank);
                 found.across_customers = true;
                 let order = if matches!(w, "fewest" | "least" | "lowest") {
@@ -206,8 +206,14 @@ pub(crate) fn find(
                         .filter(|w| {
                             matches!(
                                 *w,
-                                "customer" | "customers" | "account" | "accounts" | "tenant"
-                                    | "tenants" | "client" | "clients"
+                                "customer"
+                                    | "customers"
+                                    | "account"
+                                    | "accounts"
+                                    | "tenant"
+                                    | "tenants"
+                                    | "client"
+                                    | "clients"
                             )
                         })
                         .map(|w| (k, w))
@@ -317,8 +323,8 @@ pub(crate) fn find(
                 i += 2;
                 continue;
             }
-            "getting" | "going" if items
-                && matches!(next, Some("better" | "worse" | "up" | "down")) =>
+            "getting" | "going"
+                if items && matches!(next, Some("better" | "worse" | "up" | "down")) =>
             {
                 set(&mut intent, Intent::Trend);
                 claim(toks, i, i + 2);
@@ -359,7 +365,10 @@ pub(crate) fn find(
                 }
                 if next == Some("time")
                     && free(toks, i + 2) == Some("to")
-                    && matches!(free(toks, i + 3), Some("mitigate" | "mitigation" | "mitigated"))
+                    && matches!(
+                        free(toks, i + 3),
+                        Some("mitigate" | "mitigation" | "mitigated")
+                    )
                 {
                     set(&mut intent, Intent::Aggregate);
                     found.shape.measure = Measure::MeanTimeToMitigateHours;
@@ -457,7 +466,10 @@ fn default_trend_range(now: DateTime<Utc>) -> TimeRange {
         .checked_sub_months(Months::new(1))
         .unwrap_or(this_month);
     let mut range = TimeRange::new(
-        last_month.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
+        last_month
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc(),
         now,
         "last month and this month",
     );

@@ -185,7 +185,9 @@ pub fn analyze(
     let items = agent_mentions.iter().any(|m| {
         matches!(
             m.agent,
-            AgentName::SupportCaseManager | AgentName::EscalationManager | AgentName::WorkItemManager
+            AgentName::SupportCaseManager
+                | AgentName::EscalationManager
+                | AgentName::WorkItemManager
         )
     }) || !fused.is_empty()
         || (agent_mentions.is_empty()
