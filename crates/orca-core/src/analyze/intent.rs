@@ -448,9 +448,10 @@ pub(crate) fn find(
             }
         }
         Intent::List => {
-            if found.shape.limit.is_none() {
-                found.shape.limit = Some(crate::connector::Query::DEFAULT_LIMIT);
-            }
+            found
+                .shape
+                .limit
+                .get_or_insert(crate::connector::Query::DEFAULT_LIMIT);
         }
         _ => {}
     }
