@@ -15,6 +15,42 @@ use crate::plan::{Filters, MatchKind, Plan, Scope, TimeEvent};
 use crate::report::{Section, SectionStatus};
 use crate::shape::{Bucket, Direction, GroupBy, Intent, Measure, Order, Shape, Sort, SortKey};
 
+/// Sets the `change` of a comparison (DESIGN section 9): for periods, on each later-period
+/// section, from the earlier period of the same agent and customer; for customers, on each
+/// customer's section after the first, from the first customer's section of the same agent.
+pub fn apply_changes(plan: &Plan, sections: &mut [Section]) {
+    if plan.shape.intent != Intent::Compare {
+        return;
+    }
+    let total = |s: &Section| int(&s.summary, "total") as f64;
+    let mut changes: Vec<(usize, crate::shape::Change)> = Vec::new();
+    for (i, s) in sections.iter().enumerate() {
+        if !s.is_ok() || s.agent == AgentName::PurviewExpert {
+            continue;
+        }
+        let base = sections[..i].iter().find(|b| {
+            b.is_ok()
+                && b.agent == s.agent
+                && if s.period.is_some() {
+                    b.customer == s.customer && b.period.is_some() && b.period != s.period
+                } else {
+                    b.customer != s.customer
+                }
+        });
+        if let Some(base) = base {
+            let mut change = crate::shape::Change::between(total(base), total(s));
+            change.from_label = base
+                .period
+                .clone()
+                .or_else(|| base.customer.as_ref().map(|c| c.name.clone()));
+            changes.push((i, change));
+        }
+    }
+    for (i, change) in changes {
+        sections[i].shaped.change = Some(change);
+    }
+}
+
 /// Composes the answer text for a plan and its sections.
 pub fn compose(plan: &Plan, sections: &[Section]) -> String {
     let mut lines: Vec<String> = Vec::new();
@@ -88,7 +124,9 @@ pub fn compose(plan: &Plan, sections: &[Section]) -> String {
                 None => name.to_string(),
             },
             // A ranking names its customers itself.
-            (None, Scope::All) if plan.shape.intent == Intent::Rank => String::new(),
+            (None, Scope::All) if matches!(plan.shape.intent, Intent::Rank | Intent::Lookup) => {
+                String::new()
+            }
             (None, Scope::All) => match (&plan.cohort, &plan.permitted_tenants) {
                 (Some(c), None) => format!("{c} customers"),
                 (None, None) => "All customers".to_string(),
@@ -101,6 +139,11 @@ pub fn compose(plan: &Plan, sections: &[Section]) -> String {
             .iter()
             .enumerate()
             .map(|(i, s)| {
+                // One side of a comparison of periods speaks of its own period.
+                let period = match &s.period {
+                    Some(own) => period_phrase(own),
+                    None => period.clone(),
+                };
                 shaped_clause(s, plan, &period)
                     .unwrap_or_else(|| clause(s, &plan.filters, i == 0 && !who.is_empty(), &period))
             })
@@ -167,6 +210,14 @@ fn shaped_clause(s: &Section, plan: &Plan, period: &str) -> Option<String> {
     Some(match shape.intent {
         Intent::Rank => {
             let ranking = &shaped.ranking;
+            if ranking.is_empty() && total > 0 {
+                // The source counted but did not rank: say so rather than "no customer".
+                return Some(format!(
+                    "{} {}{period}; this source gave no ranking by customer",
+                    count(total),
+                    items(total)
+                ));
+            }
             if ranking.is_empty() {
                 return Some(format!("No customer has {}{period}", items(2)));
             }
@@ -231,6 +282,9 @@ fn shaped_clause(s: &Section, plan: &Plan, period: &str) -> Option<String> {
                 .collect();
             let more = shaped.groups.len().saturating_sub(5);
             let mut t = format!("{} {}{period} by {by}", count(total), items(total));
+            if shown.is_empty() && total > 0 {
+                let _ = write!(t, "; this source gave no breakdown");
+            }
             if !shown.is_empty() {
                 let _ = write!(t, ": {}", shown.join(", "));
             }
@@ -242,7 +296,11 @@ fn shaped_clause(s: &Section, plan: &Plan, period: &str) -> Option<String> {
         Intent::Trend => {
             let series = &shaped.series;
             let (Some(first), Some(last)) = (series.first(), series.last()) else {
-                return Some(format!("{} {}{period}", count(total), items(total)));
+                return Some(format!(
+                    "{} {}{period}; this source gave no series over time",
+                    count(total),
+                    items(total)
+                ));
             };
             let bucket = shaped.bucket.or(shape.bucket).unwrap_or(Bucket::Month);
             let change = crate::shape::Change::between(first.value, last.value);
@@ -287,7 +345,18 @@ fn shaped_clause(s: &Section, plan: &Plan, period: &str) -> Option<String> {
             t
         }
         Intent::Aggregate => {
-            let value = shaped.value?;
+            let Some(value) = shaped.value else {
+                return Some(format!(
+                    "{} {}{period}; this source gave no {}",
+                    count(total),
+                    items(total),
+                    match shape.measure {
+                        Measure::AverageAgeDays => "average age",
+                        Measure::MeanTimeToMitigateHours => "mean time to mitigate",
+                        Measure::Customers | Measure::Count => "value",
+                    }
+                ));
+            };
             match shape.measure {
                 Measure::AverageAgeDays => format!(
                     "average age {:.1} days over {} {}{period}",
@@ -303,6 +372,28 @@ fn shaped_clause(s: &Section, plan: &Plan, period: &str) -> Option<String> {
                 Measure::Customers => format!("{} customers", number(value)),
                 Measure::Count => return None,
             }
+        }
+        Intent::Compare => {
+            let change = shaped.change.as_ref()?;
+            let signed = |v: f64| {
+                if v > 0.0 {
+                    format!("+{}", number(v))
+                } else {
+                    number(v)
+                }
+            };
+            let pct = change
+                .pct
+                .map(|p| format!(", {}{p:.0}%", if p > 0.0 { "+" } else { "" }))
+                .unwrap_or_default();
+            let against = change.from_label.as_deref().unwrap_or("the other side");
+            format!(
+                "{} {}{period} ({}{pct} against {against}: {})",
+                count(total),
+                items(total),
+                signed(change.delta),
+                number(change.from_value)
+            )
         }
         Intent::Lookup => {
             let row = s.rows.first();
@@ -529,7 +620,10 @@ fn period_phrase(label: &str) -> String {
     let first = label.split_whitespace().next().unwrap_or("").to_lowercase();
     match first.as_str() {
         "" => String::new(),
-        "last" | "past" | "this" | "previous" => format!(" in the {label}"),
+        "last" | "past" | "previous" if label.chars().any(|c| c.is_ascii_digit()) => {
+            format!(" in the {label}")
+        }
+        "last" | "past" | "this" | "previous" => format!(" {label}"),
         "since" | "between" | "from" | "yesterday" | "today" | "before" | "after" | "in" => {
             format!(" {label}")
         }
@@ -635,6 +729,7 @@ mod tests {
             reason: reason.map(str::to_string),
             summary: summary.as_object().cloned().unwrap_or_default(),
             rows: vec![],
+            period: None,
             shaped: Default::default(),
             elapsed_ms: 1.0,
             cached: false,

@@ -163,6 +163,8 @@ fn who(plan: &Plan) -> String {
                 .collect();
             join_and(&names)
         }
+        // A looked-up item is named by its id, whoever its customer is.
+        Scope::All if plan.shape.intent == Intent::Lookup && plan.cohort.is_none() => String::new(),
         Scope::All => match (&plan.cohort, plan.permitted_tenants.is_some()) {
             (Some(c), false) => format!("all {c} customers"),
             (Some(c), true) => format!("the {c} customers you may see"),

@@ -340,6 +340,10 @@ pub struct Task {
     /// A critical task answers the main question: if it fails, the answer says it cannot answer.
     #[serde(default)]
     pub critical: bool,
+    /// This task's own time range, when it differs from the plan's (one side of a comparison of
+    /// periods: "this month vs last month").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_range: Option<TimeRange>,
 }
 
 /// Everything the analyzer decided about one request.

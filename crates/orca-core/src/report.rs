@@ -52,6 +52,9 @@ pub struct Section {
     pub reason: Option<String>,
     pub summary: Map<String, Value>,
     pub rows: Vec<Value>,
+    /// The period of this section when the request compares periods ("last month").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
     /// Ranking, groups, series and list bounds of a shaped answer (DESIGN section 9).
     #[serde(default, flatten)]
     pub shaped: Box<Shaped>,

@@ -216,6 +216,9 @@ pub struct Change {
     /// Percent change from `from_value`; null when `from_value` is 0.
     pub pct: Option<f64>,
     pub direction: Direction,
+    /// What `from_value` is ("last month", "Ford Motor Company"), for the reader.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_label: Option<String>,
 }
 
 impl Change {
@@ -235,6 +238,7 @@ impl Change {
             delta,
             pct,
             direction,
+            from_label: None,
         }
     }
 }

@@ -908,3 +908,15 @@ fn intents() {
         ("how do I configure DLP policy tips", "intent=docs"),
     ]);
 }
+
+/// Comparisons: two customers, or two periods (each task with its own range).
+#[test]
+#[rustfmt::skip]
+fn comparisons() {
+    table(&[
+        ("compare Ford and GM open cases", "intent=compare; customers=Ford Motor Company,General Motors; tasks=2; nu=-"),
+        ("Ford cases this month vs last month", "intent=compare; tasks=2; time=this month; nu=-"),
+        ("did Ford have more cases this quarter than last quarter", "intent=compare; tasks=2; nu=-"),
+        ("compare Ford cases", "intent=count; nu=compare"),
+    ]);
+}

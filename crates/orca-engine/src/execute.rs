@@ -345,7 +345,8 @@ pub fn query_for(plan: &Plan, task: &Task, context: Vec<ContextItem>, limit: usi
         } else {
             None
         },
-        time_range: plan.time_range.clone(),
+        // One side of a comparison of periods has its own range.
+        time_range: task.time_range.clone().or_else(|| plan.time_range.clone()),
         filters: plan.filters.clone(),
         search_terms: plan.search_terms.clone(),
         // A list asks for its own number of rows ("the 5 oldest", "all").
@@ -670,6 +671,7 @@ impl Runner<'_> {
             reason,
             summary: Default::default(),
             rows: Vec::new(),
+            period: task.time_range.as_ref().map(|r| r.label.clone()),
             shaped: Default::default(),
             elapsed_ms: 0.0,
             cached: false,

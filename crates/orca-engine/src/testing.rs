@@ -219,6 +219,7 @@ pub fn task(id: &str, source: SourceKey) -> Task {
         customer: Some("Ford Motor Company".to_string()),
         depends_on: Vec::new(),
         critical: false,
+        time_range: None,
     }
 }
 

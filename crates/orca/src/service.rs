@@ -180,7 +180,9 @@ impl Orca {
             ..RunOptions::default()
         };
         let run = self.inner.engine.run(&plan, &run_options).await;
-        let answer = orca_core::answer::compose(&plan, &run.sections);
+        let mut sections = run.sections;
+        orca_core::answer::apply_changes(&plan, &mut sections);
+        let answer = orca_core::answer::compose(&plan, &sections);
         let total_ms = started.elapsed().as_secs_f64() * 1e3;
         let timings = Timings {
             total_ms,
@@ -193,7 +195,7 @@ impl Orca {
             },
         };
         let cache = cache_stats(&run.cache, options.no_cache);
-        Ok(Report::new(plan, answer, run.sections, timings, cache))
+        Ok(Report::new(plan, answer, sections, timings, cache))
     }
 }
 

@@ -41,6 +41,9 @@ pub(crate) struct Found {
     pub across_customers: bool,
     /// Trend without a time range: the default range to use.
     pub default_range: Option<TimeRange>,
+    /// Words that ask for a comparison ("compare", "vs", "than"): left unclaimed here; the
+    /// analyzer claims them when there are two sides (two customers or two periods).
+    pub compare_words: Vec<usize>,
 }
 
 fn free<'w>(toks: &[Tok<'w>], i: usize) -> Option<&'w str> {
@@ -399,6 +402,19 @@ pub(crate) fn find(
                 claim(toks, i, i + 2);
                 i += 2;
                 continue;
+            }
+            "compare" | "compared" | "comparing" | "comparison" | "versus" | "vs" | "against"
+            | "than"
+                if items =>
+            {
+                found.compare_words.push(i);
+                // "more than", "fewer than": part of the comparison.
+                if w == "than"
+                    && i > 0
+                    && matches!(free(toks, i - 1), Some("more" | "fewer" | "less"))
+                {
+                    found.compare_words.push(i - 1);
+                }
             }
             "all"
                 if items

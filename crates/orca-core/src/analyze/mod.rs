@@ -198,6 +198,23 @@ pub fn analyze(
         time_range = found_intent.default_range.clone();
     }
     let mut shape = found_intent.shape;
+    // A comparison needs two sides: two periods ("this month vs last month") or two customers.
+    let mut compare_range = None;
+    if !found_intent.compare_words.is_empty() && matches!(shape.intent, Intent::Count) {
+        match time_range::find(&mut toks, now) {
+            time_range::TimeOutcome::Range(other) => compare_range = Some(other),
+            time_range::TimeOutcome::Invalid(message) => {
+                return Err(AnalyzeError::BadTimeRange(message));
+            }
+            time_range::TimeOutcome::None => {}
+        }
+        if compare_range.is_some() || mentions.resolved.len() >= 2 {
+            shape.intent = Intent::Compare;
+            for &k in &found_intent.compare_words {
+                toks[k].role = Role::Intent;
+            }
+        }
+    }
 
     // 6. Scope words.
     let mut all_scope = scope::find_all(&mut toks, registry);
@@ -344,7 +361,12 @@ pub fn analyze(
             }
         },
     };
-    let tasks = tasks::build(&agents, &deps, &critical, targets);
+    let mut tasks = tasks::build(&agents, &deps, &critical, targets);
+    if let (Some(other), Some(main)) = (compare_range, &time_range)
+        && deps.is_empty()
+    {
+        tasks = tasks::for_two_periods(tasks, main, other);
+    }
     let data_sources: Vec<SourceKey> = agents.iter().map(|a| a.source()).collect();
 
     let (score, mut factors) = complexity::score(&complexity::Inputs {

@@ -21,7 +21,7 @@
 use super::keywords::AgentMention;
 use super::{Role, Tok};
 use crate::names::AgentName;
-use crate::plan::{ResolvedCustomer, Task};
+use crate::plan::{ResolvedCustomer, Task, TimeRange};
 
 /// `(needs, needed)`: the first agent's tasks take the second's output.
 pub(crate) type Dependency = (AgentName, AgentName);
@@ -202,6 +202,7 @@ pub(crate) fn build(
                 customer: customer.map(|c| c.name.clone()),
                 depends_on,
                 critical: critical.contains(&agent),
+                time_range: None,
             });
         }
     }
@@ -214,6 +215,7 @@ pub(crate) fn build(
             customer: None,
             depends_on: Vec::new(),
             critical: critical.contains(&AgentName::PurviewExpert),
+            time_range: None,
         });
     }
     tasks
@@ -247,4 +249,31 @@ mod tests {
         assert!(reaches(&deps, WorkItemManager, SupportCaseManager));
         assert!(!reaches(&deps, SupportCaseManager, WorkItemManager));
     }
+}
+
+/// A comparison of periods ("this month vs last month"): every customer agent's task twice, the
+/// earlier period first, each with its own range; ids renumbered t1, t2, ... (the plan has no
+/// dependencies, the caller checks).
+pub(crate) fn for_two_periods(tasks: Vec<Task>, main: &TimeRange, other: TimeRange) -> Vec<Task> {
+    let (earlier, later) = if other.from <= main.from {
+        (other, main.clone())
+    } else {
+        (main.clone(), other)
+    };
+    let mut out: Vec<Task> = Vec::with_capacity(tasks.len() * 2);
+    for task in tasks {
+        if task.agent == AgentName::PurviewExpert {
+            out.push(task);
+            continue;
+        }
+        for range in [&earlier, &later] {
+            let mut side = task.clone();
+            side.time_range = Some(range.clone());
+            out.push(side);
+        }
+    }
+    for (i, task) in out.iter_mut().enumerate() {
+        task.id = format!("t{}", i + 1);
+    }
+    out
 }
