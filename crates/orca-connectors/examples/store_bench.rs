@@ -18,10 +18,8 @@ use indicatif::ProgressBar;
 use orca_connectors::{
     GenerateOptions, HealthThresholds, OpenMode, Store, generate, import, write_csv,
 };
-use orca_core::{
-    Bucket, GroupBy, Intent, Measure, Order, Query, Shape, Sort, SortKey, SourceKey, StatusFilter,
-    TimeRange,
-};
+use orca_core::shape::{Bucket, GroupBy, Intent, Measure, Order, Shape, Sort, SortKey};
+use orca_core::{Query, SourceKey, StatusFilter, TimeRange};
 
 /// CPU seconds (user + system) this process used so far, from /proc/self/stat (Linux; 0 elsewhere).
 /// Reported beside wall time because the benchmark machine is shared.

@@ -260,6 +260,15 @@ const PRODUCT_AREAS: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
+/// The product area whose AreaPath key (`Purview\{key}\...`) the demo data writes is `key`
+/// (`InformationProtection` is "Sensitivity Labels"); `None` for other keys.
+pub(crate) fn area_of_path_key(key: &str) -> Option<&'static str> {
+    PRODUCT_AREAS
+        .iter()
+        .find(|(_, path_key, _)| *path_key == key)
+        .map(|(area, _, _)| *area)
+}
+
 const INCIDENT_SYMPTOMS: &[&str] = &[
     "elevated failure rate",
     "processing backlog in region",

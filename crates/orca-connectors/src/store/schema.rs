@@ -105,8 +105,28 @@ CREATE TABLE meta (
 );
 "#;
 
+/// Version 3: the indexes of the shaped queries (issue 12): covering indexes led by the columns
+/// the summaries, breakdowns and rankings group by (status/severity, area, owner, tenant), the
+/// creation time for sorted rows and ids across tenants, and the derived product areas of
+/// incidents (title tag) and work items (AreaPath segment) as indexed expressions, written
+/// exactly as the agents' `AREA_TAG` and `AREA_SEGMENT` (without the `t.` alias).
+const V3_SHAPE_INDEXES: &str = r#"
+CREATE INDEX IF NOT EXISTS cases_status_severity ON cases (status, severity, created_at);
+CREATE INDEX IF NOT EXISTS cases_created ON cases (created_at, case_number);
+CREATE INDEX IF NOT EXISTS cases_area ON cases (product_area, status, severity);
+CREATE INDEX IF NOT EXISTS cases_owner ON cases (owner, status, severity);
+CREATE INDEX IF NOT EXISTS cases_tenant_status ON cases (tenant_id, status, severity);
+CREATE INDEX IF NOT EXISTS incidents_status_severity ON incidents (status, severity, created_at, mitigated_at);
+CREATE INDEX IF NOT EXISTS incidents_created ON incidents (created_at);
+CREATE INDEX IF NOT EXISTS incidents_area ON incidents ((CASE WHEN title GLOB '[[]?*]*' THEN substr(title, 2, instr(title, ']') - 2) ELSE '(none)' END), status);
+CREATE INDEX IF NOT EXISTS incidents_owner ON incidents (owning_team, status);
+CREATE INDEX IF NOT EXISTS work_items_state_type ON work_items (state, work_item_type, created_at);
+CREATE INDEX IF NOT EXISTS work_items_created ON work_items (created_at);
+CREATE INDEX IF NOT EXISTS work_items_area ON work_items ((coalesce(nullif(CASE WHEN instr(area_path, '\') = 0 THEN '' WHEN instr(substr(area_path, instr(area_path, '\') + 1), '\') = 0 THEN substr(area_path, instr(area_path, '\') + 1) ELSE substr(area_path, instr(area_path, '\') + 1, instr(substr(area_path, instr(area_path, '\') + 1), '\') - 1) END, ''), '(none)')), state);
+"#;
+
 /// Every migration, in order. `MIGRATIONS.len()` is the current schema version.
-pub(crate) const MIGRATIONS: &[&str] = &[V1_TABLES, V2_INDEXES_AND_META];
+pub(crate) const MIGRATIONS: &[&str] = &[V1_TABLES, V2_INDEXES_AND_META, V3_SHAPE_INDEXES];
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -133,6 +153,54 @@ pub(crate) const SECONDARY_INDEXES: &[(&str, &str)] = &[
     (
         "work_items_incident",
         "CREATE INDEX IF NOT EXISTS work_items_incident ON work_items (incident_id) WHERE incident_id IS NOT NULL",
+    ),
+    (
+        "cases_status_severity",
+        "CREATE INDEX IF NOT EXISTS cases_status_severity ON cases (status, severity, created_at)",
+    ),
+    (
+        "cases_created",
+        "CREATE INDEX IF NOT EXISTS cases_created ON cases (created_at, case_number)",
+    ),
+    (
+        "cases_area",
+        "CREATE INDEX IF NOT EXISTS cases_area ON cases (product_area, status, severity)",
+    ),
+    (
+        "cases_owner",
+        "CREATE INDEX IF NOT EXISTS cases_owner ON cases (owner, status, severity)",
+    ),
+    (
+        "cases_tenant_status",
+        "CREATE INDEX IF NOT EXISTS cases_tenant_status ON cases (tenant_id, status, severity)",
+    ),
+    (
+        "incidents_status_severity",
+        "CREATE INDEX IF NOT EXISTS incidents_status_severity ON incidents (status, severity, created_at, mitigated_at)",
+    ),
+    (
+        "incidents_created",
+        "CREATE INDEX IF NOT EXISTS incidents_created ON incidents (created_at)",
+    ),
+    (
+        "incidents_area",
+        "CREATE INDEX IF NOT EXISTS incidents_area ON incidents ((CASE WHEN title GLOB '[[]?*]*' THEN substr(title, 2, instr(title, ']') - 2) ELSE '(none)' END), status)",
+    ),
+    (
+        "incidents_owner",
+        "CREATE INDEX IF NOT EXISTS incidents_owner ON incidents (owning_team, status)",
+    ),
+    (
+        "work_items_state_type",
+        "CREATE INDEX IF NOT EXISTS work_items_state_type ON work_items (state, work_item_type, created_at)",
+    ),
+    (
+        "work_items_created",
+        "CREATE INDEX IF NOT EXISTS work_items_created ON work_items (created_at)",
+    ),
+    (
+        "work_items_area",
+        "CREATE INDEX IF NOT EXISTS work_items_area ON work_items ((coalesce(nullif(CASE WHEN instr(area_path, '\\') = 0 THEN '' WHEN instr(substr(area_path, instr(area_path, '\\') + 1), '\\') = 0 THEN substr(area_path, instr(area_path, '\\') + 1) ELSE substr(area_path, instr(area_path, '\\') + 1, instr(substr(area_path, instr(area_path, '\\') + 1), '\\') - 1) END, ''), '(none)')), state)",
     ),
 ];
 

@@ -8,14 +8,16 @@
 //! `exclude_product_areas` against ProductArea (case-insensitive); `created_before`; `owner`
 //! against Owner (case-insensitive); `item_ids` of `kusto` against CaseNumber.
 
+use orca_core::shape::GroupBy;
 use orca_core::{Query, QueryOutput, SourceKey, TimeEvent};
 use rusqlite::Connection;
 use rusqlite::types::Value;
-use serde_json::json;
+use serde_json::{Map, json};
 
+use super::shaping::{self, ItemTable};
 use super::{
-    AgentContext, AgentError, StatesSql, StatusSql, Where, area_names, created_before_filter,
-    item_ids, limit_of, owner_of, query_ids, query_rows, query_summary, states_filter,
+    AgentContext, AgentError, StatesSql, StatusSql, TimeColumn, Where, area_names,
+    created_before_filter, item_ids, limit_of, owner_of, query_ids, query_rows, states_filter,
     status_filter, tenant_scope, time_column, time_filter,
 };
 use crate::store::model::{format_timestamp, parse_case_status};
@@ -39,11 +41,7 @@ pub(super) fn run(
                 .collect(),
         );
     }
-    time_filter(&mut w, query, |event| match event {
-        TimeEvent::Created => Ok(time_column!("t.created_at")),
-        TimeEvent::Closed => Ok(time_column!("t.closed_at")),
-        TimeEvent::Mitigated => Err("cases have no mitigated date"),
-    })?;
+    time_filter(&mut w, query, time_column)?;
     created_before_filter(&mut w, query);
     status_filter(
         &mut w,
@@ -82,70 +80,121 @@ pub(super) fn run(
     if let Some(owner) = owner_of(query) {
         w.bind("t.owner = ? COLLATE NOCASE", owner);
     }
+    let order = shaping::check(query, &CASES)?;
     let filter = w.sql();
 
+    // One row per (status, severity): at most 12, folded into the summary.
     let summary_sql = format!(
-        "SELECT count(*), \
-            coalesce(sum({OPEN}), 0), \
-            coalesce(sum(t.severity = 'A'), 0), coalesce(sum(t.severity = 'B'), 0), coalesce(sum(t.severity = 'C'), 0), \
-            coalesce(sum(t.status = 'Active'), 0), coalesce(sum(t.status = 'Waiting'), 0), \
-            coalesce(sum(t.status = 'Resolved'), 0), coalesce(sum(t.status = 'Closed'), 0), \
-            min(CASE WHEN {OPEN} THEN t.created_at END), \
-            coalesce(sum({OPEN} AND t.severity = 'A'), 0), coalesce(sum({OPEN} AND t.severity = 'B'), 0), \
-            coalesce(sum({OPEN} AND t.severity = 'C'), 0) \
-         FROM cases t WHERE {filter}"
+        "SELECT t.status, t.severity, count(*), min(t.created_at) FROM cases t WHERE {filter} \
+         GROUP BY t.status, t.severity"
     );
-    let summary = query_summary(conn, &summary_sql, &w, |row, summary| {
-        let n = |i: usize| row.get::<_, i64>(i);
-        summary.insert("total".into(), json!(n(0)?));
-        summary.insert("open".into(), json!(n(1)?));
-        summary.insert(
-            "by_severity".into(),
-            json!({"A": n(2)?, "B": n(3)?, "C": n(4)?}),
-        );
-        summary.insert(
-            "open_by_severity".into(),
-            json!({"A": n(10)?, "B": n(11)?, "C": n(12)?}),
-        );
-        summary.insert(
-            "by_status".into(),
-            json!({"Active": n(5)?, "Waiting": n(6)?, "Resolved": n(7)?, "Closed": n(8)?}),
-        );
-        let oldest: Option<i64> = row.get(9)?;
-        summary.insert(
-            "oldest_open_days".into(),
-            json!(oldest.map(|t| (ctx.now - t).max(0) / 86_400)),
-        );
-        Ok(())
-    })?;
+    let groups: Vec<(String, String, i64, i64)> =
+        query_rows(conn, &summary_sql, &w.params().collect::<Vec<_>>(), |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })?;
+    let count = |keep: &dyn Fn(&str, &str) -> bool| -> i64 {
+        groups
+            .iter()
+            .filter(|(status, severity, _, _)| keep(status, severity))
+            .map(|g| g.2)
+            .sum()
+    };
+    let is_open = |status: &str| status == "Active" || status == "Waiting";
+    let total = count(&|_, _| true);
+    let mut summary = Map::new();
+    summary.insert("total".into(), json!(total));
+    summary.insert("open".into(), json!(count(&|st, _| is_open(st))));
+    let by_severity = |open_only: bool| {
+        let mut by = Map::new();
+        for severity in ["A", "B", "C"] {
+            let n = count(&|st, sev| sev == severity && (!open_only || is_open(st)));
+            by.insert(severity.into(), json!(n));
+        }
+        by
+    };
+    summary.insert("by_severity".into(), by_severity(false).into());
+    summary.insert("open_by_severity".into(), by_severity(true).into());
+    let mut by_status = Map::new();
+    for status in ["Active", "Waiting", "Resolved", "Closed"] {
+        by_status.insert(status.into(), json!(count(&|st, _| st == status)));
+    }
+    summary.insert("by_status".into(), by_status.into());
+    let oldest = groups.iter().filter(|g| is_open(&g.0)).map(|g| g.3).min();
+    summary.insert(
+        "oldest_open_days".into(),
+        json!(oldest.map(|t| (ctx.now - t).max(0) / 86_400)),
+    );
+
+    if shaping::is_aggregated(query.shape.intent) {
+        let (shaped, queries) = shaping::aggregate(conn, query, ctx.now, &w, &CASES, total)?;
+        return Ok(QueryOutput {
+            summary,
+            rows: Vec::new(),
+            ids: Vec::new(),
+            queries,
+            shaped: Box::new(shaped),
+        });
+    }
 
     let rows_sql = format!(
         "SELECT t.case_number, t.tenant_id, r.name, t.title, t.severity, t.status, t.product_area, \
                 t.created_at, t.closed_at, t.owner \
          FROM cases t LEFT JOIN registry r ON r.tenant_id = t.tenant_id \
-         WHERE {filter} ORDER BY t.created_at DESC, t.case_number DESC LIMIT ?"
+         WHERE {filter} ORDER BY {order} LIMIT ?"
     );
-    let rows = query_rows(conn, &rows_sql, &w.params_with(&limit_of(query)), |row| {
-        Ok(json!({
-            "CaseNumber": row.get::<_, String>(0)?,
-            "TenantId": row.get::<_, String>(1)?,
-            "CustomerName": row.get::<_, Option<String>>(2)?,
-            "Title": row.get::<_, String>(3)?,
-            "Severity": row.get::<_, String>(4)?,
-            "Status": row.get::<_, String>(5)?,
-            "ProductArea": row.get::<_, String>(6)?,
-            "CreatedAt": format_timestamp(row.get(7)?),
-            "ClosedAt": row.get::<_, Option<i64>>(8)?.map(format_timestamp),
-            "Owner": row.get::<_, String>(9)?,
-        }))
-    })?;
+    let rows: Vec<serde_json::Value> =
+        query_rows(conn, &rows_sql, &w.params_with(&limit_of(query)), |row| {
+            Ok(json!({
+                "CaseNumber": row.get::<_, String>(0)?,
+                "TenantId": row.get::<_, String>(1)?,
+                "CustomerName": row.get::<_, Option<String>>(2)?,
+                "Title": row.get::<_, String>(3)?,
+                "Severity": row.get::<_, String>(4)?,
+                "Status": row.get::<_, String>(5)?,
+                "ProductArea": row.get::<_, String>(6)?,
+                "CreatedAt": format_timestamp(row.get(7)?),
+                "ClosedAt": row.get::<_, Option<i64>>(8)?.map(format_timestamp),
+                "Owner": row.get::<_, String>(9)?,
+            }))
+        })?;
     let ids = query_ids::<String>(conn, "cases", "case_number", &w)?;
+    let shaped = shaping::list_bounds(query, rows.len(), total);
 
     Ok(QueryOutput {
         summary,
         rows,
         ids,
         queries: 3,
-        shaped: Default::default(),
+        shaped: Box::new(shaped),
     })
+}
+
+/// The shapes of cases: every group but work item type; severity sorts A, B, C.
+const CASES: ItemTable = ItemTable {
+    table: "cases",
+    noun: "cases",
+    newest_first: "t.created_at DESC, t.case_number DESC",
+    oldest_first: "t.created_at ASC, t.case_number ASC",
+    most_severe_first: Some("t.severity ASC, t.created_at DESC, t.case_number DESC"),
+    least_severe_first: Some("t.severity DESC, t.created_at DESC, t.case_number DESC"),
+    group_key: |group_by| match group_by {
+        GroupBy::ProductArea => Ok("t.product_area"),
+        GroupBy::Severity => Ok("t.severity"),
+        GroupBy::Status => Ok("t.status"),
+        GroupBy::Owner => Ok("t.owner"),
+        GroupBy::Customer => Ok("t.tenant_id"),
+        GroupBy::WorkItemType => Err("cases have no work item type to group by"),
+    },
+    key_name: |key| key,
+    hours_to_mitigate: None,
+    time_column,
+};
+
+/// The column of a time event: CreatedAt, ClosedAt; cases have no mitigated date.
+fn time_column(event: TimeEvent) -> Result<TimeColumn, &'static str> {
+    match event {
+        TimeEvent::Created => Ok(time_column!("t.created_at")),
+        TimeEvent::Closed => Ok(time_column!("t.closed_at")),
+        TimeEvent::Mitigated => Err("cases have no mitigated date"),
+    }
 }

@@ -10,19 +10,21 @@
 //! `created_before`; `owner` against OwningTeam (case-insensitive); `item_ids` of `icm` against
 //! IncidentId (non-numeric ids match nothing).
 
+use orca_core::shape::GroupBy;
 use orca_core::{Query, QueryOutput, SourceKey, TimeEvent};
 use rusqlite::Connection;
 use rusqlite::types::Value;
 use serde_json::{Map, json};
 
+use super::shaping::{self, ItemTable};
 use super::{
-    AgentError, StatesSql, StatusSql, Where, area_word_patterns, context_ids,
+    AgentError, StatesSql, StatusSql, TimeColumn, Where, area_word_patterns, context_ids,
     created_before_filter, integer_ids, item_ids, limit_of, owner_of, query_ids, query_rows,
-    query_summary, round1, states_filter, status_filter, tenant_scope, time_column, time_filter,
+    round1, states_filter, status_filter, tenant_scope, time_column, time_filter,
 };
 use crate::store::model::{format_timestamp, parse_incident_severity, parse_incident_status};
 
-pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, AgentError> {
+pub(super) fn run(conn: &Connection, query: &Query, now: i64) -> Result<QueryOutput, AgentError> {
     let mut w = Where::default();
     let linked = context_ids(query, SourceKey::Kusto);
     let ids = item_ids(query, SourceKey::Icm);
@@ -36,13 +38,7 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
             case_numbers.into_iter().map(Value::Text).collect(),
         ),
         None => {
-            time_filter(&mut w, query, |event| {
-                Ok(match event {
-                    TimeEvent::Created => time_column!("t.created_at"),
-                    TimeEvent::Closed => time_column!("t.resolved_at"),
-                    TimeEvent::Mitigated => time_column!("t.mitigated_at"),
-                })
-            })?;
+            time_filter(&mut w, query, time_column)?;
             created_before_filter(&mut w, query);
         }
     }
@@ -93,70 +89,139 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
     if let Some(owner) = owner_of(query) {
         w.bind("t.owning_team = ? COLLATE NOCASE", owner);
     }
+    let order = shaping::check(query, &INCIDENTS)?;
     let filter = w.sql();
 
+    // One row per (status, severity): at most 18, folded into the summary.
     let summary_sql = format!(
-        "SELECT count(*), coalesce(sum(t.status = 'Active'), 0), \
-            coalesce(sum(t.severity = 0), 0), coalesce(sum(t.severity = 1), 0), coalesce(sum(t.severity = 2), 0), \
-            coalesce(sum(t.severity = 25), 0), coalesce(sum(t.severity = 3), 0), coalesce(sum(t.severity = 4), 0), \
-            coalesce(sum(t.status = 'Mitigated'), 0), coalesce(sum(t.status = 'Resolved'), 0), \
-            avg(CASE WHEN t.mitigated_at IS NOT NULL THEN (t.mitigated_at - t.created_at) / 3600.0 END) \
-         FROM incidents t WHERE {filter}"
+        "SELECT t.status, t.severity, count(*), sum(t.mitigated_at - t.created_at), \
+                count(t.mitigated_at) \
+         FROM incidents t WHERE {filter} GROUP BY t.status, t.severity"
     );
-    let summary = query_summary(conn, &summary_sql, &w, |row, summary| {
-        let n = |i: usize| row.get::<_, i64>(i);
-        summary.insert("total".into(), json!(n(0)?));
-        summary.insert("active".into(), json!(n(1)?));
-        summary.insert("open".into(), json!(n(1)?));
-        let mut by_severity = Map::new();
-        if n(2)? > 0 {
-            by_severity.insert("0".into(), json!(n(2)?));
-        }
-        for (key, i) in [("1", 3), ("2", 4), ("25", 5), ("3", 6), ("4", 7)] {
-            by_severity.insert(key.into(), json!(n(i)?));
-        }
-        summary.insert("by_severity".into(), by_severity.into());
-        summary.insert(
-            "by_status".into(),
-            json!({"Active": n(1)?, "Mitigated": n(8)?, "Resolved": n(9)?}),
-        );
-        let mttm: Option<f64> = row.get(10)?;
-        summary.insert(
-            "mean_time_to_mitigate_hours".into(),
-            json!(mttm.map(round1)),
-        );
-        Ok(())
-    })?;
+    let groups: Vec<(String, i64, i64, Option<i64>, i64)> =
+        query_rows(conn, &summary_sql, &w.params().collect::<Vec<_>>(), |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
+        })?;
+    let count = |keep: &dyn Fn(&str, i64) -> bool| -> i64 {
+        groups.iter().filter(|g| keep(&g.0, g.1)).map(|g| g.2).sum()
+    };
+    let total = count(&|_, _| true);
+    let active = count(&|status, _| status == "Active");
+    let mut summary = Map::new();
+    summary.insert("total".into(), json!(total));
+    summary.insert("active".into(), json!(active));
+    summary.insert("open".into(), json!(active));
+    let mut by_severity = Map::new();
+    let sev0 = count(&|_, severity| severity == 0);
+    if sev0 > 0 {
+        by_severity.insert("0".into(), json!(sev0));
+    }
+    for (key, severity) in [("1", 1), ("2", 2), ("25", 25), ("3", 3), ("4", 4)] {
+        by_severity.insert(key.into(), json!(count(&|_, s| s == severity)));
+    }
+    summary.insert("by_severity".into(), by_severity.into());
+    summary.insert(
+        "by_status".into(),
+        json!({
+            "Active": active,
+            "Mitigated": count(&|status, _| status == "Mitigated"),
+            "Resolved": count(&|status, _| status == "Resolved"),
+        }),
+    );
+    let mitigated: i64 = groups.iter().map(|g| g.4).sum();
+    let seconds: i64 = groups.iter().filter_map(|g| g.3).sum();
+    let mttm = (mitigated > 0).then(|| round1(seconds as f64 / 3600.0 / mitigated as f64));
+    summary.insert("mean_time_to_mitigate_hours".into(), json!(mttm));
+
+    if shaping::is_aggregated(query.shape.intent) {
+        let (shaped, queries) = shaping::aggregate(conn, query, now, &w, &INCIDENTS, total)?;
+        return Ok(QueryOutput {
+            summary,
+            rows: Vec::new(),
+            ids: Vec::new(),
+            queries,
+            shaped: Box::new(shaped),
+        });
+    }
 
     let rows_sql = format!(
         "SELECT t.incident_id, t.tenant_id, r.name, t.severity, t.status, t.title, t.owning_team, \
                 t.created_at, t.mitigated_at, t.resolved_at, t.case_number \
          FROM incidents t LEFT JOIN registry r ON r.tenant_id = t.tenant_id \
-         WHERE {filter} ORDER BY t.created_at DESC, t.incident_id DESC LIMIT ?"
+         WHERE {filter} ORDER BY {order} LIMIT ?"
     );
-    let rows = query_rows(conn, &rows_sql, &w.params_with(&limit_of(query)), |row| {
-        Ok(json!({
-            "IncidentId": row.get::<_, i64>(0)?,
-            "TenantId": row.get::<_, String>(1)?,
-            "CustomerName": row.get::<_, Option<String>>(2)?,
-            "Severity": row.get::<_, i64>(3)?,
-            "Status": row.get::<_, String>(4)?,
-            "Title": row.get::<_, String>(5)?,
-            "OwningTeam": row.get::<_, String>(6)?,
-            "CreatedAt": format_timestamp(row.get(7)?),
-            "MitigatedAt": row.get::<_, Option<i64>>(8)?.map(format_timestamp),
-            "ResolvedAt": row.get::<_, Option<i64>>(9)?.map(format_timestamp),
-            "CaseNumber": row.get::<_, Option<String>>(10)?,
-        }))
-    })?;
+    let rows: Vec<serde_json::Value> =
+        query_rows(conn, &rows_sql, &w.params_with(&limit_of(query)), |row| {
+            Ok(json!({
+                "IncidentId": row.get::<_, i64>(0)?,
+                "TenantId": row.get::<_, String>(1)?,
+                "CustomerName": row.get::<_, Option<String>>(2)?,
+                "Severity": row.get::<_, i64>(3)?,
+                "Status": row.get::<_, String>(4)?,
+                "Title": row.get::<_, String>(5)?,
+                "OwningTeam": row.get::<_, String>(6)?,
+                "CreatedAt": format_timestamp(row.get(7)?),
+                "MitigatedAt": row.get::<_, Option<i64>>(8)?.map(format_timestamp),
+                "ResolvedAt": row.get::<_, Option<i64>>(9)?.map(format_timestamp),
+                "CaseNumber": row.get::<_, Option<String>>(10)?,
+            }))
+        })?;
     let ids = query_ids::<i64>(conn, "incidents", "incident_id", &w)?;
+    let shaped = shaping::list_bounds(query, rows.len(), total);
 
     Ok(QueryOutput {
         summary,
         rows,
         ids,
         queries: 3,
-        shaped: Default::default(),
+        shaped: Box::new(shaped),
+    })
+}
+
+/// The product area of an incident: the bracketed tag its title starts with (`[DLP] ...`),
+/// `(none)` without one. The same expression is indexed (`incidents_area`).
+const AREA_TAG: &str = "CASE WHEN t.title GLOB '[[]?*]*' \
+     THEN substr(t.title, 2, instr(t.title, ']') - 2) ELSE '(none)' END";
+
+/// The shapes of incidents: severity sorts 0, 1, 2, 2.5, 3, 4 (stored 25 sorts as 2.5); groups
+/// by severity (keys as the summary's: `25` = 2.5), status, owner (OwningTeam), customer and
+/// product area (the title's tag).
+const INCIDENTS: ItemTable = ItemTable {
+    table: "incidents",
+    noun: "incidents",
+    newest_first: "t.created_at DESC, t.incident_id DESC",
+    oldest_first: "t.created_at ASC, t.incident_id ASC",
+    most_severe_first: Some(
+        "CASE t.severity WHEN 25 THEN 2.5 ELSE t.severity END ASC, t.created_at DESC, t.incident_id DESC",
+    ),
+    least_severe_first: Some(
+        "CASE t.severity WHEN 25 THEN 2.5 ELSE t.severity END DESC, t.created_at DESC, t.incident_id DESC",
+    ),
+    group_key: |group_by| match group_by {
+        GroupBy::ProductArea => Ok(AREA_TAG),
+        GroupBy::Severity => Ok("CAST(t.severity AS TEXT)"),
+        GroupBy::Status => Ok("t.status"),
+        GroupBy::Owner => Ok("t.owning_team"),
+        GroupBy::Customer => Ok("t.tenant_id"),
+        GroupBy::WorkItemType => Err("incidents have no work item type to group by"),
+    },
+    key_name: |key| key,
+    hours_to_mitigate: Some("avg((t.mitigated_at - t.created_at) / 3600.0)"),
+    time_column,
+};
+
+/// The column of a time event: CreatedAt, ResolvedAt (closed), MitigatedAt.
+fn time_column(event: TimeEvent) -> Result<TimeColumn, &'static str> {
+    Ok(match event {
+        TimeEvent::Created => time_column!("t.created_at"),
+        TimeEvent::Closed => time_column!("t.resolved_at"),
+        TimeEvent::Mitigated => time_column!("t.mitigated_at"),
     })
 }
 

@@ -51,6 +51,7 @@
 mod cases;
 mod docs;
 mod incidents;
+mod shaping;
 mod tenant;
 mod work_items;
 
@@ -60,8 +61,7 @@ use orca_core::{
     ConnectorError, ErrorKind, Query, QueryOutput, SourceKey, StatusFilter, TimeEvent,
 };
 use rusqlite::types::{FromSql, ToSql, Value};
-use rusqlite::{Connection, ErrorCode, Row, params_from_iter};
-use serde_json::Map;
+use rusqlite::{Connection, ErrorCode, Row};
 
 pub use tenant::HealthThresholds;
 
@@ -129,8 +129,8 @@ pub(crate) fn run(
 ) -> Result<QueryOutput, AgentError> {
     match source {
         SourceKey::Kusto => cases::run(conn, query, ctx),
-        SourceKey::Icm => incidents::run(conn, query),
-        SourceKey::Ado => work_items::run(conn, query),
+        SourceKey::Icm => incidents::run(conn, query, ctx.now),
+        SourceKey::Ado => work_items::run(conn, query, ctx.now),
         SourceKey::Tenant => tenant::run(conn, query, ctx),
         SourceKey::Docs => docs::run(conn, query),
     }
@@ -184,21 +184,6 @@ impl Where {
     pub(crate) fn params_with<'a>(&'a self, last: &'a dyn ToSql) -> Vec<&'a dyn ToSql> {
         self.params().chain(std::iter::once(last)).collect()
     }
-}
-
-/// Runs the one-row summary `sql` (filtered by `w`) and lets `fill` read the row into a new
-/// summary object.
-pub(crate) fn query_summary(
-    conn: &Connection,
-    sql: &str,
-    w: &Where,
-    fill: impl FnOnce(&Row<'_>, &mut Map<String, serde_json::Value>) -> rusqlite::Result<()>,
-) -> Result<Map<String, serde_json::Value>, AgentError> {
-    let mut summary = Map::new();
-    conn.query_row(sql, params_from_iter(w.params()), |row| {
-        fill(row, &mut summary)
-    })?;
-    Ok(summary)
 }
 
 /// Runs `sql` with `params` and collects every result row, in order, through `map_row`.
@@ -270,8 +255,8 @@ pub(crate) fn tenant_values(ids: &[String]) -> Vec<Value> {
         .collect()
 }
 
-/// The fixed fragments comparing one time column with a bound instant; build it with
-/// [`time_column!`].
+/// The fixed fragments comparing one time column with a bound instant, and numbering its
+/// trend buckets; build it with [`time_column!`].
 pub(crate) struct TimeColumn {
     /// `column >= ?`
     pub from: &'static str,
@@ -279,6 +264,13 @@ pub(crate) struct TimeColumn {
     pub before: &'static str,
     /// `column <= ?`
     pub through: &'static str,
+    /// The UTC day of the column: whole days since 1970-01-01.
+    pub day: &'static str,
+    /// The week (Monday 00:00 UTC to Monday) of the column: whole weeks since Monday
+    /// 1969-12-29 (the epoch is a Thursday, 3 days later).
+    pub week: &'static str,
+    /// The UTC month of the column: year * 12 + month - 1.
+    pub month: &'static str,
 }
 
 /// The [`TimeColumn`] of a column named by a literal, e.g. `time_column!("t.created_at")`.
@@ -288,6 +280,15 @@ macro_rules! time_column {
             from: concat!($column, " >= ?"),
             before: concat!($column, " < ?"),
             through: concat!($column, " <= ?"),
+            day: concat!($column, " / 86400"),
+            week: concat!("(", $column, " + 259200) / 604800"),
+            month: concat!(
+                "CAST(strftime('%Y', ",
+                $column,
+                ", 'unixepoch') AS INTEGER) * 12 + CAST(strftime('%m', ",
+                $column,
+                ", 'unixepoch') AS INTEGER) - 1"
+            ),
         }
     };
 }

@@ -9,16 +9,19 @@
 //! `Bug: ... (DLP)` and `Purview\DLP\Service`); `created_before`; `owner` is a bad query (work
 //! items have no owner); `item_ids` of `ado` against Id (non-numeric ids match nothing).
 
+use orca_core::shape::GroupBy;
 use orca_core::{Query, QueryOutput, SourceKey, TimeEvent};
 use rusqlite::Connection;
 use rusqlite::types::Value;
-use serde_json::json;
+use serde_json::{Map, json};
 
+use super::shaping::{self, ItemTable};
 use super::{
-    AgentError, StatesSql, StatusSql, Where, area_word_patterns, context_ids,
+    AgentError, StatesSql, StatusSql, TimeColumn, Where, area_word_patterns, context_ids,
     created_before_filter, integer_ids, item_ids, limit_of, owner_of, query_ids, query_rows,
-    query_summary, states_filter, status_filter, tenant_scope, time_column, time_filter,
+    states_filter, status_filter, tenant_scope, time_column, time_filter,
 };
+use crate::store::generate::area_of_path_key;
 use crate::store::model::{format_timestamp, parse_work_item_state};
 
 /// Area patterns against the title and the area path (see [`area_word_patterns`]).
@@ -30,7 +33,7 @@ const AREA_NO_MATCH: &str = "NOT EXISTS (SELECT 1 FROM rarray(?) a \
 const OPEN: &str = "t.state NOT IN ('Resolved', 'Closed')";
 const CLOSED: &str = "t.state IN ('Resolved', 'Closed')";
 
-pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, AgentError> {
+pub(super) fn run(conn: &Connection, query: &Query, now: i64) -> Result<QueryOutput, AgentError> {
     if owner_of(query).is_some() {
         return Err(AgentError::BadQuery(
             "work items have no owner to filter on".into(),
@@ -49,11 +52,7 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
             integer_ids(incident_ids.iter().map(String::as_str)),
         ),
         None => {
-            time_filter(&mut w, query, |event| match event {
-                TimeEvent::Created => Ok(time_column!("t.created_at")),
-                TimeEvent::Closed => Err("work items have no closed date"),
-                TimeEvent::Mitigated => Err("work items have no mitigated date"),
-            })?;
+            time_filter(&mut w, query, time_column)?;
             created_before_filter(&mut w, query);
         }
     }
@@ -86,60 +85,130 @@ pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, Agent
     w.bind_list_if_any(AREA_MATCH, areas);
     let excluded_areas = area_word_patterns(&query.filters.exclude_product_areas, true);
     w.bind_list_if_any(AREA_NO_MATCH, excluded_areas);
+    let order = shaping::check(query, &WORK_ITEMS)?;
     let filter = w.sql();
 
+    // One row per (state, type): at most 12, folded into the summary.
     let summary_sql = format!(
-        "SELECT count(*), coalesce(sum({OPEN}), 0), \
-            coalesce(sum(t.work_item_type = 'Bug'), 0), coalesce(sum(t.work_item_type = 'DCR'), 0), \
-            coalesce(sum(t.work_item_type = 'Feature'), 0), \
-            coalesce(sum(t.state = 'New'), 0), coalesce(sum(t.state = 'Active'), 0), \
-            coalesce(sum(t.state = 'Resolved'), 0), coalesce(sum(t.state = 'Closed'), 0), \
-            coalesce(sum(t.work_item_type = 'Bug' AND {OPEN}), 0) \
-         FROM work_items t WHERE {filter}"
+        "SELECT t.state, t.work_item_type, count(*) FROM work_items t WHERE {filter} \
+         GROUP BY t.state, t.work_item_type"
     );
-    let summary = query_summary(conn, &summary_sql, &w, |row, summary| {
-        let n = |i: usize| row.get::<_, i64>(i);
-        summary.insert("total".into(), json!(n(0)?));
-        summary.insert("open".into(), json!(n(1)?));
-        summary.insert(
-            "by_type".into(),
-            json!({"Bug": n(2)?, "DCR": n(3)?, "Feature": n(4)?}),
-        );
-        summary.insert(
-            "by_state".into(),
-            json!({"New": n(5)?, "Active": n(6)?, "Resolved": n(7)?, "Closed": n(8)?}),
-        );
-        summary.insert("open_bugs".into(), json!(n(9)?));
-        Ok(())
-    })?;
+    let groups: Vec<(String, String, i64)> =
+        query_rows(conn, &summary_sql, &w.params().collect::<Vec<_>>(), |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?;
+    let count = |keep: &dyn Fn(&str, &str) -> bool| -> i64 {
+        groups
+            .iter()
+            .filter(|g| keep(&g.0, &g.1))
+            .map(|g| g.2)
+            .sum()
+    };
+    let is_open = |state: &str| state != "Resolved" && state != "Closed";
+    let total = count(&|_, _| true);
+    let mut summary = Map::new();
+    summary.insert("total".into(), json!(total));
+    summary.insert("open".into(), json!(count(&|state, _| is_open(state))));
+    let mut by_type = Map::new();
+    for kind in ["Bug", "DCR", "Feature"] {
+        by_type.insert(kind.into(), json!(count(&|_, t| t == kind)));
+    }
+    summary.insert("by_type".into(), by_type.into());
+    let mut by_state = Map::new();
+    for state in ["New", "Active", "Resolved", "Closed"] {
+        by_state.insert(state.into(), json!(count(&|s, _| s == state)));
+    }
+    summary.insert("by_state".into(), by_state.into());
+    summary.insert(
+        "open_bugs".into(),
+        json!(count(&|state, t| t == "Bug" && is_open(state))),
+    );
+
+    if shaping::is_aggregated(query.shape.intent) {
+        let (shaped, queries) = shaping::aggregate(conn, query, now, &w, &WORK_ITEMS, total)?;
+        return Ok(QueryOutput {
+            summary,
+            rows: Vec::new(),
+            ids: Vec::new(),
+            queries,
+            shaped: Box::new(shaped),
+        });
+    }
 
     let rows_sql = format!(
         "SELECT t.id, t.work_item_type, t.state, t.title, t.area_path, t.tenant_id, r.name, t.tags, \
                 t.created_at, t.incident_id \
          FROM work_items t LEFT JOIN registry r ON r.tenant_id = t.tenant_id \
-         WHERE {filter} ORDER BY t.created_at DESC, t.id DESC LIMIT ?"
+         WHERE {filter} ORDER BY {order} LIMIT ?"
     );
-    let rows = query_rows(conn, &rows_sql, &w.params_with(&limit_of(query)), |row| {
-        Ok(json!({
-            "Id": row.get::<_, i64>(0)?,
-            "WorkItemType": row.get::<_, String>(1)?,
-            "State": row.get::<_, String>(2)?,
-            "Title": row.get::<_, String>(3)?,
-            "AreaPath": row.get::<_, String>(4)?,
-            "TenantId": row.get::<_, String>(5)?,
-            "CustomerName": row.get::<_, Option<String>>(6)?,
-            "Tags": row.get::<_, String>(7)?,
-            "CreatedAt": format_timestamp(row.get(8)?),
-            "IncidentId": row.get::<_, Option<i64>>(9)?,
-        }))
-    })?;
+    let rows: Vec<serde_json::Value> =
+        query_rows(conn, &rows_sql, &w.params_with(&limit_of(query)), |row| {
+            Ok(json!({
+                "Id": row.get::<_, i64>(0)?,
+                "WorkItemType": row.get::<_, String>(1)?,
+                "State": row.get::<_, String>(2)?,
+                "Title": row.get::<_, String>(3)?,
+                "AreaPath": row.get::<_, String>(4)?,
+                "TenantId": row.get::<_, String>(5)?,
+                "CustomerName": row.get::<_, Option<String>>(6)?,
+                "Tags": row.get::<_, String>(7)?,
+                "CreatedAt": format_timestamp(row.get(8)?),
+                "IncidentId": row.get::<_, Option<i64>>(9)?,
+            }))
+        })?;
     let ids = query_ids::<i64>(conn, "work_items", "id", &w)?;
+    let shaped = shaping::list_bounds(query, rows.len(), total);
 
     Ok(QueryOutput {
         summary,
         rows,
         ids,
         queries: 3,
-        shaped: Default::default(),
+        shaped: Box::new(shaped),
     })
+}
+
+/// The product area of a work item: the second segment of its AreaPath (`Purview\DLP\Client`
+/// is `DLP`), `(none)` without one. The same expression is indexed (`work_items_area`).
+const AREA_SEGMENT: &str = "coalesce(nullif(CASE \
+     WHEN instr(t.area_path, '\\') = 0 THEN '' \
+     WHEN instr(substr(t.area_path, instr(t.area_path, '\\') + 1), '\\') = 0 \
+       THEN substr(t.area_path, instr(t.area_path, '\\') + 1) \
+     ELSE substr(t.area_path, instr(t.area_path, '\\') + 1, \
+                 instr(substr(t.area_path, instr(t.area_path, '\\') + 1), '\\') - 1) \
+     END, ''), '(none)')";
+
+/// The shapes of work items: groups by type, status (State), customer and product area (the
+/// AreaPath segment, the demo data's keys renamed to their area names: `InformationProtection`
+/// is "Sensitivity Labels"); no severity and no owner.
+const WORK_ITEMS: ItemTable = ItemTable {
+    table: "work_items",
+    noun: "work items",
+    newest_first: "t.created_at DESC, t.id DESC",
+    oldest_first: "t.created_at ASC, t.id ASC",
+    most_severe_first: None,
+    least_severe_first: None,
+    group_key: |group_by| match group_by {
+        GroupBy::ProductArea => Ok(AREA_SEGMENT),
+        GroupBy::WorkItemType => Ok("t.work_item_type"),
+        GroupBy::Status => Ok("t.state"),
+        GroupBy::Customer => Ok("t.tenant_id"),
+        GroupBy::Owner => Err("work items have no owner to group by"),
+        GroupBy::Severity => Err("work items have no severity to group by"),
+    },
+    key_name: |key| match area_of_path_key(&key) {
+        Some(area) => area.to_string(),
+        None => key,
+    },
+    hours_to_mitigate: None,
+    time_column,
+};
+
+/// The column of a time event: CreatedAt only.
+fn time_column(event: TimeEvent) -> Result<TimeColumn, &'static str> {
+    match event {
+        TimeEvent::Created => Ok(time_column!("t.created_at")),
+        TimeEvent::Closed => Err("work items have no closed date"),
+        TimeEvent::Mitigated => Err("work items have no mitigated date"),
+    }
 }
