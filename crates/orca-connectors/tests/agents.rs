@@ -1386,3 +1386,866 @@ async fn the_store_lists_its_product_areas() {
     assert_eq!(t.f.store.product_areas().unwrap(), expected);
     assert!(expected.contains(&"dlp".to_string()) && expected.contains(&"DLP Endpoint".into()));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Intents (issue 12). The truth is counted with hand-written SQL against the same store file,
+// opened with rusqlite directly, never through the agents.
+
+use orca_connectors::{GenerateOptions, generate};
+use orca_core::shape::{
+    Bucket, Direction, GroupBy, Intent, Measure, Order, Shape, Shaped, Sort, SortKey,
+};
+
+/// A generated store (40 customers) and a plain connection to its file for the truth.
+struct Generated {
+    _dir: tempfile::TempDir,
+    sql: rusqlite::Connection,
+    connectors: HashMap<SourceKey, Arc<dyn Connector>>,
+}
+
+impl Generated {
+    fn new() -> Generated {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = GenerateOptions {
+            seed: 7,
+            customers: Some(40),
+            scale: 1.5,
+            now: now(),
+        };
+        generate(dir.path(), &opts, &ProgressBar::hidden()).unwrap();
+        let store = Store::open(dir.path(), OpenMode::ReadOnly).unwrap();
+        let connectors = store
+            .connectors_at(&HealthThresholds::default(), Some(now()))
+            .into_iter()
+            .map(|c| (c.source(), c))
+            .collect();
+        let sql = rusqlite::Connection::open(orca_connectors::store::db_path(dir.path())).unwrap();
+        Generated {
+            _dir: dir,
+            sql,
+            connectors,
+        }
+    }
+
+    async fn run(&self, query: Query) -> QueryOutput {
+        self.connectors[&query.source].run(&query).await.unwrap()
+    }
+
+    /// `(text, number)` rows of a hand-written query.
+    fn pairs(&self, sql: &str, params: impl rusqlite::Params) -> Vec<(String, f64)> {
+        let mut stmt = self.sql.prepare(sql).unwrap();
+        stmt.query_map(params, |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    fn number(&self, sql: &str, params: impl rusqlite::Params) -> f64 {
+        self.sql.query_row(sql, params, |r| r.get(0)).unwrap()
+    }
+
+    fn ford(&self) -> String {
+        self.sql
+            .query_row(
+                "SELECT tenant_id FROM registry WHERE name = 'Ford Motor Company'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+}
+
+fn shaped(source: SourceKey, shape: Shape) -> Query {
+    Query {
+        shape,
+        ..every_tenant(source)
+    }
+}
+
+fn shape(intent: Intent) -> Shape {
+    Shape {
+        intent,
+        ..Shape::default()
+    }
+}
+
+fn open(mut query: Query) -> Query {
+    query.filters.status = Some(StatusFilter::Open);
+    query
+}
+
+fn rank_shape(limit: usize, order: Order) -> Shape {
+    Shape {
+        group_by: Some(GroupBy::Customer),
+        limit: Some(limit),
+        sort: Some(Sort {
+            by: SortKey::Value,
+            order,
+        }),
+        ..shape(Intent::Rank)
+    }
+}
+
+/// `(name, tenant, value)` of a ranking.
+fn ranked(out: &Shaped) -> Vec<(String, String, f64)> {
+    out.ranking
+        .iter()
+        .map(|r| {
+            (
+                r.customer.name.clone(),
+                r.customer.tenant_id.clone(),
+                r.value,
+            )
+        })
+        .collect()
+}
+
+/// The first `limit` entries of an ordered list and every entry tied with the last of them.
+fn with_ties<T: Clone>(all: &[T], limit: usize, value: impl Fn(&T) -> f64) -> Vec<T> {
+    let mut kept: Vec<T> = all.iter().take(limit).cloned().collect();
+    if let Some(last) = kept.last().map(&value) {
+        kept.extend(
+            all.iter()
+                .skip(limit)
+                .take_while(|e| value(e) == last)
+                .cloned(),
+        );
+    }
+    kept
+}
+
+#[tokio::test]
+async fn rank_counts_per_customer_like_hand_written_sql_with_ties_kept() {
+    let g = Generated::new();
+    let sources = [
+        (
+            SourceKey::Kusto,
+            "cases",
+            "t.status NOT IN ('Resolved', 'Closed')",
+        ),
+        (SourceKey::Icm, "incidents", "t.status = 'Active'"),
+        (
+            SourceKey::Ado,
+            "work_items",
+            "t.state NOT IN ('Resolved', 'Closed')",
+        ),
+    ];
+    let mut ties_seen = 0;
+    for (source, table, open_sql) in sources {
+        for (order, sql_order) in [(Order::Desc, "DESC"), (Order::Asc, "ASC")] {
+            let truth: Vec<(String, String, f64)> = {
+                let sql = format!(
+                    "SELECT r.name, t.tenant_id, count(*) AS n FROM {table} t \
+                     JOIN registry r ON r.tenant_id = t.tenant_id WHERE {open_sql} \
+                     GROUP BY t.tenant_id ORDER BY n {sql_order}, r.name"
+                );
+                let mut stmt = g.sql.prepare(&sql).unwrap();
+                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap()
+            };
+            assert!(truth.len() > 10, "{source}: {} customers", truth.len());
+            for limit in [1, 3, 5, 10] {
+                let out = g.run(open(shaped(source, rank_shape(limit, order)))).await;
+                let expected = with_ties(&truth, limit, |e| e.2);
+                if expected.len() > limit {
+                    ties_seen += 1;
+                }
+                assert_eq!(
+                    ranked(&out.shaped),
+                    expected,
+                    "{source} {order:?} top {limit}"
+                );
+                assert_eq!(out.shaped.truncated, truth.len() > expected.len());
+                assert!(out.rows.is_empty() && out.ids.is_empty());
+            }
+        }
+    }
+    assert!(
+        ties_seen > 0,
+        "the data set must hold ties for this test to mean something"
+    );
+}
+
+#[tokio::test]
+async fn rank_keeps_every_customer_tied_with_the_last_entry() {
+    let f = Fixture::new();
+    // Open cases: Ford 3 (1, 2, 5), GM 1 (6), Contoso 1 (8).
+    let rank = |limit| Query {
+        filters: Filters {
+            status: Some(StatusFilter::Open),
+            ..Filters::default()
+        },
+        shape: Shape {
+            limit: Some(limit),
+            ..shape(Intent::Rank)
+        },
+        ..every_tenant(SourceKey::Kusto)
+    };
+    let out = f.run(rank(2)).await;
+    let names: Vec<(&str, f64)> = out
+        .shaped
+        .ranking
+        .iter()
+        .map(|r| (r.customer.name.as_str(), r.value))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Ford Motor Company", 3.0),
+            ("Contoso, Ltd.", 1.0),
+            ("General Motors", 1.0)
+        ]
+    );
+    assert!(!out.shaped.truncated);
+    assert_eq!(out.shaped.ranking[0].customer.tenant_id, FORD);
+    let out = f.run(rank(1)).await;
+    assert_eq!(out.shaped.ranking.len(), 1);
+    assert!(out.shaped.truncated);
+    // The summary is the count's, whatever the intent.
+    let count = f.run(rank(1)).await.summary;
+    let mut plain = rank(1);
+    plain.shape = Shape::default();
+    assert_eq!(count, f.run(plain).await.summary);
+}
+
+#[tokio::test]
+async fn rank_by_a_measure_uses_the_measure() {
+    let g = Generated::new();
+    let query = Query {
+        shape: Shape {
+            measure: Measure::MeanTimeToMitigateHours,
+            ..rank_shape(3, Order::Desc)
+        },
+        ..every_tenant(SourceKey::Icm)
+    };
+    let out = g.run(query).await;
+    let truth = g.pairs(
+        "SELECT t.tenant_id, round(avg((mitigated_at - created_at) / 3600.0), 1) AS h \
+         FROM incidents t WHERE mitigated_at IS NOT NULL GROUP BY tenant_id \
+         ORDER BY h DESC, (SELECT name FROM registry r WHERE r.tenant_id = t.tenant_id)",
+        [],
+    );
+    let expected = with_ties(&truth, 3, |e| e.1);
+    let got: Vec<(String, f64)> = out
+        .shaped
+        .ranking
+        .iter()
+        .map(|r| (r.customer.tenant_id.clone(), r.value))
+        .collect();
+    assert_eq!(got, expected);
+}
+
+/// Expected groups: `(key, count)` sorted by count desc then key, with shares of `total`.
+fn expected_groups(mut counts: Vec<(String, f64)>, total: f64) -> Vec<(String, f64, f64)> {
+    counts.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    counts
+        .into_iter()
+        .map(|(k, n)| (k, n, (n / total * 1000.0).round() / 1000.0))
+        .collect()
+}
+
+fn groups_of(out: &QueryOutput) -> Vec<(String, f64, f64)> {
+    out.shaped
+        .groups
+        .iter()
+        .map(|g| (g.key.clone(), g.value, g.share))
+        .collect()
+}
+
+/// The demo data's AreaPath keys and their product areas, written out by hand.
+fn area_named(key: &str) -> String {
+    match key {
+        "InformationProtection" => "Sensitivity Labels",
+        "DataMap" => "Data Map",
+        "InsiderRisk" => "Insider Risk",
+        "DataLifecycle" => "Retention",
+        "CommunicationCompliance" => "Communication Compliance",
+        other => other,
+    }
+    .to_string()
+}
+
+#[tokio::test]
+async fn breakdowns_match_hand_written_sql_for_every_group_of_every_source() {
+    let g = Generated::new();
+    // Filters shared with the count: Sev A and B cases, open items, the last 120 days.
+    let since = secs("2025-11-01T00:00:00Z");
+    let window = range(
+        "2025-11-01T00:00:00Z",
+        "2026-03-01T00:00:00Z",
+        false,
+        TimeEvent::Created,
+    );
+    let by_name =
+        "SELECT r.name, count(*) FROM {table} t JOIN registry r ON r.tenant_id = t.tenant_id";
+    let cases_where = "WHERE t.severity IN ('A', 'B') AND t.created_at >= ?1 AND t.created_at < ?2";
+    let incidents_where =
+        "WHERE t.status <> 'Resolved' AND t.created_at >= ?1 AND t.created_at < ?2";
+    let work_items_where =
+        "WHERE t.state NOT IN ('Resolved', 'Closed') AND t.created_at >= ?1 AND t.created_at < ?2";
+    let checks: Vec<(SourceKey, GroupBy, String, &str)> = vec![
+        (
+            SourceKey::Kusto,
+            GroupBy::ProductArea,
+            "SELECT product_area, count(*) FROM cases t".into(),
+            cases_where,
+        ),
+        (
+            SourceKey::Kusto,
+            GroupBy::Severity,
+            "SELECT severity, count(*) FROM cases t".into(),
+            cases_where,
+        ),
+        (
+            SourceKey::Kusto,
+            GroupBy::Status,
+            "SELECT status, count(*) FROM cases t".into(),
+            cases_where,
+        ),
+        (
+            SourceKey::Kusto,
+            GroupBy::Owner,
+            "SELECT owner, count(*) FROM cases t".into(),
+            cases_where,
+        ),
+        (
+            SourceKey::Kusto,
+            GroupBy::Customer,
+            by_name.replace("{table}", "cases"),
+            cases_where,
+        ),
+        (
+            SourceKey::Icm,
+            GroupBy::Severity,
+            "SELECT severity || '', count(*) FROM incidents t".into(),
+            incidents_where,
+        ),
+        (
+            SourceKey::Icm,
+            GroupBy::Status,
+            "SELECT status, count(*) FROM incidents t".into(),
+            incidents_where,
+        ),
+        (
+            SourceKey::Icm,
+            GroupBy::Owner,
+            "SELECT owning_team, count(*) FROM incidents t".into(),
+            incidents_where,
+        ),
+        (
+            SourceKey::Icm,
+            GroupBy::Customer,
+            by_name.replace("{table}", "incidents"),
+            incidents_where,
+        ),
+        (
+            SourceKey::Icm,
+            GroupBy::ProductArea,
+            "SELECT CASE WHEN title LIKE '[%]%' THEN substr(title, 2, instr(title, ']') - 2) \
+             ELSE '(none)' END, count(*) FROM incidents t"
+                .into(),
+            incidents_where,
+        ),
+        (
+            SourceKey::Ado,
+            GroupBy::WorkItemType,
+            "SELECT work_item_type, count(*) FROM work_items t".into(),
+            work_items_where,
+        ),
+        (
+            SourceKey::Ado,
+            GroupBy::Status,
+            "SELECT state, count(*) FROM work_items t".into(),
+            work_items_where,
+        ),
+        (
+            SourceKey::Ado,
+            GroupBy::Customer,
+            by_name.replace("{table}", "work_items"),
+            work_items_where,
+        ),
+    ];
+    for (source, group_by, select, filter) in checks {
+        let mut query = shaped(
+            source,
+            Shape {
+                group_by: Some(group_by),
+                ..shape(Intent::Breakdown)
+            },
+        );
+        query.time_range = window.clone();
+        match source {
+            SourceKey::Kusto => query.filters.severity = vec!["A".into(), "B".into()],
+            SourceKey::Icm => query.filters.status = Some(StatusFilter::Unresolved),
+            _ => query.filters.status = Some(StatusFilter::Open),
+        }
+        let out = g.run(query).await;
+        let counts = g.pairs(
+            &format!("{select} {filter} GROUP BY 1"),
+            [since, secs("2026-03-01T00:00:00Z")],
+        );
+        let total: f64 = counts.iter().map(|c| c.1).sum();
+        assert!(total > 20.0, "{source} {group_by:?}: {total} items");
+        assert!(counts.len() > 1, "{source} {group_by:?}");
+        assert_eq!(out.summary["total"], total as i64, "{source} {group_by:?}");
+        assert_eq!(
+            groups_of(&out),
+            expected_groups(counts, total),
+            "{source} {group_by:?}"
+        );
+        assert!(out.rows.is_empty());
+    }
+
+    // Work items by product area: the AreaPath's second segment, the demo keys named.
+    let paths = g.pairs(
+        "SELECT area_path, count(*) FROM work_items t \
+         WHERE t.state NOT IN ('Resolved', 'Closed') GROUP BY 1",
+        [],
+    );
+    let mut counts: Vec<(String, f64)> = Vec::new();
+    for (path, n) in paths {
+        let key = area_named(path.split('\\').nth(1).unwrap_or("(none)"));
+        match counts.iter_mut().find(|c| c.0 == key) {
+            Some(c) => c.1 += n,
+            None => counts.push((key, n)),
+        }
+    }
+    let total: f64 = counts.iter().map(|c| c.1).sum();
+    let out = g
+        .run(open(shaped(
+            SourceKey::Ado,
+            Shape {
+                group_by: Some(GroupBy::ProductArea),
+                ..shape(Intent::Breakdown)
+            },
+        )))
+        .await;
+    assert!(counts.iter().any(|c| c.0 == "Sensitivity Labels"));
+    assert_eq!(groups_of(&out), expected_groups(counts, total));
+}
+
+#[tokio::test]
+async fn incidents_without_an_area_tag_and_odd_area_paths_group_as_none() {
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["registry.csv", "cases.csv"] {
+        std::fs::copy(fixture().join(file), dir.path().join(file)).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("incidents.csv"),
+        "IncidentId,TenantId,Severity,Status,Title,OwningTeam,CreatedAt,MitigatedAt,ResolvedAt,CaseNumber\n\
+         1,11111111-1111-4111-8111-111111111111,2,Active,[DLP] sync,T,2026-02-01T00:00:00Z,,,\n\
+         2,11111111-1111-4111-8111-111111111111,3,Active,no tag here,T,2026-02-01T00:00:00Z,,,\n\
+         3,11111111-1111-4111-8111-111111111111,3,Active,[] empty tag,T,2026-02-01T00:00:00Z,,,\n\
+         4,11111111-1111-4111-8111-111111111111,4,Active,[Data Map] scan,T,2026-02-01T00:00:00Z,,,\n\
+         5,11111111-1111-4111-8111-111111111111,4,Active,[DLP] again,T,2026-02-01T00:00:00Z,,,\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("work_items.csv"),
+        "Id,WorkItemType,State,Title,AreaPath,TenantId,Tags,CreatedAt,IncidentId\n\
+         1,Bug,New,a,Purview\\DLP\\Client,11111111-1111-4111-8111-111111111111,,2026-02-01T00:00:00Z,\n\
+         2,Bug,New,b,Purview,11111111-1111-4111-8111-111111111111,,2026-02-01T00:00:00Z,\n\
+         3,Bug,New,c,Purview\\DataMap,11111111-1111-4111-8111-111111111111,,2026-02-01T00:00:00Z,\n\
+         4,Bug,New,d,Other\\Billing\\X,11111111-1111-4111-8111-111111111111,,2026-02-01T00:00:00Z,\n",
+    )
+    .unwrap();
+    let f = Fixture::from_csv(dir.path());
+    let by_area = |source| Query {
+        shape: Shape {
+            group_by: Some(GroupBy::ProductArea),
+            ..shape(Intent::Breakdown)
+        },
+        ..query(source, &[FORD])
+    };
+    let keys = |out: &QueryOutput| -> Vec<(String, f64)> {
+        out.shaped
+            .groups
+            .iter()
+            .map(|g| (g.key.clone(), g.value))
+            .collect()
+    };
+    let out = f.run(by_area(SourceKey::Icm)).await;
+    assert_eq!(
+        keys(&out),
+        [
+            ("(none)".to_string(), 2.0),
+            ("DLP".into(), 2.0),
+            ("Data Map".into(), 1.0)
+        ]
+    );
+    assert_eq!(out.shaped.groups[0].share, 0.4);
+    let out = f.run(by_area(SourceKey::Ado)).await;
+    assert_eq!(
+        keys(&out),
+        [
+            ("(none)".to_string(), 1.0),
+            ("Billing".into(), 1.0),
+            ("DLP".into(), 1.0),
+            ("Data Map".into(), 1.0)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn week_buckets_start_on_monday_and_keep_empty_weeks() {
+    let f = Fixture::new();
+    // Ford's cases: 01-05 (a Monday), 02-10, 02-20, 02-25 in [2026-01-01, 2026-03-01).
+    let query = Query {
+        time_range: range(
+            "2026-01-01T00:00:00Z",
+            "2026-03-01T00:00:00Z",
+            false,
+            TimeEvent::Created,
+        ),
+        shape: Shape {
+            bucket: Some(Bucket::Week),
+            ..shape(Intent::Trend)
+        },
+        ..query(SourceKey::Kusto, &[FORD])
+    };
+    let out = f.run(query).await;
+    let series: Vec<(String, String, f64)> = out
+        .shaped
+        .series
+        .iter()
+        .map(|p| {
+            (
+                p.start.format("%m-%d %a").to_string(),
+                p.end.format("%m-%d").to_string(),
+                p.value,
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String, f64)> = [
+        ("12-29 Mon", "01-05", 0.0),
+        ("01-05 Mon", "01-12", 1.0),
+        ("01-12 Mon", "01-19", 0.0),
+        ("01-19 Mon", "01-26", 0.0),
+        ("01-26 Mon", "02-02", 0.0),
+        ("02-02 Mon", "02-09", 0.0),
+        ("02-09 Mon", "02-16", 1.0),
+        ("02-16 Mon", "02-23", 1.0),
+        ("02-23 Mon", "03-01", 1.0),
+    ]
+    .iter()
+    .map(|(s, e, v)| (s.to_string(), e.to_string(), *v))
+    .collect();
+    assert_eq!(series, expected);
+    assert_eq!(out.shaped.bucket, Some(Bucket::Week));
+    let change = out.shaped.change.clone().unwrap();
+    assert_eq!((change.from_value, change.to_value), (0.0, 1.0));
+    assert_eq!(change.direction, Direction::Up);
+    assert_eq!(out.summary["total"], 4);
+}
+
+#[tokio::test]
+async fn trends_match_hand_written_counts_per_bucket_on_the_event_column() {
+    let g = Generated::new();
+    let ford = g.ford();
+    let cases: [(SourceKey, TimeEvent, &str); 5] = [
+        (
+            SourceKey::Kusto,
+            TimeEvent::Created,
+            "SELECT count(*) FROM cases WHERE tenant_id = ?1 AND created_at >= ?2 AND created_at < ?3",
+        ),
+        (
+            SourceKey::Kusto,
+            TimeEvent::Closed,
+            "SELECT count(*) FROM cases WHERE tenant_id = ?1 AND closed_at >= ?2 AND closed_at < ?3",
+        ),
+        (
+            SourceKey::Icm,
+            TimeEvent::Mitigated,
+            "SELECT count(*) FROM incidents WHERE tenant_id = ?1 AND mitigated_at >= ?2 AND mitigated_at < ?3",
+        ),
+        (
+            SourceKey::Icm,
+            TimeEvent::Closed,
+            "SELECT count(*) FROM incidents WHERE tenant_id = ?1 AND resolved_at >= ?2 AND resolved_at < ?3",
+        ),
+        (
+            SourceKey::Ado,
+            TimeEvent::Created,
+            "SELECT count(*) FROM work_items WHERE tenant_id = ?1 AND created_at >= ?2 AND created_at < ?3",
+        ),
+    ];
+    let (from, to) = ("2025-09-10T00:00:00Z", "2026-03-01T00:00:00Z");
+    for (source, event, count_sql) in cases {
+        for bucket in [Bucket::Day, Bucket::Week, Bucket::Month] {
+            let query = Query {
+                time_range: range(from, to, false, event),
+                shape: Shape {
+                    bucket: Some(bucket),
+                    ..shape(Intent::Trend)
+                },
+                ..query(source, &[&ford])
+            };
+            let out = g.run(query).await;
+            let series = &out.shaped.series;
+            let first = series.first().unwrap();
+            let last = series.last().unwrap();
+            let expected_first = match bucket {
+                Bucket::Day => "2025-09-10",
+                Bucket::Week => "2025-09-08",
+                Bucket::Month => "2025-09-01",
+            };
+            assert_eq!(first.start.format("%Y-%m-%d").to_string(), expected_first);
+            assert_eq!(last.end, at(to));
+            let mut sum = 0.0;
+            for (i, p) in series.iter().enumerate() {
+                if i > 0 {
+                    assert_eq!(p.start, series[i - 1].end, "contiguous buckets");
+                }
+                let lo = p.start.timestamp().max(secs(from));
+                let n = g.number(count_sql, rusqlite::params![ford, lo, p.end.timestamp()]);
+                assert_eq!(p.value, n, "{source} {event:?} {bucket:?} {}", p.start);
+                sum += n;
+            }
+            assert!(sum > 5.0, "{source} {event:?}: {sum}");
+            assert!(series.iter().any(|p| p.value == 0.0) || bucket != Bucket::Day);
+            assert_eq!(out.summary["total"], sum as i64);
+            let change = out.shaped.change.clone().unwrap();
+            assert_eq!(
+                (change.from_value, change.to_value),
+                (first.value, last.value)
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn lists_sort_as_asked_and_say_when_truncated() {
+    let g = Generated::new();
+    let list = |source, by, order, limit| Query {
+        limit,
+        shape: Shape {
+            sort: Some(Sort { by, order }),
+            ..shape(Intent::List)
+        },
+        ..every_tenant(source)
+    };
+    // "The 5 oldest open cases".
+    let out = g
+        .run(open(list(
+            SourceKey::Kusto,
+            SortKey::Created,
+            Order::Asc,
+            5,
+        )))
+        .await;
+    let truth = g.pairs(
+        "SELECT case_number, created_at FROM cases WHERE status IN ('Active', 'Waiting') \
+         ORDER BY created_at, case_number LIMIT 5",
+        [],
+    );
+    let keys: Vec<String> = truth.into_iter().map(|t| t.0).collect();
+    assert_eq!(column(&out.rows, "CaseNumber"), keys);
+    assert_eq!(out.shaped.limit, Some(5));
+    assert!(out.shaped.truncated);
+    assert_eq!(out.shaped.sort.unwrap().order, Order::Asc);
+
+    // Most severe incidents first: 0, 1, 2, 2.5 (stored 25), 3, 4; then newest, then highest id.
+    let out = g
+        .run(list(SourceKey::Icm, SortKey::Severity, Order::Desc, 100))
+        .await;
+    let truth = g.pairs(
+        "SELECT CAST(incident_id AS TEXT), severity FROM incidents ORDER BY \
+         CASE severity WHEN 0 THEN 0 WHEN 1 THEN 1 WHEN 2 THEN 2 WHEN 25 THEN 3 WHEN 3 THEN 4 ELSE 5 END, \
+         created_at DESC, incident_id DESC LIMIT 100",
+        [],
+    );
+    let ids: Vec<Value> = truth
+        .iter()
+        .map(|t| json!(t.0.parse::<i64>().unwrap()))
+        .collect();
+    assert_eq!(column(&out.rows, "IncidentId"), ids);
+    let severities: Vec<f64> = truth.iter().map(|t| t.1).collect();
+    assert!(severities.contains(&1.0) && severities.contains(&2.0));
+    assert!(out.shaped.truncated);
+
+    // Least severe cases first; newest first without a sort; a list that fits is not truncated.
+    let out = g
+        .run(list(SourceKey::Kusto, SortKey::Severity, Order::Asc, 30))
+        .await;
+    let truth = g.pairs(
+        "SELECT case_number, 0 FROM cases ORDER BY severity DESC, created_at DESC, case_number DESC LIMIT 30",
+        [],
+    );
+    assert_eq!(
+        column(&out.rows, "CaseNumber"),
+        truth.into_iter().map(|t| t.0).collect::<Vec<_>>()
+    );
+    let total = g.number("SELECT count(*) FROM work_items", []) as usize;
+    let mut all = list(SourceKey::Ado, SortKey::Created, Order::Desc, total);
+    all.shape.sort = None;
+    let out = g.run(all).await;
+    assert_eq!(out.rows.len(), total);
+    assert!(!out.shaped.truncated);
+    assert_eq!(out.shaped.limit, Some(total));
+    let newest = g.number("SELECT max(id) FROM work_items WHERE created_at = (SELECT max(created_at) FROM work_items)", []);
+    assert_eq!(out.rows[0]["Id"], newest as i64);
+}
+
+#[tokio::test]
+async fn aggregates_match_hand_written_sql() {
+    let g = Generated::new();
+    let measure = |measure| Shape {
+        measure,
+        ..shape(Intent::Aggregate)
+    };
+    let now_s = now().timestamp();
+    let out = g
+        .run(open(shaped(
+            SourceKey::Kusto,
+            measure(Measure::AverageAgeDays),
+        )))
+        .await;
+    let truth = g.number(
+        "SELECT round(avg((?1 - created_at) / 86400.0), 1) FROM cases WHERE status IN ('Active', 'Waiting')",
+        [now_s],
+    );
+    assert_eq!(out.shaped.value, Some(truth));
+    assert!(truth > 1.0);
+
+    let out = g
+        .run(shaped(
+            SourceKey::Icm,
+            measure(Measure::MeanTimeToMitigateHours),
+        ))
+        .await;
+    let truth = g.number(
+        "SELECT round(sum(mitigated_at - created_at) / 3600.0 / count(*), 1) FROM incidents WHERE mitigated_at IS NOT NULL",
+        [],
+    );
+    assert_eq!(out.shaped.value, Some(truth));
+    assert_eq!(out.summary["mean_time_to_mitigate_hours"], truth);
+
+    let out = g.run(shaped(SourceKey::Ado, measure(Measure::Count))).await;
+    assert_eq!(
+        out.shaped.value,
+        Some(g.number("SELECT count(*) FROM work_items", []))
+    );
+
+    // Customers in the scope: every one, a cohort, listed tenants.
+    let customers = measure(Measure::Customers);
+    let out = g.run(shaped(SourceKey::Kusto, customers)).await;
+    assert_eq!(out.shaped.value, Some(40.0));
+    let segment: String = g
+        .sql
+        .query_row("SELECT segment FROM registry WHERE segment IS NOT NULL GROUP BY segment ORDER BY count(*) DESC", [], |r| r.get(0))
+        .unwrap();
+    let in_segment = g.number(
+        "SELECT count(*) FROM registry WHERE segment = ?1",
+        [&segment],
+    );
+    assert!(in_segment > 1.0 && in_segment < 40.0);
+    let mut cohort = shaped(SourceKey::Kusto, customers);
+    cohort.cohort = Some(segment.to_lowercase());
+    assert_eq!(g.run(cohort).await.shaped.value, Some(in_segment));
+    let listed = Query {
+        shape: customers,
+        ..query(SourceKey::Kusto, &[&g.ford(), "no-such-tenant"])
+    };
+    assert_eq!(g.run(listed).await.shaped.value, Some(1.0));
+}
+
+#[tokio::test]
+async fn shapes_a_source_cannot_give_are_bad_queries_with_a_reason() {
+    let f = Fixture::new();
+    let group = |source, group_by| Query {
+        shape: Shape {
+            group_by: Some(group_by),
+            ..shape(Intent::Breakdown)
+        },
+        ..query(source, &[FORD])
+    };
+    let with_shape = |source, shape| Query {
+        shape,
+        ..query(source, &[FORD])
+    };
+    let sorted = |source, by| Query {
+        shape: Shape {
+            sort: Some(Sort {
+                by,
+                order: Order::Desc,
+            }),
+            ..shape(Intent::List)
+        },
+        ..query(source, &[FORD])
+    };
+    let failures = [
+        (
+            group(SourceKey::Ado, GroupBy::Owner),
+            "ado: work items have no owner to group by",
+        ),
+        (
+            group(SourceKey::Ado, GroupBy::Severity),
+            "ado: work items have no severity to group by",
+        ),
+        (
+            group(SourceKey::Kusto, GroupBy::WorkItemType),
+            "kusto: cases have no work item type to group by",
+        ),
+        (
+            with_shape(SourceKey::Kusto, shape(Intent::Breakdown)),
+            "kusto: a breakdown needs something to group by",
+        ),
+        (
+            with_shape(SourceKey::Kusto, shape(Intent::Trend)),
+            "kusto: a trend needs a time range",
+        ),
+        (
+            Query {
+                time_range: range(
+                    "2026-01-01T00:00:00Z",
+                    "2026-02-01T00:00:00Z",
+                    false,
+                    TimeEvent::Closed,
+                ),
+                ..with_shape(SourceKey::Ado, shape(Intent::Trend))
+            },
+            "ado: work items have no closed date",
+        ),
+        (
+            sorted(SourceKey::Ado, SortKey::Severity),
+            "ado: work items have no severity to sort by",
+        ),
+        (
+            with_shape(
+                SourceKey::Kusto,
+                Shape {
+                    measure: Measure::MeanTimeToMitigateHours,
+                    ..shape(Intent::Aggregate)
+                },
+            ),
+            "kusto: cases have no time to mitigate",
+        ),
+        (
+            with_shape(
+                SourceKey::Icm,
+                Shape {
+                    measure: Measure::Customers,
+                    ..shape(Intent::Aggregate)
+                },
+            ),
+            "icm: the number of customers is answered by the cases source",
+        ),
+        (
+            with_shape(
+                SourceKey::Kusto,
+                Shape {
+                    group_by: Some(GroupBy::ProductArea),
+                    ..shape(Intent::Rank)
+                },
+            ),
+            "kusto: a ranking is by customer, not by product area; ask for a breakdown by product area",
+        ),
+    ];
+    for (query, message) in failures {
+        let error = f.fail(query).await;
+        assert_eq!(error.kind, ErrorKind::BadQuery);
+        assert_eq!(error.message, message);
+    }
+}
