@@ -430,7 +430,10 @@ fn lookup_text(source: crate::names::SourceKey, row: &Value) -> String {
             "ICM {}: {}, Sev {}, team {}, \"{}\"",
             field("IncidentId"),
             field("Status"),
-            field("Severity"),
+            match field("Severity").as_str() {
+                "25" => "2.5".to_string(),
+                other => other.to_string(),
+            },
             field("OwningTeam"),
             field("Title")
         ),

@@ -44,6 +44,10 @@ pub fn interpretation(plan: &Plan) -> String {
         .iter()
         .any(|t| t.agent != AgentName::PurviewExpert);
     let mut parts: Vec<String> = Vec::new();
+    if plan.shape.measure == Measure::Customers && has_customer_tasks {
+        let who = who(plan);
+        return format!("Number of {}", who.strip_prefix("all ").unwrap_or(&who));
+    }
     if !customer_agents.is_empty() {
         if has_customer_tasks {
             let phrases: Vec<String> = customer_agents
@@ -60,7 +64,20 @@ pub fn interpretation(plan: &Plan) -> String {
                 sentence.push_str(", ");
                 sentence.push_str(&clause);
             }
-            if let Some(range) = &plan.time_range {
+            // A comparison of periods names both; otherwise the plan's range.
+            let mut periods: Vec<&TimeRange> = Vec::new();
+            for t in &plan.tasks {
+                if let Some(r) = &t.time_range
+                    && !periods.contains(&r)
+                {
+                    periods.push(r);
+                }
+            }
+            if periods.len() >= 2 {
+                let sides: Vec<String> = periods.iter().map(|r| period(r)).collect();
+                sentence.push_str(", ");
+                sentence.push_str(&sides.join(" against "));
+            } else if let Some(range) = &plan.time_range {
                 sentence.push(' ');
                 sentence.push_str(&period(range));
             }

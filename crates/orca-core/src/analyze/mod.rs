@@ -216,6 +216,28 @@ pub fn analyze(
         }
     }
 
+    // "how many customers are in MCS": the registry answers, through the cases agent.
+    let counts_customers = agent_mentions.is_empty()
+        && shape.intent == Intent::Count
+        && toks.windows(4).chain(toks.windows(3)).any(|w| {
+            w[0].role == Role::Free
+                && w[0].folded == "how"
+                && w[1].folded == "many"
+                && (vocab::is_scope_noun(w[2].folded)
+                    || w.get(3).is_some_and(|t| vocab::is_scope_noun(t.folded)))
+        });
+    if counts_customers {
+        shape.intent = Intent::Aggregate;
+        shape.measure = crate::shape::Measure::Customers;
+        if let Some(k) = toks
+            .iter()
+            .position(|t| t.role == Role::Free && t.folded == "how")
+        {
+            toks[k].role = Role::Intent;
+            toks[k + 1].role = Role::Intent;
+        }
+    }
+
     // 6. Scope words.
     let mut all_scope = scope::find_all(&mut toks, registry);
     // "which customer has the most open cases": across every customer unless some are named.
@@ -244,6 +266,17 @@ pub fn analyze(
         requested.extend(agent_mentions.iter().map(|m| m.agent));
     } else if let Some(&first) = requested.first() {
         primary = first;
+    } else if counts_customers {
+        // The registry's customers are counted by the cases agent's store.
+        primary = AgentName::SupportCaseManager;
+        requested.push(primary);
+        notes.push("customers counted from the registry".to_string());
+        if all_scope.is_none() && !mentions.any() {
+            all_scope = Some(scope::AllScope {
+                cohort: None,
+                asks_which: false,
+            });
+        }
     } else if let Some(agent) = implied_by_severity(&filters) {
         // "p1s this month": priorities are incidents'; "sev a this week": cases'.
         primary = agent;

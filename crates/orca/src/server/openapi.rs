@@ -202,6 +202,11 @@ pub struct PlanSchema {
     pub interpretation: String,
     /// Words of the request that were not understood, as written.
     pub not_understood: Vec<String>,
+    /// count | list | lookup | rank | breakdown | trend | compare | aggregate | investigate | docs.
+    pub intent: String,
+    /// group_by, bucket, sort, limit, measure.
+    #[schema(value_type = Object)]
+    pub shape: serde_json::Value,
     pub complexity: ComplexitySchema,
     pub score: u32,
     pub factors: Vec<String>,
@@ -250,6 +255,34 @@ pub struct SectionSchema {
     pub summary: serde_json::Value,
     #[schema(value_type = Vec<Object>)]
     pub rows: Vec<serde_json::Value>,
+    /// rank: [{customer: {name, tenant_id}, value}], ties kept (DESIGN section 9).
+    #[schema(nullable = false, value_type = Option<Vec<Object>>)]
+    pub ranking: Option<Vec<serde_json::Value>>,
+    /// breakdown: [{key, value, share}].
+    #[schema(nullable = false, value_type = Option<Vec<Object>>)]
+    pub groups: Option<Vec<serde_json::Value>>,
+    /// trend: [{start, end, value}], one per bucket.
+    #[schema(nullable = false, value_type = Option<Vec<Object>>)]
+    pub series: Option<Vec<serde_json::Value>>,
+    /// day | week | month.
+    #[schema(nullable = false)]
+    pub bucket: Option<String>,
+    /// list: {by, order}.
+    #[schema(nullable = false, value_type = Option<Object>)]
+    pub sort: Option<serde_json::Value>,
+    #[schema(nullable = false)]
+    pub limit: Option<u64>,
+    #[schema(nullable = false)]
+    pub truncated: Option<bool>,
+    /// aggregate: the measured value.
+    #[schema(nullable = false)]
+    pub value: Option<f64>,
+    /// compare and trend: {from_value, to_value, delta, pct, direction, from_label}.
+    #[schema(nullable = false, value_type = Option<Object>)]
+    pub change: Option<serde_json::Value>,
+    /// compare of periods: this section's period.
+    #[schema(nullable = false)]
+    pub period: Option<String>,
     pub elapsed_ms: f64,
     pub cached: bool,
     pub attempts: u32,
