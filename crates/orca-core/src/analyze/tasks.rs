@@ -221,6 +221,33 @@ pub(crate) fn build(
     tasks
 }
 
+/// A comparison of periods ("this month vs last month"): every customer agent's task twice, the
+/// earlier period first, each with its own range; ids renumbered t1, t2, ... (the plan has no
+/// dependencies, the caller checks).
+pub(crate) fn for_two_periods(tasks: Vec<Task>, main: &TimeRange, other: TimeRange) -> Vec<Task> {
+    let (earlier, later) = if other.from <= main.from {
+        (other, main.clone())
+    } else {
+        (main.clone(), other)
+    };
+    let mut out: Vec<Task> = Vec::with_capacity(tasks.len() * 2);
+    for task in tasks {
+        if task.agent == AgentName::PurviewExpert {
+            out.push(task);
+            continue;
+        }
+        for range in [&earlier, &later] {
+            let mut side = task.clone();
+            side.time_range = Some(range.clone());
+            out.push(side);
+        }
+    }
+    for (i, task) in out.iter_mut().enumerate() {
+        task.id = format!("t{}", i + 1);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,31 +276,4 @@ mod tests {
         assert!(reaches(&deps, WorkItemManager, SupportCaseManager));
         assert!(!reaches(&deps, SupportCaseManager, WorkItemManager));
     }
-}
-
-/// A comparison of periods ("this month vs last month"): every customer agent's task twice, the
-/// earlier period first, each with its own range; ids renumbered t1, t2, ... (the plan has no
-/// dependencies, the caller checks).
-pub(crate) fn for_two_periods(tasks: Vec<Task>, main: &TimeRange, other: TimeRange) -> Vec<Task> {
-    let (earlier, later) = if other.from <= main.from {
-        (other, main.clone())
-    } else {
-        (main.clone(), other)
-    };
-    let mut out: Vec<Task> = Vec::with_capacity(tasks.len() * 2);
-    for task in tasks {
-        if task.agent == AgentName::PurviewExpert {
-            out.push(task);
-            continue;
-        }
-        for range in [&earlier, &later] {
-            let mut side = task.clone();
-            side.time_range = Some(range.clone());
-            out.push(side);
-        }
-    }
-    for (i, task) in out.iter_mut().enumerate() {
-        task.id = format!("t{}", i + 1);
-    }
-    out
 }
