@@ -7,7 +7,7 @@ mod plan;
 mod report;
 
 pub use plan::plan_text;
-pub use report::{report_markdown, report_text};
+pub use report::{report_markdown, report_text, report_text_width, text_width};
 
 use serde_json::Value;
 
