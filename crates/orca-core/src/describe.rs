@@ -44,6 +44,25 @@ pub fn interpretation(plan: &Plan) -> String {
         .iter()
         .any(|t| t.agent != AgentName::PurviewExpert);
     let mut parts: Vec<String> = Vec::new();
+    if plan.intent == Intent::Investigate
+        && let (Some(range), Some(first)) = (&plan.time_range, plan.tasks.first())
+    {
+        let mut items_of = items(&plan.filters, first.source, 2);
+        let who = who(plan);
+        if !who.is_empty() {
+            items_of = format!("{items_of} of {who}");
+        }
+        let previous = crate::investigate::previous_period(range);
+        let text = format!(
+            "Why {items_of} changed: {} against {}, by product area; then the incidents, work items and known issues of the area that drives the change",
+            period(range),
+            period(&previous)
+        );
+        let mut c = text.chars();
+        return c
+            .next()
+            .map_or(String::new(), |f| f.to_uppercase().chain(c).collect());
+    }
     if plan.shape.measure == Measure::Customers && has_customer_tasks {
         let who = who(plan);
         return format!("Number of {}", who.strip_prefix("all ").unwrap_or(&who));

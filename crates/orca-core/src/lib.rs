@@ -10,6 +10,7 @@ pub mod config;
 pub mod connector;
 pub mod describe;
 pub mod followup;
+pub mod investigate;
 pub mod names;
 pub mod plan;
 pub mod registry;

@@ -154,6 +154,9 @@ pub struct Report {
     /// True when a critical task failed: the main question could not be answered.
     #[serde(default)]
     pub unanswered: bool,
+    /// An investigation's findings, in order, each with the ids of the tasks that support it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<crate::investigate::Finding>,
 }
 
 impl Report {
@@ -189,6 +192,7 @@ impl Report {
             timings,
             cache,
             unanswered,
+            findings: Vec::new(),
         }
     }
 }

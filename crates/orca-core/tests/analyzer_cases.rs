@@ -310,7 +310,7 @@ fn the_benchmark_requests() {
         ("Show cases, ICMs, and ADO bugs for Ford, GM, and Toyota", "agents=kusto,icm,ado; customers=Ford Motor Company,General Motors,Toyota Motor Corporation; tasks=9; strategy=parallel; score=6; complexity=complex; critical=t1,t4,t7; factor=3 data sources (kusto, icm, ado); factor=3 customers; ms=40"),
         ("Show me cases and ICMs for Ford", "agents=kusto,icm; customers=Ford Motor Company; strategy=parallel; score=3; complexity=medium; factor=2 data sources (kusto, icm); critical=t1; ms=40; deps=-"),
         ("Show full health report for Ford: cases, ICMs, ADO bugs, and tenant metrics", "agents=kusto,icm,ado,tenant; tasks=4; critical=t4; score=6; complexity=complex; deps=-"),
-        ("Why did Contoso's Sev A cases spike over time in the last 30 days?", "agents=kusto; customers=Contoso Ltd; sev=A; time=last 30 days; from=2026-10-25T12:00:00Z; to=2026-11-24T12:00:00Z; score=3; complexity=medium; factor=time series (spike); factor=investigation (why)"),
+        ("Why did Contoso's Sev A cases spike over time in the last 30 days?", "agents=kusto,icm,ado,docs; intent=investigate; strategy=sequential; customers=Contoso Ltd; sev=A; time=last 30 days; from=2026-10-25T12:00:00Z; to=2026-11-24T12:00:00Z; complexity=complex; factor=time series (spike); factor=investigation (why)"),
         ("Which MCS customers have unhealthy tenants?", "agents=tenant; scope=all; cohort=MCS; tasks=1; tenants=null; customers=-; unresolved=-; score=3; complexity=medium; factor=cohort: all MCS customers; critical=t1"),
     ]);
 }
@@ -629,11 +629,11 @@ fn complexity_buckets() {
     table(&[
         ("compare Sev A cases between Ford and Toyota", "score=3; complexity=medium; factor=aggregation (compare); time=-"),
         ("breakdown of cases by severity for Ford", "score=2; complexity=simple; factor=aggregation (breakdown)"),
-        ("root cause of Contoso's outages", "score=2; factor=investigation (root cause)"),
+        ("root cause of Contoso's outages", "score=8; complexity=complex; intent=investigate; factor=investigation (root cause)"),
         ("trend of cases over time for Ford", "score=1; factor=time series (trend)"),
-        ("Why are Ford, GM, Toyota, Contoso, Fabrikam and Northwind seeing outages and bugs trending up?", "score=9; complexity=complex; factor=6 customers"),
+        ("Why are Ford, GM, Toyota, Contoso, Fabrikam and Northwind seeing outages and bugs trending up?", "score=12; complexity=complex; factor=6 customers"),
         ("cases, ICMs, bugs and health for all customers", "score=9; complexity=complex"),
-        ("investigate the history of Ford's outages", "score=3; complexity=medium"),
+        ("investigate the history of Ford's outages", "score=9; complexity=complex; intent=investigate"),
         ("bugs", "score=3; complexity=medium; factor=1 data source (ado); factor=all customers"),
     ]);
 }
@@ -906,6 +906,8 @@ fn intents() {
         ("mean time to mitigate for Contoso incidents", "intent=aggregate; agents=icm; nu=-"),
         ("How many cases does Ford have?", "intent=count"),
         ("how do I configure DLP policy tips", "intent=docs"),
+        ("why did Contoso's Sev A cases spike last month", "intent=investigate; tasks=5; strategy=sequential; deps=t3<t1,t3<t2,t4<t1,t4<t2,t5<t1,t5<t2; order=kusto,kusto,icm,ado,docs; nu=-"),
+        ("root cause of Ford's open cases", "intent=investigate; time=last 30 days; nu=-"),
     ]);
 }
 

@@ -179,6 +179,11 @@ impl Orca {
             no_cache: options.no_cache,
             ..RunOptions::default()
         };
+        if plan.intent == orca_core::shape::Intent::Investigate {
+            return Ok(self
+                .investigate(plan, started, analysis_us, run_options, options.no_cache)
+                .await);
+        }
         let run = self.inner.engine.run(&plan, &run_options).await;
         let mut sections = run.sections;
         orca_core::answer::apply_changes(&plan, &mut sections);
@@ -196,6 +201,91 @@ impl Orca {
         };
         let cache = cache_stats(&run.cache, options.no_cache);
         Ok(Report::new(plan, answer, sections, timings, cache))
+    }
+}
+
+impl Orca {
+    /// Runs an investigation (`orca_core::investigate`): step 1 (the change, by product area),
+    /// then step 2 built from its output (incidents, work items and known issues of the driving
+    /// area), and reports the findings with their evidence. Sections keep the plan's task ids and
+    /// their times from the start of the ask, so `--explain` shows the chain.
+    async fn investigate(
+        &self,
+        plan: Plan,
+        started: Instant,
+        analysis_us: f64,
+        run_options: RunOptions,
+        no_cache: bool,
+    ) -> Report {
+        use orca_core::investigate;
+        let offset = |t: Instant| t.duration_since(started).as_secs_f64() * 1e3;
+        let first_plan = investigate::first_step(&plan);
+        let first_started = Instant::now();
+        let first_options = RunOptions {
+            events: run_options.events.clone(),
+            cancel: run_options.cancel.clone(),
+            ..run_options
+        };
+        let first = self.inner.engine.run(&first_plan, &first_options).await;
+        let mut sections = first.sections;
+        shift(&mut sections, offset(first_started));
+        let driver = investigate::driver(&plan, &sections);
+        let mut second_sections = Vec::new();
+        let mut sequential_ms = first.sequential_ms;
+        let mut cache = first.cache;
+        if let Some(driver) = &driver {
+            let second_plan = investigate::second_step(&plan, driver);
+            let second_started = Instant::now();
+            let second = self.inner.engine.run(&second_plan, &first_options).await;
+            second_sections = second.sections;
+            shift(&mut second_sections, offset(second_started));
+            sequential_ms += second.sequential_ms;
+            cache.hits += second.cache.hits;
+            cache.misses += second.cache.misses;
+            cache.coalesced += second.cache.coalesced;
+            cache.degraded |= second.cache.degraded;
+        }
+        let findings = investigate::findings(&plan, &sections, driver.as_ref(), &second_sections);
+        sections.extend(second_sections);
+        let mut answer: Vec<String> = findings.iter().map(|f| format!("{}.", f.text)).collect();
+        if !plan.not_understood.is_empty()
+            && let Some(first_line) = answer.first_mut()
+        {
+            first_line.pop();
+            first_line.push_str(&format!(
+                " (not understood: {}).",
+                orca_core::describe::not_understood(&plan)
+            ));
+        }
+        answer.push(format!("Read as: {}.", plan.interpretation));
+        let total_ms = started.elapsed().as_secs_f64() * 1e3;
+        let timings = Timings {
+            total_ms,
+            analysis_us,
+            sequential_ms,
+            speedup: if total_ms > 0.0 {
+                sequential_ms / total_ms
+            } else {
+                1.0
+            },
+        };
+        let mut report = Report::new(
+            plan,
+            answer.join("\n"),
+            sections,
+            timings,
+            cache_stats(&cache, no_cache),
+        );
+        report.findings = findings;
+        report
+    }
+}
+
+/// Moves a step's section times to the start of the ask.
+fn shift(sections: &mut [orca_core::Section], by_ms: f64) {
+    for s in sections {
+        s.started_ms += by_ms;
+        s.ended_ms += by_ms;
     }
 }
 

@@ -316,3 +316,49 @@ fn compare_gives_both_sides_and_the_change() {
     );
     let _ = DAY;
 }
+
+#[test]
+fn investigate_finds_the_change_and_its_driver() {
+    let report = ask("why did Contoso's Sev A cases spike last month");
+    let count = |from: &str, to: &str, area: Option<&str>| {
+        scalar(&format!(
+            "SELECT count(*) FROM cases t JOIN registry r ON r.tenant_id = t.tenant_id \
+             WHERE r.name = 'Contoso' AND t.severity = 'A' AND t.created_at >= {} AND t.created_at < {}{}",
+            common::unix(from),
+            common::unix(to),
+            area.map_or(String::new(), |a| format!(" AND t.product_area = '{a}'"))
+        ))
+    };
+    let september = count("2026-09-01T00:00:00Z", "2026-10-01T00:00:00Z", None);
+    let october = count("2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z", None);
+    let findings = report["findings"].as_array().expect("findings");
+    let first = findings[0]["text"].as_str().unwrap();
+    assert!(
+        first.contains(&format!("from {september} to {october}")),
+        "{first}"
+    );
+    assert_eq!(findings[0]["evidence"], serde_json::json!(["t1", "t2"]));
+    // The driver: the area that grew most, by the store's own counts.
+    let areas = pairs("SELECT DISTINCT product_area, 0 FROM cases");
+    let growth = |area: &str| {
+        count("2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z", Some(area))
+            - count("2026-09-01T00:00:00Z", "2026-10-01T00:00:00Z", Some(area))
+    };
+    let best = areas
+        .iter()
+        .map(|(a, _)| growth(a))
+        .fold(f64::MIN, f64::max);
+    let second = findings[1]["text"].as_str().unwrap();
+    let driver = second.split(" drives it").next().unwrap();
+    assert_eq!(growth(driver), best, "{second}");
+    // Step 2 ran for the driver: incidents, work items and docs, after step 1.
+    let sections = report["sections"].as_array().unwrap();
+    assert_eq!(sections.len(), 5);
+    let step1_end = sections[..2]
+        .iter()
+        .map(|s| s["ended_ms"].as_f64().unwrap())
+        .fold(0.0, f64::max);
+    for s in &sections[2..] {
+        assert!(s["started_ms"].as_f64().unwrap() >= step1_end, "{s}");
+    }
+}

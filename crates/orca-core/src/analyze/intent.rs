@@ -403,6 +403,27 @@ pub(crate) fn find(
                 i += 2;
                 continue;
             }
+            // --- investigate ---------------------------------------------------------------
+            "why" | "investigate" | "investigation" | "rca" | "spike" | "spiked" | "spikes"
+            | "spiking" | "jump" | "jumped" | "surge" | "surged" | "driving" | "drove"
+            | "drivers" | "driver"
+                if items =>
+            {
+                set(&mut intent, Intent::Investigate);
+                claim(toks, i, i + 1);
+            }
+            "root" if items && next == Some("cause") => {
+                set(&mut intent, Intent::Investigate);
+                claim(toks, i, i + 2);
+                i += 2;
+                continue;
+            }
+            "caused" | "behind"
+                if items && i > 0 && matches!(free(toks, i - 1), Some("what" | "whats")) =>
+            {
+                set(&mut intent, Intent::Investigate);
+                claim(toks, i - 1, i + 1);
+            }
             "compare" | "compared" | "comparing" | "comparison" | "versus" | "vs" | "against"
             | "than"
                 if items =>
@@ -468,6 +489,12 @@ pub(crate) fn find(
                 .shape
                 .limit
                 .get_or_insert(crate::connector::Query::DEFAULT_LIMIT);
+        }
+        Intent::Investigate if time_range.is_none() => {
+            // "why did Contoso's cases spike": the last 30 days against the 30 before.
+            let mut range = TimeRange::new(now - chrono::TimeDelta::days(30), now, "last 30 days");
+            range.to_inclusive = true;
+            found.default_range = Some(range);
         }
         _ => {}
     }

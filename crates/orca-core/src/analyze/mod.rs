@@ -395,6 +395,41 @@ pub fn analyze(
         },
     };
     let mut tasks = tasks::build(&agents, &deps, &critical, targets);
+    let (mut agents, mut deps) = (agents, deps);
+    // An investigation runs as a chain (`crate::investigate`): the first item agent's items
+    // against the period before, by area, then incidents, work items and known issues.
+    if shape.intent == Intent::Investigate
+        && !tasks.is_empty()
+        && let Some(range) = &time_range
+    {
+        let agent = agents
+            .iter()
+            .copied()
+            .find(|a| {
+                matches!(
+                    a,
+                    AgentName::SupportCaseManager
+                        | AgentName::EscalationManager
+                        | AgentName::WorkItemManager
+                )
+            })
+            .unwrap_or(AgentName::SupportCaseManager);
+        tasks = crate::investigate::chain(&mentions.resolved, agent, range);
+        agents = AgentName::ALL
+            .into_iter()
+            .filter(|a| tasks.iter().any(|t| t.agent == *a))
+            .collect();
+        deps = agents
+            .iter()
+            .filter(|a| **a != agent && **a != AgentName::PurviewExpert)
+            .map(|a| (*a, agent))
+            .collect();
+        default_agents = false;
+        notes.push(format!(
+            "investigation: {} against the period before, by product area, then incidents, work items and known issues of the area that drives the change",
+            agent.source()
+        ));
+    }
     if let (Some(other), Some(main)) = (compare_range, &time_range)
         && deps.is_empty()
     {
