@@ -932,7 +932,9 @@ pub fn report_schema() -> Arc<JsonObject> {
                     "hit_rate": {"type": "number"}
                 }
             },
-            "unanswered": {"type": "boolean", "description": "True when an essential source failed."}
+            "unanswered": {"type": "boolean", "description": "True when an essential source failed."},
+            "findings": {"type": "array", "description": "investigate: [{text, evidence: [task ids]}], the main finding first.",
+                         "items": {"type": "object"}}
         }
     }))
 }

@@ -348,4 +348,7 @@ pub struct ReportSchema {
     pub timings: TimingsSchema,
     pub cache: CacheStatsSchema,
     pub unanswered: bool,
+    /// An investigation's findings: [{text, evidence: [task ids]}], in order.
+    #[schema(nullable = false, value_type = Option<Vec<Object>>)]
+    pub findings: Option<Vec<serde_json::Value>>,
 }
