@@ -922,3 +922,21 @@ fn comparisons() {
         ("compare Ford cases", "intent=count; nu=compare"),
     ]);
 }
+
+/// More ways to ask for a shape.
+#[test]
+#[rustfmt::skip]
+fn more_intent_phrasings() {
+    table(&[
+        ("which customers have the most sev a cases", "intent=rank; limit=10; nu=-"),
+        ("top customers by open incidents", "intent=rank; limit=10; agents=icm; nu=-"),
+        ("cases by customer", "intent=breakdown; group=customer; scope=all; nu=-"),
+        ("open cases for ford sorted by severity", "intent=list; sort={\"by\":\"severity\",\"order\":\"desc\"}; nu=-"),
+        ("oldest open case for gm", "intent=list; limit=1; nu=-"),
+        ("how has ford's case volume changed over the last 6 months", "intent=trend; bucket=month; nu=-"),
+        ("ford cases last 6 months by month", "intent=trend; bucket=month; nu=-"),
+        ("avg age of open sev a cases", "intent=aggregate; scope=all; nu=-"),
+        ("mttm for gm incidents", "intent=aggregate; nu=-"),
+        ("ford vs gm open icms", "intent=compare; nu=-"),
+    ]);
+}

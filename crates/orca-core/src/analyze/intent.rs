@@ -33,6 +33,10 @@ use super::{Role, Tok};
 use crate::plan::TimeRange;
 use crate::shape::{Bucket, GroupBy, Intent, Measure, Order, Shape, Sort, SortKey};
 
+/// Entries of a ranking asked without a number ("top customers", "which customers have the
+/// most ...").
+const DEFAULT_TOP: usize = 10;
+
 /// What the intent pass found.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Found {
@@ -125,6 +129,8 @@ pub(crate) fn find(
 ) -> Found {
     let mut found = Found::default();
     let mut intent: Option<Intent> = None;
+    // "which customers ..." (plural): every customer, or the top ones with "most".
+    let mut plural_which = false;
     let set = |intent: &mut Option<Intent>, new: Intent| {
         // The first intent found wins, except that a rank or breakdown outranks a list word.
         match intent {
@@ -157,23 +163,59 @@ pub(crate) fn find(
         {
             set(&mut intent, Intent::List);
             found.shape.sort = Some(Sort { by, order });
-            // "the 5 oldest": the count before.
+            // "the 5 oldest": the count before; "the oldest open case": one.
             if i > 0
                 && let Some(count) = count_at(toks, i - 1)
             {
                 found.shape.limit = Some(count);
                 claim(toks, i - 1, i);
+            } else if let Some(item) = toks[i + len..].iter().find(|t| t.role == Role::Keyword)
+                && !item.folded.ends_with('s')
+            {
+                found.shape.limit = Some(1);
             }
             claim(toks, i, i + len);
             i += len;
             continue;
         }
+        // "sorted by severity", "ordered by date": a list's order, not a breakdown.
+        if items && matches!(w, "sorted" | "sort" | "ordered" | "order") && next == Some("by") {
+            let key = free(toks, i + 2);
+            let by = match key {
+                Some("severity" | "sev" | "priority") => Some(SortKey::Severity),
+                Some("date" | "created" | "age" | "time" | "creation") => Some(SortKey::Created),
+                _ => None,
+            };
+            if let Some(by) = by {
+                set(&mut intent, Intent::List);
+                // Most severe first; by date, newest first ("oldest first" says otherwise).
+                let order = match (by, free(toks, i + 3)) {
+                    (_, Some("asc" | "ascending")) => Order::Asc,
+                    (SortKey::Created, Some("oldest")) => Order::Asc,
+                    _ => Order::Desc,
+                };
+                found.shape.sort = Some(Sort { by, order });
+                let mut len = 3;
+                if matches!(
+                    free(toks, i + 3),
+                    Some("asc" | "ascending" | "desc" | "descending" | "oldest" | "newest")
+                ) {
+                    len += 1;
+                    if free(toks, i + 4) == Some("first") {
+                        len += 1;
+                    }
+                }
+                claim(toks, i, i + len);
+                i += len;
+                continue;
+            }
+        }
         match w {
             // --- rank ----------------------------------------------------------------------
             "top" | "bottom" if items => {
                 let mut len = 1;
-                if let Some(count) = count_at(toks, i + 1) {
-                    found.shape.limit = Some(count);
+                found.shape.limit = Some(count_at(toks, i + 1).unwrap_or(DEFAULT_TOP));
+                if count_at(toks, i + 1).is_some() {
                     len += 1;
                 }
                 set(&mut intent, Intent::Rank);
@@ -226,6 +268,9 @@ pub(crate) fn find(
                     found.across_customers = true;
                     if !noun.ends_with('s') && found.shape.limit.is_none() {
                         found.shape.limit = Some(1);
+                    }
+                    if noun.ends_with('s') {
+                        plural_which = true;
                     }
                     claim(toks, i, i + 1);
                     // The noun itself, unless a cohort word sits between (the scope pass
@@ -335,7 +380,7 @@ pub(crate) fn find(
                 continue;
             }
             "improving" | "worsening" | "rising" | "increasing" | "decreasing" | "declining"
-            | "growing"
+            | "growing" | "changed" | "evolved" | "evolution" | "history" | "historical"
                 if items =>
             {
                 set(&mut intent, Intent::Trend);
@@ -463,7 +508,11 @@ pub(crate) fn find(
             // "which customers have open Sev A cases": every one of them.
             if found.shape.limit.is_none() {
                 let asked_most = found.shape.sort.is_some();
-                found.shape.limit = Some(if asked_most { 1 } else { Shape::MAX_ROWS });
+                found.shape.limit = Some(match (asked_most, plural_which) {
+                    (true, true) => DEFAULT_TOP,
+                    (true, false) => 1,
+                    (false, _) => Shape::MAX_ROWS,
+                });
             }
         }
         Intent::Breakdown => {
