@@ -502,7 +502,7 @@ fn section_progress(s: &Section) -> String {
 fn report_result(report: &Report, format: TextFormat) -> CallToolResult {
     let text = match format {
         TextFormat::Summary => report_summary(report),
-        TextFormat::Text => crate::render::report_text(report, false),
+        TextFormat::Text => crate::render::report_text_width(report, false, 100),
         TextFormat::Markdown => crate::render::report_markdown(report, false),
         TextFormat::Json => serde_json::to_string_pretty(report).unwrap_or_default(),
     };

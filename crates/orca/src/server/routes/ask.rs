@@ -211,7 +211,7 @@ pub async fn ask(
     Ok(match body.format.unwrap_or_default() {
         AskFormat::Json => Json(report).into_response(),
         AskFormat::Text => text(
-            render::report_text(&report, false),
+            render::report_text_width(&report, false, 100),
             "text/plain; charset=utf-8",
         ),
         AskFormat::Markdown => text(
