@@ -940,3 +940,19 @@ fn more_intent_phrasings() {
         ("ford vs gm open icms", "intent=compare; nu=-"),
     ]);
 }
+
+/// Found by the second tester on tricky names: numbers after short words, "least privilege",
+/// "oldest 5", comparisons against a past period.
+#[test]
+#[rustfmt::skip]
+fn second_tester_phrasings() {
+    table(&[
+        ("toyota cases on pg 2", "customers=Toyota Motor Corporation"),
+        ("principle of least privilege dlp cases", "intent=count"),
+        ("oldest 5 open cases for ford", "intent=list; limit=5; nu=-"),
+        ("are ford's cases up compared to last month", "intent=compare; tasks=2; nu=-"),
+        ("compare target and delta", "customers=Target Corporation,Delta Air Lines; intent=compare; nu=-"),
+        ("target, delta and shell open cases", "customers=Target Corporation,Delta Air Lines,Shell plc; nu=-"),
+        ("compare ford and gm open cases last month", "intent=compare; tasks=2; time=last month"),
+    ]);
+}

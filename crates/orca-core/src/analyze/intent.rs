@@ -163,12 +163,15 @@ pub(crate) fn find(
         {
             set(&mut intent, Intent::List);
             found.shape.sort = Some(Sort { by, order });
-            // "the 5 oldest": the count before; "the oldest open case": one.
+            // "the 5 oldest" or "oldest 5": the count; "the oldest open case": one.
             if i > 0
                 && let Some(count) = count_at(toks, i - 1)
             {
                 found.shape.limit = Some(count);
                 claim(toks, i - 1, i);
+            } else if let Some(count) = count_at(toks, i + len) {
+                found.shape.limit = Some(count);
+                claim(toks, i + len, i + len + 1);
             } else if let Some(item) = toks[i + len..].iter().find(|t| t.role == Role::Keyword)
                 && !item.folded.ends_with('s')
             {
@@ -230,7 +233,15 @@ pub(crate) fn find(
                 i += len;
                 continue;
             }
-            "most" | "highest" | "biggest" | "largest" | "fewest" | "least" | "lowest" if items => {
+            // "the most open cases", "which customer has the most": a ranking; "least
+            // privilege", "most important" are not.
+            "most" | "highest" | "biggest" | "largest" | "fewest" | "least" | "lowest"
+                if items
+                    && (intent == Some(Intent::Rank)
+                        || toks.get(i + 1).is_none_or(|t| {
+                            matches!(t.role, Role::Filter | Role::Keyword | Role::Area)
+                        })) =>
+            {
                 set(&mut intent, Intent::Rank);
                 found.across_customers = true;
                 let order = if matches!(w, "fewest" | "least" | "lowest") {

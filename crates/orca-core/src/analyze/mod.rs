@@ -208,6 +208,18 @@ pub fn analyze(
             }
             time_range::TimeOutcome::None => {}
         }
+        // "up compared to last month": that period against the one since it ended.
+        if compare_range.is_none()
+            && mentions.resolved.len() < 2
+            && let Some(range) = &time_range
+            && range.to < now
+        {
+            let mut since = crate::plan::TimeRange::new(range.to, now, "since then");
+            since.to_inclusive = true;
+            since.event = range.event;
+            compare_range = Some(range.clone());
+            time_range = Some(since);
+        }
         if compare_range.is_some() || mentions.resolved.len() >= 2 {
             shape.intent = Intent::Compare;
             for &k in &found_intent.compare_words {

@@ -30,6 +30,7 @@ const FUZZY_MIN_SIMILARITY: f64 = 0.75;
 const SLOT_BEFORE: &[&str] = &[
     "account",
     "at",
+    "compare",
     "client",
     "customer",
     "customers",
@@ -626,6 +627,14 @@ impl<'r, 't, 'v> Scanner<'r, 't, 'v> {
                     || self.placed_as_name(w)
                     || self.before_request_word(w)
             }
+            // "on pg 2", "see ch 3": a short word before a number is no name.
+            Strength::Short
+                if self.tokens.get(w.end).is_some_and(|t| {
+                    t.gap == Gap::Soft && t.word.folded.chars().all(|c| c.is_ascii_digit())
+                }) =>
+            {
+                self.in_slot(w)
+            }
             Strength::Short => {
                 let digit = self.tokens[w.start]
                     .word
@@ -636,7 +645,9 @@ impl<'r, 't, 'v> Scanner<'r, 't, 'v> {
                     || self.in_slot(w)
                     || (!self.tokens[w.end - 1].possessive && self.written_as_name(w))
             }
-            Strength::Vocabulary if words == 1 => self.possessive_sign(w) || self.in_slot(w),
+            Strength::Vocabulary if words == 1 => {
+                self.possessive_sign(w) || self.in_slot(w) || self.names_the_data(w)
+            }
             Strength::Weak | Strength::Vocabulary => {
                 words >= 3
                     || self.weak_sign(w)
@@ -652,10 +663,12 @@ impl<'r, 't, 'v> Scanner<'r, 't, 'v> {
     fn heads_a_list(&self, w: Window) -> bool {
         let joiner = self.tokens.get(w.end);
         let next = self.tokens.get(w.end + 1);
-        self.data_context
-            && !self.after_determiner(w)
-            && joiner.is_some_and(|t| t.gap == Gap::Soft && is_list_word(t.norm()))
-            && next.is_some_and(|t| t.gap == Gap::Soft && t.starts > 0 && t.known)
+        let names_next = |t: &Token<'_>| t.starts > 0 && t.known;
+        // "visa and mastercard", "target & best buy"; or "target, visa and ball".
+        let joined = joiner.is_some_and(|t| t.gap == Gap::Soft && is_list_word(t.norm()))
+            && next.is_some_and(|t| t.gap == Gap::Soft && names_next(t));
+        let comma = joiner.is_some_and(|t| t.gap == Gap::Comma && names_next(t));
+        self.data_context && !self.after_determiner(w) && (joined || comma)
     }
 
     /// Every letter of the window is lower case as written.
@@ -757,6 +770,8 @@ impl<'r, 't, 'v> Scanner<'r, 't, 'v> {
                     | "b"
                     | "c"
                     | "critical"
+                    | "tenant"
+                    | "tenants"
             );
             if !filter {
                 return false;
