@@ -194,6 +194,16 @@ pub fn merge(previous: &Plan, next: &Plan, config: &AnalyzerConfig) -> Option<Fo
         ..next.clone()
     };
     let mut plan = plan;
+    // "and for GM?" after "top 5 customers by Sev A" or "Ford cases per month": the same kind of
+    // answer, unless the follow-up asks for another.
+    let asks_another = !matches!(
+        next.intent,
+        crate::shape::Intent::Count | crate::shape::Intent::Docs
+    );
+    if !asks_another && previous.intent != crate::shape::Intent::Docs {
+        plan.intent = previous.intent;
+        plan.shape = previous.shape;
+    }
     plan.interpretation = crate::describe::interpretation(&plan);
     Some(FollowUp { plan, kept })
 }
@@ -447,5 +457,21 @@ mod tests {
         let first = analyze("cases for Acme Corp");
         assert!(first.tasks.is_empty());
         assert!(merge(&first, &analyze("and for GM?"), &AnalyzerConfig::default()).is_none());
+    }
+
+    #[test]
+    fn a_follow_up_keeps_the_kind_of_answer() {
+        let first = analyze("Ford cases per month this year");
+        assert_eq!(first.intent, crate::shape::Intent::Trend);
+        let (second, _) = follow(&first, "and for GM?");
+        assert_eq!(second.intent, crate::shape::Intent::Trend);
+        assert_eq!(second.shape, first.shape);
+        let (third, _) = follow(&second, "only the open ones");
+        assert_eq!(third.intent, crate::shape::Intent::Trend);
+        assert!(
+            third.interpretation.contains("per month"),
+            "{}",
+            third.interpretation
+        );
     }
 }
