@@ -43,7 +43,7 @@ use super::model::{
     parse_incident_status, parse_tenant_id, parse_timestamp, parse_work_item_state,
     parse_work_item_type,
 };
-use super::write::{RowWriter, Sink, bulk_settings, set_meta};
+use super::write::{POST_LOAD_SQL, RowWriter, Sink, bulk_settings, set_meta};
 use super::{StoreError, db_path, open_writer};
 
 /// Problems kept for the error (the message shows the first [`SHOWN_PROBLEMS`]).
@@ -222,7 +222,9 @@ pub fn import(
     .map_err(sql)?;
     set_meta(&tx, "imported_from", &from.display().to_string()).map_err(sql)?;
     tx.commit().map_err(sql)?;
-    if let Err(error) = conn.execute_batch("PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);") {
+    // Best effort: fresh planner statistics (the cases indexes always: see `POST_LOAD_SQL`)
+    // and a small WAL.
+    if let Err(error) = conn.execute_batch(POST_LOAD_SQL) {
         tracing::debug!(%error, "post-import optimize skipped");
     }
     progress.set_message("done");

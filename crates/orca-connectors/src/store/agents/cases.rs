@@ -11,7 +11,7 @@
 use orca_core::shape::GroupBy;
 use orca_core::{Query, QueryOutput, SourceKey, TimeEvent};
 use rusqlite::Connection;
-use rusqlite::types::Value;
+use rusqlite::types::{ToSql, Value};
 use serde_json::{Map, json};
 
 use super::shaping::{self, ItemTable};
@@ -22,7 +22,13 @@ use super::{
 };
 use crate::store::model::{format_timestamp, parse_case_status};
 
-const OPEN: &str = "t.status NOT IN ('Resolved', 'Closed')";
+fn is_open(status: &str) -> bool {
+    status == "Active" || status == "Waiting"
+}
+
+/// Open cases, written as the two open states (the CHECK allows no others) so that it seeks
+/// `cases_status_severity` and matches the partial index `cases_open_created` word for word.
+const OPEN: &str = "t.status IN ('Active', 'Waiting')";
 const CLOSED: &str = "t.status IN ('Resolved', 'Closed')";
 
 pub(super) fn run(
@@ -83,23 +89,73 @@ pub(super) fn run(
     let order = shaping::check(query, &CASES)?;
     let filter = w.sql();
 
-    // One row per (status, severity): at most 12, folded into the summary.
-    let summary_sql = format!(
-        "SELECT t.status, t.severity, count(*), min(t.created_at) FROM cases t WHERE {filter} \
-         GROUP BY t.status, t.severity"
-    );
-    let groups: Vec<(String, String, i64, i64)> =
-        query_rows(conn, &summary_sql, &w.params().collect::<Vec<_>>(), |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-        })?;
+    // One row per (status, severity): at most 12, folded into the summary. A count rank or
+    // breakdown by another key groups by (key, status, severity) instead: the same scan gives
+    // the summary and the counts per key (see `shaping::plan`).
+    let plan = shaping::plan(query, &CASES, [GroupBy::Status, GroupBy::Severity]);
+    let (groups, oldest, per_key) = match plan {
+        shaping::Plan::Folded(key) => {
+            let sql = format!(
+                "SELECT {key}, t.status, t.severity, count(*), \
+                        (SELECT min(t.created_at) FROM cases t WHERE {filter} AND {OPEN}) \
+                 FROM cases t WHERE {filter} GROUP BY 1, 2, 3"
+            );
+            let params: Vec<&dyn ToSql> = w.params().chain(w.params()).collect();
+            let mut stmt = conn.prepare(&sql)?;
+            let mut rows = stmt.query(params.as_slice())?;
+            let mut oldest = None;
+            let mut groups: Vec<(String, String, i64)> = Vec::new();
+            let mut per_key: Vec<(String, i64)> = Vec::new();
+            // ~11,000 rows for all tenants: read in place, a key allocated once per key.
+            while let Some(row) = rows.next()? {
+                let text = |i: usize| {
+                    let value = row.get_ref(i)?;
+                    value.as_str().map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(i, value.data_type(), e.into())
+                    })
+                };
+                let (key, status, severity) = (text(0)?, text(1)?, text(2)?);
+                let n: i64 = row.get(3)?;
+                oldest = row.get(4)?;
+                match groups.iter_mut().find(|g| g.0 == status && g.1 == severity) {
+                    Some(group) => group.2 += n,
+                    None => groups.push((status.to_string(), severity.to_string(), n)),
+                }
+                // Rows come grouped by key (GROUP BY 1, 2, 3), but do not rely on it.
+                match per_key.last_mut().filter(|k| k.0 == key) {
+                    Some(entry) => entry.1 += n,
+                    None => match per_key.iter_mut().find(|k| k.0 == key) {
+                        Some(entry) => entry.1 += n,
+                        None => per_key.push((key.to_string(), n)),
+                    },
+                }
+            }
+            (groups, oldest, Some(per_key))
+        }
+        _ => {
+            let summary_sql = format!(
+                "SELECT t.status, t.severity, count(*), min(t.created_at) FROM cases t \
+                 WHERE {filter} GROUP BY t.status, t.severity"
+            );
+            let rows: Vec<(String, String, i64, i64)> =
+                query_rows(conn, &summary_sql, &w.params().collect::<Vec<_>>(), |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                })?;
+            let oldest = rows.iter().filter(|g| is_open(&g.0)).map(|g| g.3).min();
+            let groups = rows
+                .into_iter()
+                .map(|(st, sev, n, _)| (st, sev, n))
+                .collect();
+            (groups, oldest, None)
+        }
+    };
     let count = |keep: &dyn Fn(&str, &str) -> bool| -> i64 {
         groups
             .iter()
-            .filter(|(status, severity, _, _)| keep(status, severity))
+            .filter(|(status, severity, _)| keep(status, severity))
             .map(|g| g.2)
             .sum()
     };
-    let is_open = |status: &str| status == "Active" || status == "Waiting";
     let total = count(&|_, _| true);
     let mut summary = Map::new();
     summary.insert("total".into(), json!(total));
@@ -119,14 +175,31 @@ pub(super) fn run(
         by_status.insert(status.into(), json!(count(&|st, _| st == status)));
     }
     summary.insert("by_status".into(), by_status.into());
-    let oldest = groups.iter().filter(|g| is_open(&g.0)).map(|g| g.3).min();
     summary.insert(
         "oldest_open_days".into(),
         json!(oldest.map(|t| (ctx.now - t).max(0) / 86_400)),
     );
 
     if shaping::is_aggregated(query.shape.intent) {
-        let (shaped, queries) = shaping::aggregate(conn, query, ctx.now, &w, &CASES, total)?;
+        let (shaped, queries) = match (plan, per_key) {
+            (shaping::Plan::Folded(_), Some(per_key)) => {
+                let (shaped, names) = shaping::from_counts(conn, query, &CASES, per_key, total)?;
+                (shaped, 1 + names)
+            }
+            (shaping::Plan::FromSummary(column), _) => {
+                let mut counts: Vec<(String, i64)> = Vec::new();
+                for (status, severity, n) in &groups {
+                    let key = if column == 0 { status } else { severity };
+                    match counts.iter_mut().find(|c| &c.0 == key) {
+                        Some(c) => c.1 += n,
+                        None => counts.push((key.clone(), *n)),
+                    }
+                }
+                let (shaped, names) = shaping::from_counts(conn, query, &CASES, counts, total)?;
+                (shaped, 1 + names)
+            }
+            _ => shaping::aggregate(conn, query, ctx.now, &w, &CASES, total)?,
+        };
         return Ok(QueryOutput {
             summary,
             rows: Vec::new(),
@@ -139,8 +212,9 @@ pub(super) fn run(
     let rows_sql = format!(
         "SELECT t.case_number, t.tenant_id, r.name, t.title, t.severity, t.status, t.product_area, \
                 t.created_at, t.closed_at, t.owner \
-         FROM cases t LEFT JOIN registry r ON r.tenant_id = t.tenant_id \
-         WHERE {filter} ORDER BY {order} LIMIT ?"
+         FROM (SELECT t.rowid AS id FROM cases t WHERE {filter} ORDER BY {order} LIMIT ?) k \
+         CROSS JOIN cases t ON t.rowid = k.id LEFT JOIN registry r ON r.tenant_id = t.tenant_id \
+         ORDER BY {order}"
     );
     let rows: Vec<serde_json::Value> =
         query_rows(conn, &rows_sql, &w.params_with(&limit_of(query)), |row| {

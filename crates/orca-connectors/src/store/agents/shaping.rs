@@ -27,6 +27,12 @@
 //!   `mean_time_to_mitigate_hours` (incidents, mitigated ones; one decimal), `customers`
 //!   (registry rows in the query's tenant scope; the cases agent answers it).
 //! - Aggregated intents (rank, breakdown, trend, aggregate) return no rows and no ids.
+//!
+//! Fewer scans ([`plan`]): an agent whose summary counts rows per pair of two columns (cases:
+//! status, severity) answers a count breakdown by one of them from the summary's own rows, and a
+//! count rank or breakdown by another key from one scan grouped by (key, both columns), folding
+//! the summary and the per-key counts from the same rows ([`from_counts`]). Other shapes run
+//! their own query after the summary. Either way the answer is the one described above.
 
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use orca_core::shape::{
@@ -245,6 +251,139 @@ pub(crate) fn aggregate(
     Ok((shaped, 2))
 }
 
+/// How an aggregated shape is answered, given an agent's summary that counts the matching rows
+/// per pair of two columns answering the breakdowns `summary_keys` (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Plan {
+    /// Counts per value of the summary's column `0` or `1`: no query besides the summary.
+    FromSummary(usize),
+    /// Counts per value of this key expression, grouped with the summary's columns in the
+    /// summary's own scan.
+    Folded(&'static str),
+    /// A query of its own after the summary ([`aggregate`]).
+    Separate,
+}
+
+/// The [`Plan`] of `query` over `table`, whose summary groups by `summary_keys`; [`check`] has
+/// passed. Only counts fold: another measure per entry is not a sum of the summary's groups.
+pub(crate) fn plan(query: &Query, table: &ItemTable, summary_keys: [GroupBy; 2]) -> Plan {
+    let shape = &query.shape;
+    if shape.measure != Measure::Count {
+        return Plan::Separate;
+    }
+    let group_by = match shape.intent {
+        Intent::Rank => GroupBy::Customer,
+        Intent::Breakdown => match shape.group_by {
+            Some(group_by) => group_by,
+            None => return Plan::Separate,
+        },
+        _ => return Plan::Separate,
+    };
+    if let Some(column) = summary_keys.iter().position(|k| *k == group_by) {
+        return Plan::FromSummary(column);
+    }
+    match (table.group_key)(group_by) {
+        Ok(key) => Plan::Folded(key),
+        Err(_) => Plan::Separate,
+    }
+}
+
+/// Answers a count rank or breakdown ([`plan`] gave `FromSummary` or `Folded`) from the matching
+/// items per key (`counts`: key, items; the key is the tenant id for a rank or a breakdown by
+/// customer), `total` items in all. Same answer as [`aggregate`]'s SQL: customers named from the
+/// registry (the tenant id without a name), ranks with ties, groups largest first. Returns the
+/// output and the queries it ran (the registry names, for customers).
+pub(crate) fn from_counts(
+    conn: &Connection,
+    query: &Query,
+    table: &ItemTable,
+    counts: Vec<(String, i64)>,
+    total: i64,
+) -> Result<(Shaped, u32), AgentError> {
+    let per_customer =
+        query.shape.intent == Intent::Rank || query.shape.group_by == Some(GroupBy::Customer);
+    if !per_customer {
+        let grouped = counts
+            .into_iter()
+            .map(|(key, n)| (key, n as f64, n))
+            .collect();
+        return Ok((
+            Shaped {
+                groups: groups_of(grouped, query.shape.measure, table, total),
+                ..Shaped::default()
+            },
+            0,
+        ));
+    }
+    // Names of the counted tenants (registry tenant ids are unique), the tenant id without one.
+    let ids: Vec<rusqlite::types::Value> = counts
+        .iter()
+        .map(|(tenant, _)| rusqlite::types::Value::Text(tenant.clone()))
+        .collect();
+    let names: std::collections::HashMap<String, String> = query_rows(
+        conn,
+        "SELECT tenant_id, name FROM registry WHERE tenant_id IN rarray(?)",
+        &[&std::rc::Rc::new(ids) as &dyn ToSql],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    let named = counts.into_iter().map(|(tenant, n)| {
+        let name = names
+            .get(&tenant)
+            .cloned()
+            .unwrap_or_else(|| tenant.clone());
+        (tenant, name, n)
+    });
+    if query.shape.intent == Intent::Breakdown {
+        let grouped = named.map(|(_, name, n)| (name, n as f64, n)).collect();
+        return Ok((
+            Shaped {
+                groups: groups_of(grouped, query.shape.measure, table, total),
+                ..Shaped::default()
+            },
+            1,
+        ));
+    }
+    // As `rank`'s SQL: ORDER BY value (asked direction), name, tenant id; `rank()` places.
+    let ascending = matches!(query.shape.sort.map(|s| s.order), Some(Order::Asc));
+    let mut entries: Vec<(String, String, i64)> = named.collect();
+    entries.sort_by(|a, b| {
+        let by_value = if ascending {
+            a.2.cmp(&b.2)
+        } else {
+            b.2.cmp(&a.2)
+        };
+        by_value
+            .then_with(|| a.1.cmp(&b.1))
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    let wanted = query.shape.limit.unwrap_or(DEFAULT_RANK_ENTRIES).max(1);
+    let mut ranking: Vec<Ranked> = Vec::new();
+    for (index, (tenant_id, name, n)) in entries.iter().enumerate() {
+        // rank(): 1 + the entries before it with another value.
+        let tied_with_previous = index > 0 && entries[index - 1].2 == *n;
+        if !tied_with_previous && index >= wanted {
+            break;
+        }
+        ranking.push(Ranked {
+            customer: CustomerRef {
+                tenant_id: tenant_id.clone(),
+                name: name.clone(),
+            },
+            value: *n as f64,
+        });
+    }
+    Ok((
+        Shaped {
+            truncated: entries.len() > ranking.len(),
+            ranking,
+            sort: query.shape.sort,
+            limit: Some(wanted),
+            ..Shaped::default()
+        },
+        1,
+    ))
+}
+
 fn rank(
     conn: &Connection,
     query: &Query,
@@ -334,6 +473,23 @@ fn breakdown(
         }
     };
     let params: Vec<&dyn ToSql> = w.params_with(&now);
+    let grouped: Vec<(String, f64, i64)> = query_rows(conn, &sql, &params, |row| {
+        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+    })?;
+    Ok(Shaped {
+        groups: groups_of(grouped, query.shape.measure, table, total),
+        ..Shaped::default()
+    })
+}
+
+/// The groups of a breakdown from `(key, value, items)` per key as aggregated: keys renamed
+/// (`ItemTable::key_name`), largest first then by key, shares of `total`.
+fn groups_of(
+    grouped: Vec<(String, f64, i64)>,
+    measure: Measure,
+    table: &ItemTable,
+    total: i64,
+) -> Vec<Group> {
     let share = |n: i64| {
         if total > 0 {
             (n as f64 / total as f64 * 1000.0).round() / 1000.0
@@ -341,15 +497,12 @@ fn breakdown(
             0.0
         }
     };
-    let grouped: Vec<(String, f64, i64)> = query_rows(conn, &sql, &params, |row| {
-        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-    })?;
     // Keys renamed after aggregation may meet: add their counts (only a count adds up).
     let mut groups: Vec<(String, f64, i64)> = Vec::with_capacity(grouped.len());
     for (key, value, n) in grouped {
         let key = (table.key_name)(key);
         match groups.iter_mut().find(|g| g.0 == key) {
-            Some(group) if query.shape.measure == Measure::Count => {
+            Some(group) if measure == Measure::Count => {
                 group.1 += value;
                 group.2 += n;
             }
@@ -357,17 +510,14 @@ fn breakdown(
         }
     }
     groups.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    Ok(Shaped {
-        groups: groups
-            .into_iter()
-            .map(|(key, value, n)| Group {
-                key,
-                value,
-                share: share(n),
-            })
-            .collect(),
-        ..Shaped::default()
-    })
+    groups
+        .into_iter()
+        .map(|(key, value, n)| Group {
+            key,
+            value,
+            share: share(n),
+        })
+        .collect()
 }
 
 /// The bucket asked, or one chosen by the range's length: days up to two weeks, weeks up to
