@@ -13,7 +13,7 @@ use crate::describe;
 use crate::names::AgentName;
 use crate::plan::{Filters, MatchKind, Plan, Scope, TimeEvent};
 use crate::report::{Section, SectionStatus};
-use crate::shape::{Bucket, Direction, GroupBy, Intent, Measure, Order, Shape, Sort, SortKey};
+use crate::shape::{Bucket, Direction, GroupBy, Intent, Measure, Order, Shape};
 
 /// Sets the `change` of a comparison (DESIGN section 9): for periods, on each later-period
 /// section, from the earlier period of the same agent and customer; for customers, on each
@@ -325,17 +325,7 @@ fn shaped_clause(s: &Section, plan: &Plan, period: &str) -> Option<String> {
         }
         Intent::List => {
             let listed = s.rows.len();
-            let order = match shape.sort {
-                Some(Sort {
-                    by: SortKey::Created,
-                    order: Order::Asc,
-                }) => "oldest",
-                Some(Sort {
-                    by: SortKey::Severity,
-                    ..
-                }) => "most severe",
-                _ => "newest",
-            };
+            let order = describe::list_order(shape);
             let mut t = format!("{} {}{period}", count(total), items(total));
             if listed as u64 >= total {
                 let _ = write!(t, ", all listed");
@@ -679,6 +669,7 @@ mod tests {
     use crate::names::SourceKey;
     use crate::plan::{Ambiguous, Complexity, Filters, Strategy, TimeRange};
     use crate::report::CustomerRef;
+    use crate::shape::{Sort, SortKey};
     use serde_json::json;
 
     fn plan() -> Plan {

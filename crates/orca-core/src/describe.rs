@@ -155,17 +155,7 @@ fn shaped_sentence(shape: &Shape, sentence: String) -> String {
             let limit = shape
                 .limit
                 .unwrap_or(crate::connector::Query::DEFAULT_LIMIT);
-            let order = match shape.sort {
-                Some(Sort {
-                    by: SortKey::Created,
-                    order: Order::Asc,
-                }) => "oldest",
-                Some(Sort {
-                    by: SortKey::Severity,
-                    ..
-                }) => "most severe",
-                _ => "newest",
-            };
+            let order = list_order(shape);
             if limit >= Shape::MAX_ROWS {
                 format!("Every one of the {sentence} (up to {limit}), {order} first")
             } else {
@@ -181,6 +171,21 @@ fn shaped_sentence(shape: &Shape, sentence: String) -> String {
             Measure::Count => sentence,
         },
         _ => sentence,
+    }
+}
+
+/// Which rows a list shows first: "oldest", "newest" or "most severe".
+pub fn list_order(shape: &Shape) -> &'static str {
+    match shape.sort {
+        Some(Sort {
+            by: SortKey::Created,
+            order: Order::Asc,
+        }) => "oldest",
+        Some(Sort {
+            by: SortKey::Severity,
+            ..
+        }) => "most severe",
+        _ => "newest",
     }
 }
 

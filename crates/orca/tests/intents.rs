@@ -5,15 +5,13 @@
 mod common;
 
 use std::path::Path;
-use std::sync::OnceLock;
 
 use common::{DAY, NOW, orca, run};
 use rusqlite::Connection;
 use serde_json::Value;
 
 fn store() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| common::new_demo_store(&[])).path()
+    common::shared_demo_store()
 }
 
 fn db() -> Connection {

@@ -115,3 +115,9 @@ pub fn unix(rfc3339: &str) -> i64 {
 
 /// Seconds in a day.
 pub const DAY: i64 = 86_400;
+
+/// The demo store shared by the tests of one test binary (created by the first ask).
+pub fn shared_demo_store() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| new_demo_store(&[])).path()
+}
