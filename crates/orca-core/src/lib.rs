@@ -16,6 +16,7 @@ pub mod plan;
 pub mod registry;
 pub mod report;
 pub mod shape;
+pub mod summary;
 pub mod text;
 
 pub use analyze::{AnalyzeError, analyze, check_request};
