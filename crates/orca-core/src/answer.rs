@@ -7,13 +7,14 @@
 
 use std::fmt::Write as _;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::describe;
 use crate::names::AgentName;
 use crate::plan::{Filters, MatchKind, Plan, Scope, TimeEvent};
 use crate::report::{Section, SectionStatus};
 use crate::shape::{Bucket, Direction, GroupBy, Intent, Measure, Order, Shape};
+use crate::summary::{self, CaseSummary, HealthSummary, IncidentSummary, WorkItemSummary};
 
 /// Sets the `change` of a comparison (DESIGN section 9): for periods, on each later-period
 /// section, from the earlier period of the same agent and customer; for customers, on each
@@ -22,7 +23,7 @@ pub fn apply_changes(plan: &Plan, sections: &mut [Section]) {
     if plan.shape.intent != Intent::Compare {
         return;
     }
-    let total = |s: &Section| int(&s.summary, "total") as f64;
+    let total = |s: &Section| summary::total(&s.summary) as f64;
     let mut changes: Vec<(usize, crate::shape::Change)> = Vec::new();
     for (i, s) in sections.iter().enumerate() {
         if !s.is_ok() || s.agent == AgentName::PurviewExpert {
@@ -197,7 +198,7 @@ fn shaped_clause(s: &Section, plan: &Plan, period: &str) -> Option<String> {
     }
     let shape = &plan.shape;
     let shaped = &s.shaped;
-    let total = int(&s.summary, "total");
+    let total = summary::total(&s.summary);
     let items = |n: u64| describe::items(&plan.filters, s.source, n);
     let descending = shape.sort.is_none_or(|x| x.order == Order::Desc);
     let number = |v: f64| {
@@ -475,31 +476,26 @@ fn clause(s: &Section, filters: &Filters, lead: bool, period: &str) -> String {
     let cached = if s.cached { " [cached]" } else { "" };
     let text = match s.agent {
         AgentName::SupportCaseManager => {
-            let total = int(m, "total");
+            let cases = CaseSummary::from_map(m).unwrap_or_default();
+            let total = cases.total;
             let mut t = format!(
                 "{} {}{period}",
                 count(total),
                 describe::items(filters, s.source, total)
             );
             let by_status = filters.status.is_some() || !filters.states.is_empty();
-            if let Some(open) = m
-                .get("open")
-                .and_then(Value::as_u64)
-                .filter(|_| total > 0 && !by_status)
-            {
+            if let Some(open) = cases.open.filter(|_| total > 0 && !by_status) {
                 let _ = write!(t, ", {open} open");
-                let sev_a = m
-                    .get("open_by_severity")
-                    .and_then(|v| v.get("A"))
-                    .and_then(Value::as_u64);
-                if let Some(a) = sev_a.filter(|a| *a > 0 && open > 0) {
-                    let _ = write!(t, " ({a} Sev A)");
+                let sev_a = cases.open_by_severity.a;
+                if sev_a > 0 && open > 0 {
+                    let _ = write!(t, " ({sev_a} Sev A)");
                 }
             }
             t
         }
         AgentName::EscalationManager => {
-            let total = int(m, "total");
+            let incidents = IncidentSummary::from_map(m).unwrap_or_default();
+            let total = incidents.total;
             let mut t = format!(
                 "{} {}{period}",
                 count(total),
@@ -507,21 +503,18 @@ fn clause(s: &Section, filters: &Filters, lead: bool, period: &str) -> String {
             );
             let by_status = filters.status.is_some() || !filters.states.is_empty();
             if total > 0 {
-                if let Some(active) = m
-                    .get("active")
-                    .and_then(Value::as_u64)
-                    .filter(|_| !by_status)
-                {
+                if let Some(active) = incidents.active.filter(|_| !by_status) {
                     let _ = write!(t, ", {active} active");
                 }
-                if let Some(h) = m.get("mean_time_to_mitigate_hours").and_then(Value::as_f64) {
+                if let Some(h) = incidents.mean_time_to_mitigate_hours {
                     let _ = write!(t, ", mean time to mitigate {h:.1} h");
                 }
             }
             if lead { t } else { format!("Incidents: {t}") }
         }
         AgentName::WorkItemManager => {
-            let total = int(m, "total");
+            let work_items = WorkItemSummary::from_map(m).unwrap_or_default();
+            let total = work_items.total;
             let mut t = format!(
                 "{} {}{period}",
                 count(total),
@@ -530,63 +523,55 @@ fn clause(s: &Section, filters: &Filters, lead: bool, period: &str) -> String {
             let narrowed = filters.status.is_some()
                 || !filters.states.is_empty()
                 || !filters.work_item_types.is_empty();
-            if let Some(bugs) = m
-                .get("open_bugs")
-                .and_then(Value::as_u64)
-                .filter(|_| total > 0 && !narrowed)
-            {
+            if let Some(bugs) = work_items.open_bugs.filter(|_| total > 0 && !narrowed) {
                 let _ = write!(t, ", {bugs} open {}", plural(bugs, "bug"));
             }
             if lead { t } else { format!("Work items: {t}") }
         }
         AgentName::TenantHealthMonitor => {
             let mut t = String::from("tenant health ");
-            if let Some(h) = m.get("health").and_then(Value::as_str) {
-                t.push_str(h);
-                let reasons: Vec<&str> = m
-                    .get("reasons")
-                    .and_then(Value::as_array)
-                    .map(|r| r.iter().filter_map(Value::as_str).collect())
-                    .unwrap_or_default();
-                if !reasons.is_empty() {
-                    let _ = write!(t, " ({})", reasons.join("; "));
-                }
-            } else if let Some(tenants) = m.get("tenants").and_then(Value::as_u64) {
-                // Several tenants: counts per verdict, then the worst ones by name.
-                let parts: Vec<String> = ["unhealthy", "warning", "healthy"]
-                    .iter()
-                    .filter_map(|k| {
-                        m.get(*k)
-                            .and_then(Value::as_u64)
-                            .map(|n| format!("{n} {k}"))
-                    })
-                    .collect();
-                let _ = write!(
-                    t,
-                    "of {tenants} {}: {}",
-                    plural(tenants, "tenant"),
-                    parts.join(", ")
-                );
-                // Name every unhealthy one the rows hold, and say how many more there are.
-                let worst: Vec<&str> = s
-                    .rows
-                    .iter()
-                    .filter(|r| r.get("health").and_then(Value::as_str) == Some("unhealthy"))
-                    .filter_map(|r| {
-                        r.get("CustomerName")
-                            .and_then(Value::as_str)
-                            .or_else(|| r.get("TenantId").and_then(Value::as_str))
-                    })
-                    .collect();
-                if !worst.is_empty() {
-                    let _ = write!(t, "; unhealthy: {}", worst.join(", "));
-                    let unhealthy = int(m, "unhealthy");
-                    if unhealthy > worst.len() as u64 {
-                        let _ = write!(t, " and {} more", unhealthy - worst.len() as u64);
+            match HealthSummary::from_map(m) {
+                Some(HealthSummary::Tenant(tenant)) => {
+                    t.push_str(&tenant.health);
+                    if !tenant.reasons.is_empty() {
+                        let _ = write!(t, " ({})", tenant.reasons.join("; "));
                     }
                 }
-            } else {
-                t.push_str("unknown (no metrics)");
+                Some(HealthSummary::Tenants(counts)) => {
+                    // Several tenants: counts per verdict, then the worst ones by name.
+                    let tenants = counts.tenants;
+                    let parts = [
+                        (counts.unhealthy, "unhealthy"),
+                        (counts.warning, "warning"),
+                        (counts.healthy, "healthy"),
+                    ]
+                    .map(|(n, k)| format!("{n} {k}"));
+                    let _ = write!(
+                        t,
+                        "of {tenants} {}: {}",
+                        plural(tenants, "tenant"),
+                        parts.join(", ")
+                    );
+                    // Name every unhealthy one the rows hold, and say how many more there are.
+                    let worst: Vec<&str> = s
+                        .rows
+                        .iter()
+                        .filter(|r| r.get("health").and_then(Value::as_str) == Some("unhealthy"))
+                        .filter_map(|r| {
+                            r.get("CustomerName")
+                                .and_then(Value::as_str)
+                                .or_else(|| r.get("TenantId").and_then(Value::as_str))
+                        })
+                        .collect();
+                    if !worst.is_empty() {
+                        let _ = write!(t, "; unhealthy: {}", worst.join(", "));
+                        let unhealthy = counts.unhealthy;
+                        if unhealthy > worst.len() as u64 {
+                            let _ = write!(t, " and {} more", unhealthy - worst.len() as u64);
+                        }
+                    }
+                }
+                None => t.push_str("unknown (no metrics)"),
             }
             capitalize(&t)
         }
@@ -640,10 +625,6 @@ fn plural(n: u64, noun: &str) -> String {
     } else {
         format!("{noun}s")
     }
-}
-
-fn int(m: &Map<String, Value>, key: &str) -> u64 {
-    m.get(key).and_then(Value::as_u64).unwrap_or(0)
 }
 
 fn capitalize(s: &str) -> String {

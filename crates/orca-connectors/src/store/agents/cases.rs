@@ -1,6 +1,6 @@
-//! `kusto`: support cases. Summary: total, open, by_severity {A,B,C}, open_by_severity {A,B,C},
-//! by_status, oldest_open_days;
-//! rows newest first; ids are case numbers (for incidents linked to them).
+//! `kusto`: support cases. Summary ([`CaseSummary`]): total, open, by_severity {A,B,C},
+//! open_by_severity {A,B,C}, by_status, oldest_open_days; rows newest first; ids are case
+//! numbers (for incidents linked to them).
 //!
 //! Filters (semantics in the parent module): time on CreatedAt, or ClosedAt for `event: closed`
 //! (`mitigated` is a bad query: cases have no mitigated date); status; `states` among Active,
@@ -9,10 +9,11 @@
 //! against Owner (case-insensitive); `item_ids` of `kusto` against CaseNumber.
 
 use orca_core::shape::GroupBy;
+use orca_core::summary::{CaseSeverities, CaseStatuses, CaseSummary};
 use orca_core::{Query, QueryOutput, SourceKey, TimeEvent};
 use rusqlite::Connection;
 use rusqlite::types::{ToSql, Value};
-use serde_json::{Map, json};
+use serde_json::json;
 
 use super::shaping::{self, ItemTable};
 use super::{
@@ -156,29 +157,31 @@ pub(super) fn run(
             .map(|g| g.2)
             .sum()
     };
-    let total = count(&|_, _| true);
-    let mut summary = Map::new();
-    summary.insert("total".into(), json!(total));
-    summary.insert("open".into(), json!(count(&|st, _| is_open(st))));
+    let n = |keep: &dyn Fn(&str, &str) -> bool| count(keep) as u64;
     let by_severity = |open_only: bool| {
-        let mut by = Map::new();
-        for severity in ["A", "B", "C"] {
-            let n = count(&|st, sev| sev == severity && (!open_only || is_open(st)));
-            by.insert(severity.into(), json!(n));
+        let sev = |severity: &str| n(&|st, sev| sev == severity && (!open_only || is_open(st)));
+        CaseSeverities {
+            a: sev("A"),
+            b: sev("B"),
+            c: sev("C"),
         }
-        by
     };
-    summary.insert("by_severity".into(), by_severity(false).into());
-    summary.insert("open_by_severity".into(), by_severity(true).into());
-    let mut by_status = Map::new();
-    for status in ["Active", "Waiting", "Resolved", "Closed"] {
-        by_status.insert(status.into(), json!(count(&|st, _| st == status)));
+    let status = |status: &str| n(&|st, _| st == status);
+    let total = count(&|_, _| true);
+    let summary = CaseSummary {
+        total: total as u64,
+        open: Some(n(&|st, _| is_open(st))),
+        by_severity: by_severity(false),
+        open_by_severity: by_severity(true),
+        by_status: CaseStatuses {
+            active: status("Active"),
+            waiting: status("Waiting"),
+            resolved: status("Resolved"),
+            closed: status("Closed"),
+        },
+        oldest_open_days: oldest.map(|t| ((ctx.now - t).max(0) / 86_400) as u64),
     }
-    summary.insert("by_status".into(), by_status.into());
-    summary.insert(
-        "oldest_open_days".into(),
-        json!(oldest.map(|t| (ctx.now - t).max(0) / 86_400)),
-    );
+    .to_map();
 
     if shaping::is_aggregated(query.shape.intent) {
         let (shaped, queries) = match (plan, per_key) {

@@ -1,6 +1,7 @@
-//! `icm`: incidents. Summary: total, active, by_severity (1, 2, 25, 3, 4; 0 when present),
-//! by_status, mean_time_to_mitigate_hours (null when none mitigated); ids are incident ids (for
-//! work items linked to them). With `kusto` context: the incidents linked to those cases.
+//! `icm`: incidents. Summary ([`IncidentSummary`]): total, active, by_severity (1, 2, 25, 3, 4;
+//! 0 when present), by_status, mean_time_to_mitigate_hours (null when none mitigated); ids are
+//! incident ids (for work items linked to them). With `kusto` context: the incidents linked to
+//! those cases.
 //!
 //! Filters (semantics in the parent module): time on CreatedAt, ResolvedAt for `event: closed`,
 //! MitigatedAt for `event: mitigated`; status (open = Active, unresolved = Active or Mitigated);
@@ -11,10 +12,11 @@
 //! IncidentId (non-numeric ids match nothing).
 
 use orca_core::shape::GroupBy;
+use orca_core::summary::{IncidentSeverities, IncidentStatuses, IncidentSummary};
 use orca_core::{Query, QueryOutput, SourceKey, TimeEvent};
 use rusqlite::Connection;
 use rusqlite::types::Value;
-use serde_json::{Map, json};
+use serde_json::json;
 
 use super::shaping::{self, ItemTable};
 use super::{
@@ -113,31 +115,31 @@ pub(super) fn run(conn: &Connection, query: &Query, now: i64) -> Result<QueryOut
     };
     let total = count(&|_, _| true);
     let active = count(&|status, _| status == "Active");
-    let mut summary = Map::new();
-    summary.insert("total".into(), json!(total));
-    summary.insert("active".into(), json!(active));
-    summary.insert("open".into(), json!(active));
-    let mut by_severity = Map::new();
-    let sev0 = count(&|_, severity| severity == 0);
-    if sev0 > 0 {
-        by_severity.insert("0".into(), json!(sev0));
-    }
-    for (key, severity) in [("1", 1), ("2", 2), ("25", 25), ("3", 3), ("4", 4)] {
-        by_severity.insert(key.into(), json!(count(&|_, s| s == severity)));
-    }
-    summary.insert("by_severity".into(), by_severity.into());
-    summary.insert(
-        "by_status".into(),
-        json!({
-            "Active": active,
-            "Mitigated": count(&|status, _| status == "Mitigated"),
-            "Resolved": count(&|status, _| status == "Resolved"),
-        }),
-    );
+    let severity = |severity: i64| count(&|_, s| s == severity) as u64;
+    let status = |status: &str| count(&|s, _| s == status) as u64;
     let mitigated: i64 = groups.iter().map(|g| g.4).sum();
     let seconds: i64 = groups.iter().filter_map(|g| g.3).sum();
-    let mttm = (mitigated > 0).then(|| round1(seconds as f64 / 3600.0 / mitigated as f64));
-    summary.insert("mean_time_to_mitigate_hours".into(), json!(mttm));
+    let summary = IncidentSummary {
+        total: total as u64,
+        active: Some(active as u64),
+        open: Some(active as u64),
+        by_severity: IncidentSeverities {
+            sev0: Some(severity(0)).filter(|n| *n > 0),
+            sev1: severity(1),
+            sev2: severity(2),
+            sev25: severity(25),
+            sev3: severity(3),
+            sev4: severity(4),
+        },
+        by_status: IncidentStatuses {
+            active: active as u64,
+            mitigated: status("Mitigated"),
+            resolved: status("Resolved"),
+        },
+        mean_time_to_mitigate_hours: (mitigated > 0)
+            .then(|| round1(seconds as f64 / 3600.0 / mitigated as f64)),
+    }
+    .to_map();
 
     if shaping::is_aggregated(query.shape.intent) {
         let (shaped, queries) = shaping::aggregate(conn, query, now, &w, &INCIDENTS, total)?;

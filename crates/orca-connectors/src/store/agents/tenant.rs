@@ -2,10 +2,11 @@
 //! value, the first value, and the trend (last vs first, percent); then a verdict
 //! `healthy | warning | unhealthy` with the reasons, from [`HealthThresholds`].
 //!
-//! One tenant: `summary.health`, `summary.reasons`, `summary.metrics`, `summary.active_ratio`;
-//! rows are one per metric. Several tenants (a list, `all_tenants` or a cohort): counts per
-//! verdict, and rows are the warning and unhealthy tenants, worst first. A tenant without metrics
-//! in the range is `unknown` (one tenant) or not counted (several).
+//! The summary is a [`HealthSummary`]. One tenant: `summary.health`, `summary.reasons`,
+//! `summary.metrics`, `summary.active_ratio`; rows are one per metric. Several tenants (a list,
+//! `all_tenants` or a cohort): counts per verdict, and rows are the warning and unhealthy
+//! tenants, worst first. A tenant without metrics in the range is `unknown` (one tenant) or not
+//! counted (several).
 //!
 //! Filters: the time range applies to Date whatever its `event` (a metric has no other date),
 //! with `to` included when `to_inclusive`; the item filters (states, severities, areas,
@@ -13,10 +14,11 @@
 
 use std::collections::BTreeMap;
 
+use orca_core::summary::{HealthCounts, HealthSummary, MetricSummary, TenantHealth};
 use orca_core::{Query, QueryOutput};
 use rusqlite::{Connection, params_from_iter};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, json};
+use serde_json::json;
 
 use super::{AgentContext, AgentError, Where, query_rows, round1, tenant_scope, tenant_values};
 use crate::store::model::format_date;
@@ -277,9 +279,6 @@ pub(super) fn run(
         }
     }
 
-    let mut summary = Map::new();
-    summary.insert("from".into(), json!(format_date(from)));
-    summary.insert("to".into(), json!(format_date(to - 1)));
     let single = !query.all_tenants && query.tenant_ids.len() == 1;
     let assessed: Vec<(String, Metrics, Assessment)> = tenants
         .into_iter()
@@ -288,33 +287,45 @@ pub(super) fn run(
             (tenant, metrics, a)
         })
         .collect();
-    let count = |v: Verdict| assessed.iter().filter(|(_, _, a)| a.verdict == v).count();
-    summary.insert("total".into(), json!(assessed.len()));
-    summary.insert("tenants".into(), json!(assessed.len()));
-    summary.insert("healthy".into(), json!(count(Verdict::Healthy)));
-    summary.insert("warning".into(), json!(count(Verdict::Warning)));
-    summary.insert("unhealthy".into(), json!(count(Verdict::Unhealthy)));
+    let count = |v: Verdict| assessed.iter().filter(|(_, _, a)| a.verdict == v).count() as u64;
+    let counts = HealthCounts {
+        from: format_date(from),
+        to: format_date(to - 1),
+        total: assessed.len() as u64,
+        tenants: assessed.len() as u64,
+        healthy: count(Verdict::Healthy),
+        warning: count(Verdict::Warning),
+        unhealthy: count(Verdict::Unhealthy),
+    };
 
     if single {
         let Some((tenant, metrics, a)) = assessed.into_iter().next() else {
-            summary.insert("health".into(), json!("unknown"));
-            summary.insert("reasons".into(), json!(["no metrics in the range"]));
-            summary.insert("metrics".into(), json!({}));
-            summary.insert("active_ratio".into(), json!(null));
+            let summary = HealthSummary::Tenant(TenantHealth {
+                counts,
+                health: "unknown".into(),
+                reasons: vec!["no metrics in the range".into()],
+                active_ratio: None,
+                metrics: BTreeMap::new(),
+            });
             return Ok(QueryOutput {
-                summary,
+                summary: summary.to_map(),
                 rows: Vec::new(),
                 ids: Vec::new(),
                 queries,
                 shaped: Default::default(),
             });
         };
-        let mut by_metric = Map::new();
+        let mut by_metric = BTreeMap::new();
         let mut rows = Vec::new();
         for (metric, span) in &metrics {
             by_metric.insert(
                 metric.clone(),
-                json!({"latest": span.last, "first": span.first, "trend_pct": span.trend_pct(), "date": format_date(span.last_date)}),
+                MetricSummary {
+                    latest: span.last,
+                    first: span.first,
+                    trend_pct: span.trend_pct(),
+                    date: format_date(span.last_date),
+                },
             );
             rows.push(json!({
                 "TenantId": tenant,
@@ -326,12 +337,15 @@ pub(super) fn run(
             }));
         }
         rows.truncate(query.limit);
-        summary.insert("health".into(), json!(a.verdict.as_str()));
-        summary.insert("reasons".into(), json!(a.reasons));
-        summary.insert("active_ratio".into(), json!(a.active_ratio));
-        summary.insert("metrics".into(), by_metric.into());
+        let summary = HealthSummary::Tenant(TenantHealth {
+            counts,
+            health: a.verdict.as_str().into(),
+            reasons: a.reasons,
+            active_ratio: a.active_ratio,
+            metrics: by_metric,
+        });
         return Ok(QueryOutput {
-            summary,
+            summary: summary.to_map(),
             rows,
             ids: Vec::new(),
             queries,
@@ -362,7 +376,7 @@ pub(super) fn run(
         })
         .collect();
     Ok(QueryOutput {
-        summary,
+        summary: HealthSummary::Tenants(counts).to_map(),
         rows,
         ids: Vec::new(),
         queries,

@@ -1,5 +1,6 @@
-//! `ado`: work items. Summary: total, open, by_type {Bug,DCR,Feature}, by_state, open_bugs; ids
-//! are work item ids. With `icm` context: the work items linked to those incidents.
+//! `ado`: work items. Summary ([`WorkItemSummary`]): total, open, by_type {Bug,DCR,Feature},
+//! by_state, open_bugs; ids are work item ids. With `icm` context: the work items linked to
+//! those incidents.
 //!
 //! Filters (semantics in the parent module): time on CreatedAt only (`event: closed` or
 //! `mitigated` is a bad query: work items have no such date); status (open = not
@@ -10,10 +11,11 @@
 //! items have no owner); `item_ids` of `ado` against Id (non-numeric ids match nothing).
 
 use orca_core::shape::GroupBy;
+use orca_core::summary::{WorkItemStates, WorkItemSummary, WorkItemTypes};
 use orca_core::{Query, QueryOutput, SourceKey, TimeEvent};
 use rusqlite::Connection;
 use rusqlite::types::Value;
-use serde_json::{Map, json};
+use serde_json::json;
 
 use super::shaping::{self, ItemTable};
 use super::{
@@ -106,23 +108,26 @@ pub(super) fn run(conn: &Connection, query: &Query, now: i64) -> Result<QueryOut
     };
     let is_open = |state: &str| state != "Resolved" && state != "Closed";
     let total = count(&|_, _| true);
-    let mut summary = Map::new();
-    summary.insert("total".into(), json!(total));
-    summary.insert("open".into(), json!(count(&|state, _| is_open(state))));
-    let mut by_type = Map::new();
-    for kind in ["Bug", "DCR", "Feature"] {
-        by_type.insert(kind.into(), json!(count(&|_, t| t == kind)));
+    let n = |keep: &dyn Fn(&str, &str) -> bool| count(keep) as u64;
+    let kind = |kind: &str| n(&|_, t| t == kind);
+    let state = |state: &str| n(&|s, _| s == state);
+    let summary = WorkItemSummary {
+        total: total as u64,
+        open: n(&|state, _| is_open(state)),
+        by_type: WorkItemTypes {
+            bug: kind("Bug"),
+            dcr: kind("DCR"),
+            feature: kind("Feature"),
+        },
+        by_state: WorkItemStates {
+            new: state("New"),
+            active: state("Active"),
+            resolved: state("Resolved"),
+            closed: state("Closed"),
+        },
+        open_bugs: Some(n(&|state, t| t == "Bug" && is_open(state))),
     }
-    summary.insert("by_type".into(), by_type.into());
-    let mut by_state = Map::new();
-    for state in ["New", "Active", "Resolved", "Closed"] {
-        by_state.insert(state.into(), json!(count(&|s, _| s == state)));
-    }
-    summary.insert("by_state".into(), by_state.into());
-    summary.insert(
-        "open_bugs".into(),
-        json!(count(&|state, t| t == "Bug" && is_open(state))),
-    );
+    .to_map();
 
     if shaping::is_aggregated(query.shape.intent) {
         let (shaped, queries) = shaping::aggregate(conn, query, now, &w, &WORK_ITEMS, total)?;
