@@ -383,12 +383,16 @@ pub fn period(range: &TimeRange) -> String {
 
 /// "2026-10-25" at midnight, else "2026-10-25 12:00" (seconds when there are some).
 fn instant(t: DateTime<Utc>) -> String {
+    use chrono::Datelike;
+    // Written by hand: chrono's `format` parses its pattern on every call, a tenth of an
+    // analysis.
+    let date = format!("{:04}-{:02}-{:02}", t.year(), t.month(), t.day());
     if t.num_seconds_from_midnight() == 0 {
-        t.format("%Y-%m-%d").to_string()
+        date
     } else if t.second() == 0 {
-        t.format("%Y-%m-%d %H:%M").to_string()
+        format!("{date} {:02}:{:02}", t.hour(), t.minute())
     } else {
-        t.format("%Y-%m-%d %H:%M:%S").to_string()
+        format!("{date} {:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
     }
 }
 
