@@ -215,12 +215,7 @@ pub fn findings(
         ok_first
             .iter()
             .filter(|s| (s.period.as_deref() == Some(previous.label.as_str())) == before)
-            .map(|s| {
-                s.summary
-                    .get("total")
-                    .and_then(serde_json::Value::as_f64)
-                    .unwrap_or(0.0)
-            })
+            .map(|s| crate::summary::total(&s.summary) as f64)
             .sum()
     };
     let evidence: Vec<String> = ok_first.iter().map(|s| s.task_id.clone()).collect();
@@ -284,11 +279,7 @@ pub fn findings(
             });
             continue;
         }
-        let total = s
-            .summary
-            .get("total")
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0);
+        let total = crate::summary::total(&s.summary);
         let title = |row: &serde_json::Value, id: &str| {
             format!(
                 "{} {} (\"{}\", {})",
