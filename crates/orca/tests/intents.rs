@@ -360,3 +360,62 @@ fn investigate_finds_the_change_and_its_driver() {
         assert!(s["started_ms"].as_f64().unwrap() >= step1_end, "{s}");
     }
 }
+
+#[test]
+fn the_other_examples_of_the_issue() {
+    // "open cases per owner": every owner's open cases, across customers.
+    let report = ask("open cases per owner");
+    let truth = pairs(&format!(
+        "SELECT t.owner, count(*) AS n FROM cases t WHERE {OPEN} GROUP BY t.owner ORDER BY n DESC, t.owner"
+    ));
+    let got: Vec<(String, f64)> = section(&report, "kusto")["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["key"].as_str().unwrap().to_string(),
+                g["value"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, truth);
+
+    // "Ford cases per month this year": January to November, the buckets add up.
+    let report = ask("Ford cases per month this year");
+    let series = section(&report, "kusto")["series"].as_array().unwrap();
+    assert_eq!(series.len(), 11, "January to November");
+    let sum: f64 = series.iter().map(|p| p["value"].as_f64().unwrap()).sum();
+    let truth = scalar(&format!(
+        "SELECT count(*) FROM cases t JOIN registry r ON r.tenant_id = t.tenant_id \
+         WHERE r.name = 'Ford Motor Company' AND t.created_at BETWEEN {} AND {}",
+        common::unix("2026-01-01T00:00:00Z"),
+        now()
+    ));
+    assert_eq!(sum, truth);
+
+    // "is Contoso getting better": a trend of its cases (the overview's first agent).
+    let report = ask("is Contoso getting better");
+    assert_eq!(report["plan"]["intent"], "trend");
+    assert!(
+        !section(&report, "kusto")["series"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // "what's the status of ICM 400000000": that incident's status, from the store.
+    let report = ask("what's the status of ICM 400000000");
+    let status: String = db()
+        .query_row(
+            "SELECT status FROM incidents WHERE incident_id = 400000000",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let answer = report["answer"].as_str().unwrap();
+    assert!(
+        answer.starts_with(&format!("ICM 400000000: {status}")),
+        "{answer}"
+    );
+}
