@@ -956,3 +956,15 @@ fn second_tester_phrasings() {
         ("compare ford and gm open cases last month", "intent=compare; tasks=2; time=last month"),
     ]);
 }
+
+/// A last few phrasings: the start of a period, one value per customer of a cohort.
+#[test]
+#[rustfmt::skip]
+fn start_of_period_and_each_customer() {
+    table(&[
+        ("incidents for ford since the beginning of the month", "from=2026-11-01T00:00:00Z; nu=-"),
+        ("cases from the start of this year for ford", "from=2026-01-01T00:00:00Z; nu=-"),
+        ("how many open incidents does each MCS customer have", "intent=breakdown; group=customer; cohort=MCS; nu=-"),
+        ("how many cases does each customer have", "intent=breakdown; group=customer; scope=all; nu=-"),
+    ]);
+}

@@ -297,6 +297,27 @@ pub(crate) fn find(
                 claim(toks, i, i + 1);
             }
             // --- breakdown and trend buckets ---------------------------------------------------
+            // "how many open incidents does each MCS customer have": one value per customer
+            // (the cohort word stays for the scope pass).
+            "each" | "per" | "every"
+                if items
+                    && free(toks, i + 2).is_some_and(|w| {
+                        matches!(
+                            w,
+                            "customer"
+                                | "customers"
+                                | "account"
+                                | "accounts"
+                                | "tenant"
+                                | "tenants"
+                        )
+                    })
+                    && next.is_some_and(|w| group_word(w, None).is_none()) =>
+            {
+                set(&mut intent, Intent::Breakdown);
+                found.shape.group_by = Some(GroupBy::Customer);
+                claim(toks, i, i + 1);
+            }
             "by" | "per" | "each" if items => {
                 let after = free(toks, i + 2);
                 if let Some(bucket) = next.and_then(bucket_word) {

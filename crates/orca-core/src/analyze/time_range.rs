@@ -502,6 +502,24 @@ fn match_at(toks: &[Tok<'_>], i: usize, now: DateTime<Utc>) -> Found {
 fn since(toks: &[Tok<'_>], i: usize, now: DateTime<Utc>) -> Found {
     let today = now.date_naive();
     let lead = word(toks, i)?;
+    // "since the beginning of the month", "from the start of this year": the current period.
+    let mut k = i + 1;
+    if word(toks, k) == Some("the") {
+        k += 1;
+    }
+    if matches!(word(toks, k), Some("beginning" | "start")) && word(toks, k + 1) == Some("of") {
+        let mut u = k + 2;
+        if matches!(word(toks, u), Some("the" | "this")) {
+            u += 1;
+        }
+        if let Some(unit) = word(toks, u).and_then(Unit::parse)
+            && !matches!(unit, Unit::Hour | Unit::Day)
+        {
+            let start = period_start(today, unit)?;
+            let label = format!("since the start of the {}", unit.name());
+            return Some((up_to_now(midnight(start), now, label), u + 1 - i));
+        }
+    }
     let Some((start, len)) = date_at(toks, i + 1, today) else {
         let (inner, len) = match_at(toks, i + 1, now)?;
         let found = match inner {
