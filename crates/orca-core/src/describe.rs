@@ -52,7 +52,7 @@ pub fn interpretation(plan: &Plan) -> String {
         if !who.is_empty() {
             items_of = format!("{items_of} of {who}");
         }
-        let previous = crate::investigate::previous_period(range);
+        let previous = range.previous();
         let text = format!(
             "Why {items_of} changed: {} against {}, by product area; then the incidents, work items and known issues of the area that drives the change",
             period(range),

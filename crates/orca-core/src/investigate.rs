@@ -13,55 +13,10 @@
 //! Invariant: pure. The plan lists the whole chain (`depends_on` shows it); the caller runs
 //! [`first_step`], then [`second_step`] built from its sections, and asks [`findings`].
 
-use serde::{Deserialize, Serialize};
-
 use crate::names::{AgentName, SourceKey};
 use crate::plan::{Plan, Task, TimeRange};
-use crate::report::Section;
+use crate::report::{Finding, Section};
 use crate::shape::{Change, Direction, GroupBy, Intent, Shape};
-
-/// One finding of an investigation and the tasks that support it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Finding {
-    pub text: String,
-    pub evidence: Vec<String>,
-}
-
-/// The period before `range`, of the same length, ending where it starts.
-pub fn previous_period(range: &TimeRange) -> TimeRange {
-    use chrono::{Datelike, Months, Timelike};
-    // A calendar month ("last month", "in October") is compared with the month before it.
-    let midnight_first =
-        |t: chrono::DateTime<chrono::Utc>| t.day() == 1 && t.num_seconds_from_midnight() == 0;
-    if midnight_first(range.from)
-        && midnight_first(range.to)
-        && range.from.checked_add_months(Months::new(1)) == Some(range.to)
-        && let Some(from) = range.from.checked_sub_months(Months::new(1))
-    {
-        let mut previous = TimeRange::new(from, range.from, from.format("%B %Y").to_string());
-        previous.event = range.event;
-        return previous;
-    }
-    let length = range.to - range.from;
-    let mut previous = TimeRange::new(
-        range.from - length,
-        range.from,
-        format!("the {} before", describe_length(length)),
-    );
-    previous.event = range.event;
-    previous
-}
-
-fn describe_length(length: chrono::TimeDelta) -> String {
-    let days = length.num_days();
-    match days {
-        0 => format!("{} hours", length.num_hours()),
-        1 => "day".to_string(),
-        d if (28..=31).contains(&d) => "month".to_string(),
-        7 => "week".to_string(),
-        d => format!("{d} days"),
-    }
-}
 
 /// The tasks of an investigation of `agent`'s items over `range` for the plan's customers (or
 /// its scope): two breakdown tasks per customer, then incidents, work items and docs depending on
@@ -71,7 +26,7 @@ pub fn chain(
     agent: AgentName,
     range: &TimeRange,
 ) -> Vec<Task> {
-    let previous = previous_period(range);
+    let previous = TimeRange::previous(range);
     let mut tasks: Vec<Task> = Vec::new();
     let customers: Vec<(Option<String>, Option<String>)> = if customers.is_empty() {
         vec![(None, None)]
@@ -145,7 +100,7 @@ pub struct Driver {
 /// The driver of the change seen in step 1's sections (previous period first, then asked, per
 /// customer): the area that grew most across them.
 pub fn driver(plan: &Plan, sections: &[Section]) -> Option<Driver> {
-    let previous = previous_period(plan.time_range.as_ref()?);
+    let previous = TimeRange::previous(plan.time_range.as_ref()?);
     let mut areas: Vec<Driver> = Vec::new();
     for s in sections.iter().filter(|s| s.is_ok()) {
         let is_before = s.period.as_deref() == Some(previous.label.as_str());
@@ -209,7 +164,7 @@ pub fn findings(
     let Some(range) = plan.time_range.as_ref() else {
         return out;
     };
-    let previous = previous_period(range);
+    let previous = TimeRange::previous(range);
     let ok_first: Vec<&Section> = first.iter().filter(|s| s.is_ok()).collect();
     let total_of = |before: bool| -> f64 {
         ok_first

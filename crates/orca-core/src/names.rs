@@ -149,6 +149,13 @@ impl FromStr for AgentName {
     }
 }
 
+/// A customer by registry name and tenant id: who a section, or a ranked entry, is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CustomerRef {
+    pub name: String,
+    pub tenant_id: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

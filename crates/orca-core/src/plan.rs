@@ -170,6 +170,46 @@ impl TimeRange {
     }
 }
 
+impl TimeRange {
+    /// The period before this one, of the same length, ending where it starts; a calendar
+    /// month ("last month", "in October") is compared with the month before it.
+    pub fn previous(&self) -> TimeRange {
+        use chrono::{Datelike, Months, Timelike};
+        let range = self;
+        let midnight_first =
+            |t: chrono::DateTime<chrono::Utc>| t.day() == 1 && t.num_seconds_from_midnight() == 0;
+        if midnight_first(range.from)
+            && midnight_first(range.to)
+            && range.from.checked_add_months(Months::new(1)) == Some(range.to)
+            && let Some(from) = range.from.checked_sub_months(Months::new(1))
+        {
+            let mut previous = TimeRange::new(from, range.from, from.format("%B %Y").to_string());
+            previous.event = range.event;
+            return previous;
+        }
+        let length = range.to - range.from;
+        let mut previous = TimeRange::new(
+            range.from - length,
+            range.from,
+            format!("the {} before", describe_length(length)),
+        );
+        previous.event = range.event;
+        previous
+    }
+}
+
+/// A period's length in words, for the label of the period before it ("the week before").
+fn describe_length(length: chrono::TimeDelta) -> String {
+    let days = length.num_days();
+    match days {
+        0 => format!("{} hours", length.num_hours()),
+        1 => "day".to_string(),
+        d if (28..=31).contains(&d) => "month".to_string(),
+        7 => "week".to_string(),
+        d => format!("{d} days"),
+    }
+}
+
 /// The event column a time range applies to (DESIGN section 8, "Event time follows the verb").
 ///
 /// Per source: `Created` is CreatedAt (metrics: Date); `Closed` is ClosedAt for cases and

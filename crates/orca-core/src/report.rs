@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub use crate::names::CustomerRef;
 use crate::names::{AgentName, SourceKey};
 use crate::plan::Plan;
 use crate::shape::Shaped;
@@ -30,13 +31,6 @@ impl SectionStatus {
             SectionStatus::Skipped => "skipped",
         }
     }
-}
-
-/// The customer a section is about.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct CustomerRef {
-    pub name: String,
-    pub tenant_id: String,
 }
 
 /// The result of one task.
@@ -156,7 +150,7 @@ pub struct Report {
     pub unanswered: bool,
     /// An investigation's findings, in order, each with the ids of the tasks that support it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub findings: Vec<crate::investigate::Finding>,
+    pub findings: Vec<Finding>,
 }
 
 impl Report {
@@ -195,6 +189,13 @@ impl Report {
             findings: Vec::new(),
         }
     }
+}
+
+/// One finding of an investigation and the tasks that support it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub text: String,
+    pub evidence: Vec<String>,
 }
 
 #[cfg(test)]
