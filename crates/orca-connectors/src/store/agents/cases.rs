@@ -203,13 +203,7 @@ pub(super) fn run(
             }
             _ => shaping::aggregate(conn, query, ctx.now, &w, &CASES, total)?,
         };
-        return Ok(QueryOutput {
-            summary,
-            rows: Vec::new(),
-            ids: Vec::new(),
-            queries,
-            shaped: Box::new(shaped),
-        });
+        return Ok(shaping::aggregated_output(summary, shaped, queries));
     }
 
     let rows_sql = format!(

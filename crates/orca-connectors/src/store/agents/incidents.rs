@@ -143,13 +143,7 @@ pub(super) fn run(conn: &Connection, query: &Query, now: i64) -> Result<QueryOut
 
     if shaping::is_aggregated(query.shape.intent) {
         let (shaped, queries) = shaping::aggregate(conn, query, now, &w, &INCIDENTS, total)?;
-        return Ok(QueryOutput {
-            summary,
-            rows: Vec::new(),
-            ids: Vec::new(),
-            queries,
-            shaped: Box::new(shaped),
-        });
+        return Ok(shaping::aggregated_output(summary, shaped, queries));
     }
 
     let rows_sql = format!(

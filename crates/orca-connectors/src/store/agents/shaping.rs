@@ -38,7 +38,7 @@ use chrono::{DateTime, Datelike, TimeZone, Utc};
 use orca_core::shape::{
     Bucket, Change, Group, GroupBy, Intent, Measure, Order, Point, Ranked, Shaped, SortKey,
 };
-use orca_core::{CustomerRef, Query, TimeRange};
+use orca_core::{CustomerRef, Query, QueryOutput, TimeRange};
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, params_from_iter};
 
@@ -73,6 +73,22 @@ pub(crate) struct ItemTable {
 }
 
 /// Whether the intent is answered by an aggregation alone (no rows, no ids).
+/// The output of an aggregated intent: the summary and the shaped values, no rows and no ids
+/// (an aggregate links to nothing).
+pub(crate) fn aggregated_output(
+    summary: serde_json::Map<String, serde_json::Value>,
+    shaped: Shaped,
+    queries: u32,
+) -> QueryOutput {
+    QueryOutput {
+        summary,
+        rows: Vec::new(),
+        ids: Vec::new(),
+        queries,
+        shaped: Box::new(shaped),
+    }
+}
+
 pub(crate) fn is_aggregated(intent: Intent) -> bool {
     matches!(
         intent,
