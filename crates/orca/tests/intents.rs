@@ -52,6 +52,21 @@ fn scalar(sql: &str) -> f64 {
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
+/// The `(key, value)` groups of the cases section.
+fn groups(report: &Value) -> Vec<(String, f64)> {
+    section(report, "kusto")["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["key"].as_str().unwrap().to_string(),
+                g["value"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
 fn section<'a>(report: &'a Value, source: &str) -> &'a Value {
     report["sections"]
         .as_array()
@@ -136,19 +151,11 @@ fn breakdown_groups_with_shares() {
         "SELECT t.product_area, count(*) AS n FROM cases t JOIN registry r ON r.tenant_id = t.tenant_id \
          WHERE r.name = 'Toyota Motor Corporation' GROUP BY t.product_area ORDER BY n DESC, t.product_area",
     );
-    let groups = section(&report, "kusto")["groups"].as_array().unwrap();
-    let got: Vec<(String, f64)> = groups
-        .iter()
-        .map(|g| {
-            (
-                g["key"].as_str().unwrap().to_string(),
-                g["value"].as_f64().unwrap(),
-            )
-        })
-        .collect();
-    assert_eq!(got, truth);
+    assert_eq!(groups(&report), truth);
     let total: f64 = truth.iter().map(|(_, n)| n).sum();
-    let share = groups[0]["share"].as_f64().unwrap();
+    let share = section(&report, "kusto")["groups"][0]["share"]
+        .as_f64()
+        .unwrap();
     assert!((share - truth[0].1 / total).abs() < 0.001);
 
     let report = ask("GM cases by severity");
@@ -156,18 +163,7 @@ fn breakdown_groups_with_shares() {
         "SELECT t.severity, count(*) AS n FROM cases t JOIN registry r ON r.tenant_id = t.tenant_id \
          WHERE r.name = 'General Motors' GROUP BY t.severity ORDER BY n DESC, t.severity",
     );
-    let got: Vec<(String, f64)> = section(&report, "kusto")["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| {
-            (
-                g["key"].as_str().unwrap().to_string(),
-                g["value"].as_f64().unwrap(),
-            )
-        })
-        .collect();
-    assert_eq!(got, truth);
+    assert_eq!(groups(&report), truth);
 }
 
 #[test]
@@ -368,18 +364,7 @@ fn the_other_examples_of_the_issue() {
     let truth = pairs(&format!(
         "SELECT t.owner, count(*) AS n FROM cases t WHERE {OPEN} GROUP BY t.owner ORDER BY n DESC, t.owner"
     ));
-    let got: Vec<(String, f64)> = section(&report, "kusto")["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| {
-            (
-                g["key"].as_str().unwrap().to_string(),
-                g["value"].as_f64().unwrap(),
-            )
-        })
-        .collect();
-    assert_eq!(got, truth);
+    assert_eq!(groups(&report), truth);
 
     // "Ford cases per month this year": January to November, the buckets add up.
     let report = ask("Ford cases per month this year");

@@ -149,16 +149,7 @@ fn ask(request: &str) -> (i32, Value, String) {
 }
 
 fn section_total(report: &Value, source: &str, customer: Option<&str>) -> Result<u64, String> {
-    let sections = report["sections"].as_array().ok_or("no sections")?;
-    let section = sections
-        .iter()
-        .find(|s| {
-            s["source"] == source
-                && match customer {
-                    Some(name) => s["customer"]["name"] == name,
-                    None => s["customer"].is_null(),
-                }
-        })
+    let section = common::find_section(report, source, customer)
         .ok_or_else(|| format!("no {source} section for {customer:?}"))?;
     if section["status"] != "ok" {
         return Err(format!("{source} section is {}", section["status"]));

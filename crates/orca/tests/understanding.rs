@@ -63,16 +63,7 @@ fn ask(request: &str, extra: &[&str]) -> (i32, Value, String) {
 /// The `summary.total` of the section of `source` for `customer` (by registry name; `None` for
 /// a scope-wide section).
 fn total(report: &Value, source: &str, customer: Option<&str>) -> u64 {
-    let sections = report["sections"].as_array().expect("sections");
-    let section = sections
-        .iter()
-        .find(|s| {
-            s["source"] == source
-                && match customer {
-                    Some(name) => s["customer"]["name"] == name,
-                    None => s["customer"].is_null(),
-                }
-        })
+    let section = common::find_section(report, source, customer)
         .unwrap_or_else(|| panic!("no {source} section for {customer:?} in {report:#}"));
     assert_eq!(section["status"], "ok", "{section:#}");
     section["summary"]["total"].as_u64().expect("total")

@@ -121,3 +121,18 @@ pub fn shared_demo_store() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     DIR.get_or_init(|| new_demo_store(&[])).path()
 }
+
+/// The section of `source` for `customer` (by registry name; `None` for a scope-wide section).
+pub fn find_section<'a>(
+    report: &'a serde_json::Value,
+    source: &str,
+    customer: Option<&str>,
+) -> Option<&'a serde_json::Value> {
+    report["sections"].as_array()?.iter().find(|s| {
+        s["source"] == source
+            && match customer {
+                Some(name) => s["customer"]["name"] == name,
+                None => s["customer"].is_null(),
+            }
+    })
+}
