@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::describe;
+use crate::describe::{self, capitalize, join_and, join_or};
 use crate::names::AgentName;
 use crate::plan::{Filters, MatchKind, Plan, Scope, TimeEvent};
 use crate::report::{Section, SectionStatus};
@@ -447,10 +447,6 @@ fn bucket_label(bucket: Bucket, start: chrono::DateTime<chrono::Utc>) -> String 
     }
 }
 
-fn join_and(items: &[&str]) -> String {
-    describe::join_and(items)
-}
-
 fn status_word(status: SectionStatus) -> &'static str {
     match status {
         SectionStatus::Ok => "are available",
@@ -624,23 +620,6 @@ fn plural(n: u64, noun: &str) -> String {
         noun.to_string()
     } else {
         format!("{noun}s")
-    }
-}
-
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
-}
-
-/// "A", "A or B", "A, B or C".
-fn join_or(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
     }
 }
 

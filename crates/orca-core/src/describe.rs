@@ -58,10 +58,7 @@ pub fn interpretation(plan: &Plan) -> String {
             period(range),
             period(&previous)
         );
-        let mut c = text.chars();
-        return c
-            .next()
-            .map_or(String::new(), |f| f.to_uppercase().chain(c).collect());
+        return capitalize(&text);
     }
     if plan.shape.measure == Measure::Customers && has_customer_tasks {
         let who = who(plan);
@@ -121,11 +118,7 @@ pub fn interpretation(plan: &Plan) -> String {
             format!("Product documents matching \"{terms}\"")
         });
     }
-    let mut text = parts.join("; and ");
-    if let Some(first) = text.get(..1) {
-        text = first.to_uppercase() + &text[1..];
-    }
-    text
+    capitalize(&parts.join("; and "))
 }
 
 /// The sentence for the intent: "Customers ranked by ...", "... by product area", "... per
@@ -404,6 +397,15 @@ pub fn not_understood(plan: &Plan) -> String {
         .map(|w| format!("'{w}'"))
         .collect();
     quoted.join(", ")
+}
+
+/// The text with its first letter upper case.
+pub fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 /// "A", "A and B", "A, B and C".

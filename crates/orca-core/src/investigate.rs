@@ -13,6 +13,7 @@
 //! Invariant: pure. The plan lists the whole chain (`depends_on` shows it); the caller runs
 //! [`first_step`], then [`second_step`] built from its sections, and asks [`findings`].
 
+use crate::describe::capitalize;
 use crate::names::{AgentName, SourceKey};
 use crate::plan::{Plan, Task, TimeRange};
 use crate::report::{Finding, Section};
@@ -288,12 +289,4 @@ pub fn findings(
         });
     }
     out
-}
-
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
 }
