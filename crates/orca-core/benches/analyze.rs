@@ -42,18 +42,22 @@ fn registry(size: usize) -> Registry {
 
 fn analysis(c: &mut Criterion) {
     let registry = registry(2000);
-    let config = AnalyzerConfig::default();
+    let analyzer = AnalyzerConfig::default()
+        .build()
+        .expect("the default config is valid");
     let now: DateTime<Utc> = "2026-11-24T12:00:00Z".parse().expect("RFC 3339");
     let mut group = c.benchmark_group("analyze_2000_customers");
     for (i, request) in REQUESTS.iter().enumerate() {
         group.bench_function(format!("request_{}", i + 1), |b| {
-            b.iter(|| analyze(black_box(request), &registry, &config, now).expect("analyzes"))
+            b.iter(|| analyze(black_box(request), &registry, &analyzer, now).expect("analyzes"))
         });
     }
     group.bench_function("all_six", |b| {
         b.iter(|| {
             for request in REQUESTS {
-                black_box(analyze(black_box(request), &registry, &config, now).expect("analyzes"));
+                black_box(
+                    analyze(black_box(request), &registry, &analyzer, now).expect("analyzes"),
+                );
             }
         })
     });
@@ -63,7 +67,7 @@ fn analysis(c: &mut Criterion) {
     let mut group = c.benchmark_group("analyze_empty_registry");
     for (i, request) in REQUESTS.iter().enumerate() {
         group.bench_function(format!("request_{}", i + 1), |b| {
-            b.iter(|| analyze(black_box(request), &empty, &config, now).expect("analyzes"))
+            b.iter(|| analyze(black_box(request), &empty, &analyzer, now).expect("analyzes"))
         });
     }
     group.finish();

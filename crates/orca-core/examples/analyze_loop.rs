@@ -24,12 +24,14 @@ fn main() {
         );
     }
     let (registry, _) = Registry::from_csv(csv.as_bytes()).expect("registry loads");
-    let config = AnalyzerConfig::default();
+    let analyzer = AnalyzerConfig::default()
+        .build()
+        .expect("the default config is valid");
     let now = "2026-11-24T12:00:00Z".parse().expect("a time");
     let started = std::time::Instant::now();
     let mut tasks = 0;
     for _ in 0..iterations {
-        tasks += analyze(&request, &registry, &config, now).map_or(0, |p| p.tasks.len());
+        tasks += analyze(&request, &registry, &analyzer, now).map_or(0, |p| p.tasks.len());
     }
     let per = started.elapsed().as_secs_f64() * 1e6 / iterations as f64;
     println!("{per:.2} µs per analysis ({tasks} tasks in all)");

@@ -3,16 +3,15 @@
 //!
 //! Defaults are the documented behaviour; `orca.toml` may override any of them under
 //! `[analyzer]` (e.g. `[analyzer.agents.support_case_manager] keywords = [...]`). An agent table
-//! that is written replaces only the keys it names; the others keep their defaults. The keyword
-//! matcher is compiled once, on first use, and cached inside the config (a clone starts with an
-//! empty cache): change the config before analyzing with it, never after.
-
-use std::sync::OnceLock;
+//! that is written replaces only the keys it names; the others keep their defaults.
+//!
+//! Plain data and its validation only: `AnalyzerConfig::build` (in `analyze`) checks it and
+//! compiles it into the `Analyzer` that requests are analyzed with.
 
 use serde::{Deserialize, Serialize};
 
-use crate::analyze::{AreaMatcher, KeywordMatcher, ProductArea};
 use crate::names::AgentName;
+use crate::text::canonical_phrase;
 
 /// `[analyzer]`: how free-text requests become plans.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,9 +36,6 @@ pub struct AnalyzerConfig {
     /// cases" filters on the area. The service adds the areas it finds in the store. Default:
     /// the demo data's Purview areas.
     pub product_areas: Vec<ProductArea>,
-    /// The compiled keyword and area matchers, built on first use.
-    #[serde(skip)]
-    compiled: CompiledCache,
 }
 
 impl Default for AnalyzerConfig {
@@ -54,31 +50,12 @@ impl Default for AnalyzerConfig {
             fallback_agents: vec![AgentName::PurviewExpert],
             agents: AgentsConfig::default(),
             product_areas: ProductArea::defaults(),
-            compiled: CompiledCache::default(),
         }
     }
 }
 
 impl AnalyzerConfig {
-    /// The keyword matcher for this config, compiled on first call and cached.
-    pub fn matcher(&self) -> &KeywordMatcher {
-        &self.compiled().keywords
-    }
-
-    /// The product-area matcher for this config, compiled with the keyword matcher.
-    pub fn areas(&self) -> &AreaMatcher {
-        &self.compiled().areas
-    }
-
-    fn compiled(&self) -> &Compiled {
-        self.compiled.0.get_or_init(|| Compiled {
-            keywords: KeywordMatcher::new(&self.agents),
-            areas: AreaMatcher::new(&self.product_areas),
-        })
-    }
-
     /// Adds areas the data names that the config does not list yet (compared case-insensitively).
-    /// Call before analyzing with this config: the matchers are compiled on first use.
     pub fn add_product_areas<'a>(&mut self, names: impl IntoIterator<Item = &'a str>) {
         for name in names {
             let name = name.trim();
@@ -95,7 +72,6 @@ impl AnalyzerConfig {
                 aliases: Vec::new(),
             });
         }
-        self.compiled = CompiledCache::default();
     }
 
     /// Checks the values serde cannot: every problem at once.
@@ -113,7 +89,7 @@ impl AnalyzerConfig {
         let mut seen: Vec<(String, AgentName)> = Vec::new();
         for agent in AgentName::ALL {
             for keyword in &self.agents.get(agent).keywords {
-                let folded = crate::analyze::canonical_phrase(keyword);
+                let folded = canonical_phrase(keyword);
                 if folded.is_empty() {
                     errors.push(ConfigError::EmptyKeyword {
                         agent,
@@ -143,7 +119,7 @@ impl AnalyzerConfig {
 /// A config value that parses but cannot work.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    #[error("analyzer.max_request_chars must be at least 1")]
+    #[error("analyzer.max_request_chars must be greater than 0")]
     ZeroMaxRequestChars,
     #[error("analyzer.{0} must name at least one agent")]
     EmptyAgentList(&'static str),
@@ -280,6 +256,48 @@ impl Default for AgentsConfig {
     }
 }
 
+/// One product area: its name as the data writes it, and other names users type for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductArea {
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+impl ProductArea {
+    pub fn new(name: &str, aliases: &[&str]) -> Self {
+        ProductArea {
+            name: name.to_string(),
+            aliases: aliases.iter().map(|a| a.to_string()).collect(),
+        }
+    }
+
+    /// The demo data's areas (Microsoft Purview), with the names support engineers use.
+    pub fn defaults() -> Vec<ProductArea> {
+        vec![
+            ProductArea::new("DLP", &["data loss prevention", "endpoint dlp"]),
+            ProductArea::new(
+                "Sensitivity Labels",
+                &[
+                    "sensitivity label",
+                    "information protection",
+                    "mip",
+                    "aip",
+                    "labeling",
+                    "auto-labeling",
+                ],
+            ),
+            ProductArea::new("eDiscovery", &["e-discovery", "ediscovery premium"]),
+            ProductArea::new("Audit", &["audit log", "auditing", "unified audit log"]),
+            ProductArea::new("Data Map", &["data catalog", "data governance"]),
+            ProductArea::new("Insider Risk", &["insider risk management", "irm"]),
+            ProductArea::new("Retention", &["data lifecycle", "records management"]),
+            ProductArea::new("Communication Compliance", &["comms compliance"]),
+        ]
+    }
+}
+
 /// What the user wrote under `[analyzer.agents]`: every table and key optional.
 #[derive(Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
@@ -319,38 +337,6 @@ impl From<RawAgentsConfig> for AgentsConfig {
             tenant_health_monitor: merge(AgentName::TenantHealthMonitor, raw.tenant_health_monitor),
             purview_expert: merge(AgentName::PurviewExpert, raw.purview_expert),
         }
-    }
-}
-
-/// What the config compiles for the analyzer.
-struct Compiled {
-    keywords: KeywordMatcher,
-    areas: AreaMatcher,
-}
-
-/// The compiled matcher cache: invisible to equality, emptied by clone.
-#[derive(Default)]
-struct CompiledCache(OnceLock<Compiled>);
-
-impl Clone for CompiledCache {
-    fn clone(&self) -> Self {
-        CompiledCache::default()
-    }
-}
-
-impl PartialEq for CompiledCache {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl std::fmt::Debug for CompiledCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.get().is_some() {
-            "compiled"
-        } else {
-            "not compiled"
-        })
     }
 }
 

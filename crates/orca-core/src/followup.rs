@@ -17,10 +17,10 @@
 //! customers that `analyze` resolved, in this request or in the previous one: a follow-up never
 //! widens a failed narrowing (a follow-up naming only unknown customers gets no customer task).
 
+use crate::analyze::Analyzer;
 use crate::analyze::complexity::{self, Signals};
 use crate::analyze::tasks::{self, Dependency, Targets};
-use crate::analyze::tokens;
-use crate::config::AnalyzerConfig;
+use crate::analyze::tokens::tokens;
 use crate::names::{AgentName, SourceKey};
 use crate::plan::{Filters, Plan, Scope, Strategy};
 use crate::text;
@@ -55,12 +55,12 @@ pub struct FollowUp {
 
 /// Merges `next` (the follow-up, analyzed alone) into `previous`; `None` when `next` stands on
 /// its own (see the module documentation).
-pub fn merge(previous: &Plan, next: &Plan, config: &AnalyzerConfig) -> Option<FollowUp> {
+pub fn merge(previous: &Plan, next: &Plan, analyzer: &Analyzer) -> Option<FollowUp> {
     if previous.tasks.is_empty() {
         return None;
     }
     let names_customers = names_customers(next);
-    let agent_words = has_agent_words(next, config);
+    let agent_words = has_agent_words(next, analyzer);
     let refines = next.time_range.is_some() || !next.filters.is_empty();
     let docs_only = next.agents.iter().all(|a| *a == AgentName::PurviewExpert);
     if (names_customers && agent_words)
@@ -170,7 +170,7 @@ pub fn merge(previous: &Plan, next: &Plan, config: &AnalyzerConfig) -> Option<Fo
         previous.request,
         kept_list.join(", ")
     ));
-    let estimated_ms = complexity::estimated_ms(&tasks, config);
+    let estimated_ms = complexity::estimated_ms(&tasks, analyzer.config());
 
     let plan = Plan {
         request: next.request.clone(),
@@ -230,7 +230,7 @@ fn names_customers(plan: &Plan) -> bool {
 }
 
 /// True when the request has an agent keyword outside its customer mentions.
-fn has_agent_words(plan: &Plan, config: &AnalyzerConfig) -> bool {
+fn has_agent_words(plan: &Plan, analyzer: &Analyzer) -> bool {
     let mut request = plan.request.clone();
     let mentions = plan
         .customers
@@ -243,7 +243,7 @@ fn has_agent_words(plan: &Plan, config: &AnalyzerConfig) -> bool {
     }
     let words = text::words(&request);
     let mut toks = tokens(&words);
-    !config.matcher().find(&mut toks).is_empty()
+    !analyzer.keywords().find(&mut toks).is_empty()
 }
 
 /// The agent-level dependencies a plan's tasks state.
@@ -297,13 +297,13 @@ mod tests {
     }
 
     fn analyze(request: &str) -> Plan {
-        crate::analyze(request, &registry(), &AnalyzerConfig::default(), now()).unwrap()
+        crate::analyze(request, &registry(), &Analyzer::default(), now()).unwrap()
     }
 
     /// The plan after `previous` then `next` (merged, or `next` alone).
     fn follow(previous: &Plan, next: &str) -> (Plan, Vec<Kept>) {
         let next = analyze(next);
-        match merge(previous, &next, &AnalyzerConfig::default()) {
+        match merge(previous, &next, &Analyzer::default()) {
             Some(f) => (f.plan, f.kept),
             None => (next, Vec::new()),
         }
@@ -456,7 +456,7 @@ mod tests {
     fn nothing_to_follow_when_the_previous_plan_had_no_task() {
         let first = analyze("cases for Acme Corp");
         assert!(first.tasks.is_empty());
-        assert!(merge(&first, &analyze("and for GM?"), &AnalyzerConfig::default()).is_none());
+        assert!(merge(&first, &analyze("and for GM?"), &Analyzer::default()).is_none());
     }
 
     #[test]

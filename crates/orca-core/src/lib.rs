@@ -19,7 +19,7 @@ pub mod shape;
 pub mod summary;
 pub mod text;
 
-pub use analyze::{AnalyzeError, analyze, check_request};
+pub use analyze::{AnalyzeError, Analyzer, analyze, check_request};
 pub use config::AnalyzerConfig;
 pub use connector::{
     BoxFuture, Connector, ConnectorError, ContextItem, ErrorKind, Query, QueryOutput,

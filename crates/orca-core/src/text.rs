@@ -216,12 +216,44 @@ pub fn fold_phrase(text: &str) -> String {
     out
 }
 
+/// The singular form keywords and product areas are matched in: one trailing `s` dropped from
+/// words of three letters or more ("cases" -> "case", "icms" -> "icm", "srs" -> "sr"), but not
+/// from "ss" endings ("access").
+pub(crate) fn singular(word: &str) -> &str {
+    if word.len() >= 3 && word.ends_with('s') && !word.ends_with("ss") {
+        &word[..word.len() - 1]
+    } else {
+        word
+    }
+}
+
+/// A keyword phrase in its matching form: folded words, each singular, space-separated
+/// ("Known Issues" -> "known issue"). Two keywords with the same form are the same keyword.
+pub(crate) fn canonical_phrase(phrase: &str) -> String {
+    let mut out = String::new();
+    for word in words(phrase) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(singular(&word.folded));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn raw(text: &str) -> Vec<&str> {
         words(text).into_iter().map(|w| w.raw).collect()
+    }
+
+    #[test]
+    fn singular_forms() {
+        assert_eq!(singular("cases"), "case");
+        assert_eq!(singular("is"), "is");
+        assert_eq!(singular("access"), "access");
+        assert_eq!(canonical_phrase("Known Issues"), "known issue");
     }
 
     #[test]

@@ -30,7 +30,7 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use orca_core::{AnalyzeError, AnalyzerConfig, Registry, analyze};
+use orca_core::{AnalyzeError, Analyzer, AnalyzerConfig, Registry, analyze};
 
 const NOW: &str = "2026-11-24T12:00:00Z";
 
@@ -53,10 +53,10 @@ fn list(value: &str) -> Vec<String> {
 }
 
 fn check(request: &str, expect: &str) {
-    check_with(&AnalyzerConfig::default(), request, expect);
+    check_with(&Analyzer::default(), request, expect);
 }
 
-fn check_with(config: &AnalyzerConfig, request: &str, expect: &str) {
+fn check_with(analyzer: &Analyzer, request: &str, expect: &str) {
     let pairs: Vec<(&str, &str)> = expect
         .split(';')
         .map(str::trim)
@@ -74,7 +74,7 @@ fn check_with(config: &AnalyzerConfig, request: &str, expect: &str) {
         .parse()
         .expect("now is RFC 3339");
     let registry = registry();
-    let result = analyze(request, registry, config, now);
+    let result = analyze(request, registry, analyzer, now);
     let ctx = |key: &str| format!("request {request:?}, key `{key}`, got {result:#?}");
     if let Some((_, want)) = pairs.iter().find(|(k, _)| *k == "error") {
         let got = match &result {
@@ -667,10 +667,11 @@ fn config_changes_keywords_limits_and_sets() {
     config.agents.escalation_manager.estimated_ms = 100;
     config.default_agents = vec![orca_core::AgentName::EscalationManager];
     config.max_request_chars = 10;
-    check_with(&config, "widgets", "agents=ado");
-    check_with(&config, "ICMs", "ms=100");
-    check_with(&config, "Ford", "agents=icm; critical=t1; default=true");
-    check_with(&config, "cases for Ford", "error=too_long");
+    let analyzer = config.build().expect("the changed config is valid");
+    check_with(&analyzer, "widgets", "agents=ado");
+    check_with(&analyzer, "ICMs", "ms=100");
+    check_with(&analyzer, "Ford", "agents=icm; critical=t1; default=true");
+    check_with(&analyzer, "cases for Ford", "error=too_long");
 }
 
 #[test]
@@ -678,7 +679,7 @@ fn plans_serialize_in_the_design_shape() {
     let plan = analyze(
         "Show cases and ICMs for Ford in the last 30 days",
         registry(),
-        &AnalyzerConfig::default(),
+        &Analyzer::default(),
         NOW.parse().unwrap(),
     )
     .unwrap();

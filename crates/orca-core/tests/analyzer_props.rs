@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use orca_core::{AnalyzeError, AnalyzerConfig, Plan, Registry, analyze};
+use orca_core::{AnalyzeError, Analyzer, Plan, Registry, analyze};
 use proptest::prelude::*;
 
 static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
@@ -21,7 +21,7 @@ static TENANTS: LazyLock<HashSet<String>> = LazyLock::new(|| {
         .map(|c| c.tenant_id.clone())
         .collect()
 });
-static CONFIG: LazyLock<AnalyzerConfig> = LazyLock::new(AnalyzerConfig::default);
+static ANALYZER: LazyLock<Analyzer> = LazyLock::new(Analyzer::default);
 
 /// Words the analyzer reacts to, so that generated requests exercise its rules, not only noise.
 const VOCABULARY: &[&str] = &[
@@ -127,8 +127,8 @@ fn now() -> impl Strategy<Value = DateTime<Utc>> {
 
 /// Checks every invariant of one analysis; returns the plan for further checks.
 fn check_invariants(request: &str, now: DateTime<Utc>) -> Option<Plan> {
-    let first = analyze(request, &REGISTRY, &CONFIG, now);
-    let second = analyze(request, &REGISTRY, &CONFIG, now);
+    let first = analyze(request, &REGISTRY, &ANALYZER, now);
+    let second = analyze(request, &REGISTRY, &ANALYZER, now);
     assert_eq!(first, second, "not deterministic for {request:?}");
     let plan = first.ok()?;
     for customer in &plan.customers {
@@ -187,7 +187,7 @@ proptest! {
     fn printable_text_is_analyzed_or_refused_for_a_reason(request in "[a-zA-Z0-9 ,.?'&-]{1,300}", now in now()) {
         if !request.trim().is_empty() {
             // Refusals are only for what the request says: filler only, or an impossible range.
-            match analyze(&request, &REGISTRY, &CONFIG, now) {
+            match analyze(&request, &REGISTRY, &ANALYZER, now) {
                 Ok(_)
                 | Err(AnalyzeError::Nothing)
                 | Err(AnalyzeError::BadTimeRange(_))
@@ -204,7 +204,7 @@ proptest! {
     #[test]
     fn named_customers_never_widen(request in named_request()) {
         let now: DateTime<Utc> = "2026-11-24T12:00:00Z".parse().unwrap();
-        let Ok(plan) = analyze(&request.text, &REGISTRY, &CONFIG, now) else { return Ok(()); };
+        let Ok(plan) = analyze(&request.text, &REGISTRY, &ANALYZER, now) else { return Ok(()); };
         for c in &plan.customers {
             prop_assert!(
                 request.mentioned.contains(&c.tenant_id),

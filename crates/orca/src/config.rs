@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use orca_connectors::HealthThresholds;
-use orca_core::AnalyzerConfig;
+use orca_core::{Analyzer, AnalyzerConfig};
 use orca_engine::{CacheBackend, CacheConfig, EngineConfig};
 use serde::{Deserialize, Serialize};
 
@@ -92,7 +92,8 @@ pub struct Config {
     /// Explicit registry file (flag or config); `None` means the store's, else the demo one.
     pub registry: Option<PathBuf>,
     pub data_dir: PathBuf,
-    pub analyzer: AnalyzerConfig,
+    /// `[analyzer]`, checked and compiled.
+    pub analyzer: Analyzer,
     pub engine: EngineConfig,
     pub health: HealthThresholds,
     /// `[server]` with `tokens_file` resolved against the config file's directory.
@@ -157,9 +158,13 @@ impl Config {
         if let Err(es) = cache.validate() {
             errors.extend(es.into_iter().map(|e| e.to_string()));
         }
-        if raw.analyzer.max_request_chars == 0 {
-            errors.push("analyzer.max_request_chars must be greater than 0".to_string());
-        }
+        let analyzer = match raw.analyzer.build() {
+            Ok(analyzer) => Some(analyzer),
+            Err(es) => {
+                errors.extend(es.into_iter().map(|e| e.to_string()));
+                None
+            }
+        };
         let registry = common
             .registry
             .clone()
@@ -169,13 +174,13 @@ impl Config {
             .clone()
             .or_else(|| raw.data_dir.as_ref().map(|p| base.join(p)))
             .unwrap_or_else(default_data_dir);
-        if !errors.is_empty() {
+        let Some(analyzer) = analyzer.filter(|_| errors.is_empty()) else {
             return Err(errors);
-        }
+        };
         Ok(Config {
             registry,
             data_dir,
-            analyzer: raw.analyzer,
+            analyzer,
             engine: raw.engine,
             health: raw.health,
             cache,

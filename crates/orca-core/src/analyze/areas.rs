@@ -1,66 +1,23 @@
-//! Product areas: the area names the data uses ("DLP", "eDiscovery", "Sensitivity Labels") and
-//! their usual other names ("data loss prevention", "MIP"), matched as whole-word phrases.
+//! Product areas in requests: the area names the data uses ("DLP", "eDiscovery", "Sensitivity
+//! Labels") and their usual other names ("data loss prevention", "MIP"), from the config's
+//! `ProductArea`s, compiled once and matched as whole-word phrases.
 //!
 //! Invariant: a match claims its words as a filter and yields the area's name exactly as the
 //! data writes it, so the connector can compare it with the stored value; nothing else.
 
-use serde::{Deserialize, Serialize};
-
-use super::keywords::singular;
-use super::{Role, Tok};
-use crate::text;
-
-/// One product area: its name as the data writes it, and other names users type for it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProductArea {
-    pub name: String,
-    #[serde(default)]
-    pub aliases: Vec<String>,
-}
-
-impl ProductArea {
-    pub fn new(name: &str, aliases: &[&str]) -> Self {
-        ProductArea {
-            name: name.to_string(),
-            aliases: aliases.iter().map(|a| a.to_string()).collect(),
-        }
-    }
-
-    /// The demo data's areas (Microsoft Purview), with the names support engineers use.
-    pub fn defaults() -> Vec<ProductArea> {
-        vec![
-            ProductArea::new("DLP", &["data loss prevention", "endpoint dlp"]),
-            ProductArea::new(
-                "Sensitivity Labels",
-                &[
-                    "sensitivity label",
-                    "information protection",
-                    "mip",
-                    "aip",
-                    "labeling",
-                    "auto-labeling",
-                ],
-            ),
-            ProductArea::new("eDiscovery", &["e-discovery", "ediscovery premium"]),
-            ProductArea::new("Audit", &["audit log", "auditing", "unified audit log"]),
-            ProductArea::new("Data Map", &["data catalog", "data governance"]),
-            ProductArea::new("Insider Risk", &["insider risk management", "irm"]),
-            ProductArea::new("Retention", &["data lifecycle", "records management"]),
-            ProductArea::new("Communication Compliance", &["comms compliance"]),
-        ]
-    }
-}
+use super::tokens::{Role, Tok};
+use crate::config::ProductArea;
+use crate::text::{self, singular};
 
 /// The compiled phrases: canonical folded words (each singular) -> area name.
 #[derive(Debug, Clone, Default)]
-pub struct AreaMatcher {
+pub(crate) struct AreaMatcher {
     /// (phrase words, area name), longest phrase first.
     phrases: Vec<(Vec<String>, String)>,
 }
 
 impl AreaMatcher {
-    pub fn new(areas: &[ProductArea]) -> Self {
+    pub(crate) fn new(areas: &[ProductArea]) -> Self {
         let mut phrases: Vec<(Vec<String>, String)> = Vec::new();
         for area in areas {
             for written in std::iter::once(&area.name).chain(&area.aliases) {

@@ -14,7 +14,7 @@
 //! configured `estimated_ms`: parallel tasks cost their maximum, chains add up.
 
 use super::tasks::Dependency;
-use super::{Role, Tok};
+use super::tokens::{Role, Tok};
 use crate::config::AnalyzerConfig;
 use crate::names::SourceKey;
 use crate::plan::{Scope, Task};

@@ -26,8 +26,8 @@
 //!   at words other passes use or at prepositions) as written.
 
 use super::areas::AreaMatcher;
+use super::tokens::{Role, Tok};
 use super::vocab::is_stop_word;
-use super::{Role, Tok};
 use crate::plan::{Filters, StatusFilter};
 
 /// Every severity value in its canonical order.
@@ -402,7 +402,7 @@ fn level_values(level: &str) -> &'static [usize] {
 fn names_severity(next: Option<&str>) -> bool {
     next.is_some_and(|w| {
         matches!(
-            super::keywords::singular(w),
+            crate::text::singular(w),
             "severity"
                 | "sev"
                 | "priority"

@@ -28,8 +28,8 @@
 
 use chrono::{DateTime, Utc};
 
+use super::tokens::{Role, Tok};
 use super::vocab::{is_number, number_word};
-use super::{Role, Tok};
 use crate::plan::TimeRange;
 use crate::shape::{Bucket, GroupBy, Intent, Measure, Order, Shape, Sort, SortKey};
 

@@ -8,15 +8,15 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use super::tokens::{Role, Tok};
 use crate::config::AgentsConfig;
 use crate::names::AgentName;
-use crate::text;
+use crate::text::{self, singular};
 
-use super::{Role, Tok};
-
-/// Compiled keywords of the five agents. Built from [`AgentsConfig`]; cached by the config.
+/// Compiled keywords of the five agents, built from [`AgentsConfig`] once, by
+/// `AnalyzerConfig::build`.
 #[derive(Debug, Clone, Default)]
-pub struct KeywordMatcher {
+pub(crate) struct KeywordMatcher {
     /// Canonical (singular) folded keyword word -> word id.
     ids: HashMap<String, u32, BuildHasherDefault<Fnv>>,
     /// Phrases by their first word id, longest first.
@@ -75,33 +75,11 @@ const NOT_KEYWORD_AFTER: &[(&str, &str, bool)] = &[
     ("lower", "case", true),
 ];
 
-/// The singular form used for matching: one trailing `s` dropped from words of three letters or
-/// more ("cases" -> "case", "icms" -> "icm", "srs" -> "sr"), but not from "ss" endings.
-pub(crate) fn singular(word: &str) -> &str {
-    if word.len() >= 3 && word.ends_with('s') && !word.ends_with("ss") {
-        &word[..word.len() - 1]
-    } else {
-        word
-    }
-}
-
-/// A keyword phrase in its matching form: folded words, each singular, space-separated.
-pub(crate) fn canonical_phrase(phrase: &str) -> String {
-    let mut out = String::new();
-    for word in text::words(phrase) {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(singular(&word.folded));
-    }
-    out
-}
-
 impl KeywordMatcher {
     /// Compiles the keywords of every agent. Keywords without words are skipped; a phrase claimed
     /// by two agents goes to the first in `AgentName::ALL` order (`AnalyzerConfig::validate`
     /// reports both).
-    pub fn new(agents: &AgentsConfig) -> Self {
+    pub(crate) fn new(agents: &AgentsConfig) -> Self {
         let mut matcher = KeywordMatcher::default();
         for agent in AgentName::ALL {
             for keyword in &agents.get(agent).keywords {
@@ -224,7 +202,7 @@ mod tests {
     fn agents_in(text: &str) -> Vec<&'static str> {
         let matcher = KeywordMatcher::new(&AgentsConfig::default());
         let words = text::words(text);
-        let mut toks = super::super::tokens(&words);
+        let mut toks = super::super::tokens::tokens(&words);
         matcher
             .find(&mut toks)
             .iter()
@@ -251,13 +229,5 @@ mod tests {
             agents_in("a use case, in case, test cases"),
             Vec::<&str>::new()
         );
-    }
-
-    #[test]
-    fn singular_forms() {
-        assert_eq!(singular("cases"), "case");
-        assert_eq!(singular("is"), "is");
-        assert_eq!(singular("access"), "access");
-        assert_eq!(canonical_phrase("Known Issues"), "known issue");
     }
 }

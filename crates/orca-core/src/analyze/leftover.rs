@@ -3,8 +3,8 @@
 //! Invariant: every word of the request ends claimed by a pass, filler, a docs search term, or
 //! listed in `not_understood` (as written, in runs: "over the weekend", not "weekend").
 
+use super::tokens::{Role, Tok};
 use super::vocab::{is_filler, is_stop_word};
-use super::{Role, Tok};
 
 /// Prepositions and articles kept at the start of a not-understood run ("over the weekend",
 /// "in H1"), so the user sees the phrase they wrote.

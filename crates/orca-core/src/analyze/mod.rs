@@ -1,4 +1,4 @@
-//! Request analysis: free text + registry + config + now -> `Plan`.
+//! Request analysis: free text + registry + `Analyzer` (the config, compiled) + now -> `Plan`.
 //!
 //! Deterministic and explainable: the same inputs always give the same plan, and every score
 //! point has a factor saying why. Invariant: a task's tenant always comes from a registry
@@ -41,7 +41,8 @@
 //! - Prompt-injection-like text is only words: "ignore previous instructions" selects nothing;
 //!   the literal words "all customers" do mean scope all, since anyone may ask that.
 
-pub(crate) mod areas;
+mod analyzer;
+mod areas;
 pub(crate) mod complexity;
 mod filters;
 mod intent;
@@ -50,20 +51,20 @@ mod leftover;
 mod scope;
 pub(crate) mod tasks;
 mod time_range;
+pub(crate) mod tokens;
 mod vocab;
 
 use chrono::{DateTime, Utc};
 
-pub use areas::{AreaMatcher, ProductArea};
-pub use keywords::KeywordMatcher;
-pub(crate) use keywords::canonical_phrase;
+pub use analyzer::Analyzer;
 
-use crate::config::AnalyzerConfig;
 use crate::names::{AgentName, SourceKey};
 use crate::plan::{Complexity, ItemId, Plan, Scope, Strategy, TimeEvent};
 use crate::registry::Registry;
 use crate::shape::{Intent, Shape};
-use crate::text::{self, Word};
+use crate::text;
+use keywords::KeywordMatcher;
+use tokens::{Role, Tok, tokens};
 
 /// A request that cannot be analyzed: always the caller's input, so exit code 2 / HTTP 400.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -94,20 +95,21 @@ pub enum AnalyzeError {
 
 /// Checks a request's form only (empty, too long, control characters), before any work: callers
 /// use it to reject bad input before loading data.
-pub fn check_request(request: &str, config: &AnalyzerConfig) -> Result<(), AnalyzeError> {
-    validate(request, config.max_request_chars)
+pub fn check_request(request: &str, analyzer: &Analyzer) -> Result<(), AnalyzeError> {
+    validate(request, analyzer.config().max_request_chars)
 }
 
 /// Analyzes one request. See the module documentation for the rules.
 pub fn analyze(
     request: &str,
     registry: &Registry,
-    config: &AnalyzerConfig,
+    analyzer: &Analyzer,
     now: DateTime<Utc>,
 ) -> Result<Plan, AnalyzeError> {
+    let config = analyzer.config();
     validate(request, config.max_request_chars)?;
-    let matcher = config.matcher();
-    let areas = config.areas();
+    let matcher = analyzer.keywords();
+    let areas = analyzer.areas();
     let words = text::words(request);
     let mut toks = tokens(&words);
     let mut notes: Vec<String> = Vec::new();
@@ -711,7 +713,7 @@ fn work_item_types(toks: &[Tok<'_>], mentions: &[keywords::AgentMention]) -> Vec
     let kind = |m: &keywords::AgentMention| -> Option<&'static str> {
         let words: Vec<&str> = toks[m.first..=m.last]
             .iter()
-            .map(|t| keywords::singular(t.folded))
+            .map(|t| text::singular(t.folded))
             .collect();
         match words.as_slice() {
             [.., "bug"] => Some("Bug"),
@@ -789,58 +791,4 @@ fn source_list(agents: &[AgentName]) -> String {
         .map(|a| a.source().as_str())
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Which pass claimed a word.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Role {
-    /// Not claimed yet.
-    Free,
-    Customer,
-    Keyword,
-    Filter,
-    Time,
-    Scope,
-    /// A product area ("DLP"): a filter, and a search term for the docs.
-    Area,
-    /// The verb that picks the time range's event column ("closed last week").
-    Verb,
-    /// A word of the intent: "top", "by severity", "trend", "oldest" (DESIGN section 9).
-    Intent,
-    /// A word with no question of its own ("show", "me", "the").
-    Filler,
-}
-
-/// One word of the request as the passes see it.
-#[derive(Debug, Clone)]
-pub(crate) struct Tok<'a> {
-    pub raw: &'a str,
-    pub folded: &'a str,
-    pub start: usize,
-    pub end: usize,
-    pub role: Role,
-}
-
-/// The passes' view of the words: a possessive "'s" is dropped from the folded form, so "last
-/// week's", "today's" and "Contoso's" read as "week", "today" and "contoso".
-pub(crate) fn tokens<'a>(words: &'a [Word<'a>]) -> Vec<Tok<'a>> {
-    words
-        .iter()
-        .map(|w| {
-            let possessive = ["'s", "'S", "\u{2019}s", "\u{2019}S"]
-                .iter()
-                .any(|e| w.raw.ends_with(e));
-            let folded = match w.folded.strip_suffix('s') {
-                Some(base) if possessive && !base.is_empty() => base,
-                _ => w.folded.as_str(),
-            };
-            Tok {
-                raw: w.raw,
-                folded,
-                start: w.start,
-                end: w.end,
-                role: Role::Free,
-            }
-        })
-        .collect()
 }

@@ -20,8 +20,8 @@
 use std::ops::Range;
 
 use super::keywords::KeywordMatcher;
+use super::tokens::{Role, Tok};
 use super::vocab::{is_number, is_reserved, is_scope_noun};
-use super::{Role, Tok};
 use crate::plan::{Ambiguous, ResolvedCustomer, Unresolved};
 use crate::registry::{Registry, Scan};
 

@@ -19,7 +19,7 @@
 //!   the first agent of the default or fallback set) and every agent it needs (transitively).
 
 use super::keywords::AgentMention;
-use super::{Role, Tok};
+use super::tokens::{Role, Tok};
 use crate::names::AgentName;
 use crate::plan::{ResolvedCustomer, Task, TimeRange};
 

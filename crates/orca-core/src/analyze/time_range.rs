@@ -59,8 +59,8 @@
 
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, TimeDelta, Utc};
 
+use super::tokens::{Role, Tok};
 use super::vocab::{is_number, month_number, number_word, quarter_number, weekday};
-use super::{Role, Tok};
 use crate::plan::TimeRange;
 
 /// What the time pass found.
@@ -1047,7 +1047,7 @@ mod tests {
     /// `[from, to)` or `[from, to]` and the label, then the claimed words; or `invalid: ...`.
     fn describe_at(now: &str, request: &str) -> String {
         let words = text::words(request);
-        let mut toks = super::super::tokens(&words);
+        let mut toks = super::super::tokens::tokens(&words);
         match find(&mut toks, at(now)) {
             TimeOutcome::None => "-".to_string(),
             TimeOutcome::Range(r) => {
@@ -1080,7 +1080,7 @@ mod tests {
     /// `created_before label (claimed words)`, `-`, or `invalid: ...`.
     fn age_at_now(now: &str, request: &str) -> String {
         let words = text::words(request);
-        let mut toks = super::super::tokens(&words);
+        let mut toks = super::super::tokens::tokens(&words);
         match find_age(&mut toks, at(now)) {
             None => "-".to_string(),
             Some(Ok(age)) => format!(
@@ -1361,7 +1361,7 @@ mod tests {
     #[test]
     fn age_leaves_open_and_the_verb_free_then_the_range_pass_sees_the_rest() {
         let words = text::words("open cases open for more than a week created last month");
-        let mut toks = super::super::tokens(&words);
+        let mut toks = super::super::tokens::tokens(&words);
         let now = at(NOW);
         assert!(find_age(&mut toks, now).is_some_and(|age| age.is_ok()));
         assert!(matches!(find(&mut toks, now), TimeOutcome::Range(r) if r.label == "last month"));
