@@ -5,8 +5,7 @@
 //! never "ado"), optionally in a simple plural form ("cases", "ICMs", "fixes"), and a phrase
 //! matches consecutive words; the longest phrase starting at a word wins.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use rustc_hash::FxHashMap;
 
 use super::tokens::{Role, Tok};
 use crate::config::AgentsConfig;
@@ -18,7 +17,7 @@ use crate::text::{self, singular};
 #[derive(Debug, Clone, Default)]
 pub(crate) struct KeywordMatcher {
     /// Canonical (singular) folded keyword word -> word id.
-    ids: HashMap<String, u32, BuildHasherDefault<Fnv>>,
+    ids: FxHashMap<String, u32>,
     /// Phrases by their first word id, longest first.
     phrases: Vec<Vec<Phrase>>,
 }
@@ -28,28 +27,6 @@ struct Phrase {
     /// Word ids after the first.
     rest: Box<[u32]>,
     agent: AgentName,
-}
-
-/// FNV-1a: keys are short words chosen by the operator, so a fast non-keyed hash is enough.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
 }
 
 /// One place in the request where an agent keyword matched.

@@ -1,13 +1,11 @@
 //! The embedded list of common English (and support/IT) words: names made of them ("Target",
 //! "Delta", "Shell", "Zoom") need a sign that they are used as a name before they match.
 
-use std::collections::HashSet;
-use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
 
-use super::index::FxHasher;
+use rustc_hash::FxHashSet;
 
-type WordSet = HashSet<&'static str, BuildHasherDefault<FxHasher>>;
+type WordSet = FxHashSet<&'static str>;
 
 static COMMON_WORDS: &str = include_str!("common_words.txt");
 

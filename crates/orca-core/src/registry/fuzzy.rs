@@ -7,7 +7,8 @@
 
 use std::collections::HashSet;
 
-use super::index::FastMap;
+use rustc_hash::FxHashMap;
+
 use super::normalize::is_legal_suffix;
 
 /// Shortest registry word kept in the index (a 4-letter typo may lose a letter).
@@ -18,9 +19,9 @@ pub(crate) const MIN_QUERY_CHARS: usize = 4;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FuzzyIndex {
     tokens: Vec<Box<str>>,
-    ids: FastMap<Box<str>, u32>,
+    ids: FxHashMap<Box<str>, u32>,
     /// Every token and every string one or two deletions away from it -> token ids.
-    deletes: FastMap<Box<str>, Vec<u32>>,
+    deletes: FxHashMap<Box<str>, Vec<u32>>,
     /// Token id -> customers whose name or alias key has the token, ascending.
     customers: Vec<Vec<u32>>,
 }

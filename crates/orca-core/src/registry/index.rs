@@ -4,13 +4,14 @@
 //! Invariant: every id stored here is an index into the registry's customer list, and postings
 //! are ascending without duplicates, so results never depend on hash order.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
 
 use super::Customer;
 use super::fuzzy::FuzzyIndex;
+use super::guid::parse_guid;
 use super::normalize::name_key;
 
 /// Most tokens in a key that free text is compared against (longer names still load and
@@ -46,47 +47,6 @@ impl Posting {
     }
 }
 
-/// FxHash (rustc's hasher): the keys are short strings, and SipHash's protection against
-/// chosen collisions buys nothing here (the registry is the operator's own file; requests only
-/// look up), while it cost a tenth of a scan.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct FxHasher {
-    hash: u64,
-}
-
-impl FxHasher {
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            self.add(u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
-        }
-        let mut tail = [0u8; 8];
-        let rest = chunks.remainder();
-        tail[..rest.len()].copy_from_slice(rest);
-        self.add(u64::from_le_bytes(tail) ^ ((rest.len() as u64) << 56));
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.hash
-    }
-}
-
-pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-
 fn is_number(token: &str) -> bool {
     !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit())
 }
@@ -94,11 +54,11 @@ fn is_number(token: &str) -> bool {
 #[derive(Clone, Default)]
 pub(crate) struct Index {
     /// Normalized key of every name and alias -> customers claiming it.
-    keys: FastMap<Box<str>, Posting>,
+    keys: FxHashMap<Box<str>, Posting>,
     /// Every token of a key -> the most tokens of a key starting with it, 0 when no key starts
     /// with it. A cheap filter: most words of a request are in no key at all, and a window only
     /// grows over words that are.
-    tokens: FastMap<Box<str>, u8>,
+    tokens: FxHashMap<Box<str>, u8>,
     lazy: OnceLock<Lazy>,
     /// The typo index: the costliest to build, so only requests with a typo candidate build it.
     fuzzy: OnceLock<FuzzyIndex>,
@@ -110,11 +70,11 @@ pub(crate) struct Lazy {
     /// The normalized name key of every customer, in customer order.
     pub(crate) name_keys: Vec<String>,
     /// Leading tokens of a multi-token name key ("ford" of "ford foundation") -> customers.
-    pub(crate) prefixes: FastMap<Box<str>, Vec<u32>>,
+    pub(crate) prefixes: FxHashMap<Box<str>, Vec<u32>>,
     /// The most tokens of any prefix.
     pub(crate) max_prefix_tokens: usize,
     /// Tenant id (as a number) -> customer, for a tenant id written in a request.
-    pub(crate) tenants: FastMap<u128, u32>,
+    pub(crate) tenants: FxHashMap<u128, u32>,
 }
 
 impl fmt::Debug for Index {
@@ -131,11 +91,11 @@ impl fmt::Debug for Index {
 impl Index {
     pub(crate) fn build(customers: &[Customer]) -> Index {
         let mut index = Index {
-            keys: FastMap::with_capacity_and_hasher(
+            keys: FxHashMap::with_capacity_and_hasher(
                 customers.len() + customers.len() / 4,
                 Default::default(),
             ),
-            tokens: FastMap::default(),
+            tokens: FxHashMap::default(),
             lazy: OnceLock::new(),
             fuzzy: OnceLock::new(),
         };
@@ -209,7 +169,7 @@ impl Index {
     }
 
     fn build_lazy(&self, customers: &[Customer]) -> Lazy {
-        let mut prefixes: FastMap<Box<str>, Vec<u32>> = FastMap::default();
+        let mut prefixes: FxHashMap<Box<str>, Vec<u32>> = FxHashMap::default();
         let mut max_prefix_tokens = 0;
         let name_keys: Vec<String> = customers.iter().map(|c| name_key(&c.name)).collect();
         for (id, key) in name_keys.iter().enumerate() {
@@ -238,7 +198,7 @@ impl Index {
         let tenants = customers
             .iter()
             .enumerate()
-            .filter_map(|(id, c)| Some((super::load::parse_guid(&c.tenant_id)?, id as u32)))
+            .filter_map(|(id, c)| Some((parse_guid(&c.tenant_id)?, id as u32)))
             .collect();
         Lazy {
             name_keys,

@@ -135,14 +135,15 @@ use crate::plan::{Ambiguous, MatchKind, Unresolved};
 
 mod common;
 mod fuzzy;
+mod guid;
 mod index;
 mod load;
 mod normalize;
 mod resolve;
 mod scan;
 
+pub use guid::format_guid;
 use index::Index;
-pub use load::format_guid;
 pub(crate) use normalize::is_legal_suffix;
 
 /// One registry row.

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use super::load::{format_guid, parse_guid};
+use super::guid::{format_guid, parse_guid};
 use super::normalize::{name_key, same_words, strip_possessive};
 use super::{Candidate, Registry};
 use crate::plan::MatchKind;

@@ -10,8 +10,8 @@ use std::ops::Range;
 
 use super::common::is_common;
 use super::fuzzy::Near;
+use super::guid::parse_guid;
 use super::index::MAX_KEY_TOKENS;
-use super::load::parse_guid;
 use super::normalize::{
     is_company_word, is_legal_suffix, is_strong_suffix, kept_words, norm_word,
     norm_word_if_changed, same_words, strip_possessive,
