@@ -13,7 +13,9 @@ use orca_core::{BoxFuture, Connector, ConnectorError, Query, QueryOutput, Source
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::config::MAX_DURATION_MS;
+/// The longest `slow:MS` delay: one day, the bound of every duration setting too; longer is
+/// surely a typo.
+const MAX_DELAY_MS: u64 = 24 * 60 * 60 * 1000;
 
 /// How an injected source misbehaves.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,7 +47,7 @@ pub enum FaultParseError {
     #[error("unknown fault `{fault}` in `{spec}` (expected error, timeout, slow:MS or flaky:P)")]
     UnknownFault { spec: String, fault: String },
     #[error(
-        "bad delay `{value}` in `{spec}` (expected whole milliseconds up to {MAX_DURATION_MS}, e.g. slow:300)"
+        "bad delay `{value}` in `{spec}` (expected whole milliseconds up to {MAX_DELAY_MS}, e.g. slow:300)"
     )]
     BadDelay { spec: String, value: String },
     #[error(
@@ -77,7 +79,7 @@ impl FromStr for FaultSpec {
             ("error", None) => Fault::Error,
             ("timeout", None) => Fault::Timeout,
             ("slow", Some(value)) => match value.parse::<u64>() {
-                Ok(ms) if ms <= MAX_DURATION_MS => Fault::Slow(Duration::from_millis(ms)),
+                Ok(ms) if ms <= MAX_DELAY_MS => Fault::Slow(Duration::from_millis(ms)),
                 _ => {
                     return Err(FaultParseError::BadDelay {
                         spec: owned(),
