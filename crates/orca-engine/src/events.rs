@@ -32,8 +32,9 @@ pub enum EngineEvent {
         tasks: usize,
         deadline_ms: f64,
     },
-    /// A task's dependencies are done and its source let it through; it now waits for a slot
-    /// and runs.
+    /// A task's dependencies are done and it missed the memory tier (or the run has no cache):
+    /// it now goes down the rest of its path (flight, breaker, slot, source) and ends in a
+    /// `TaskFinished`. A memory hit, or a task that cannot start, has only its `TaskFinished`.
     TaskStarted {
         task_id: String,
         source: SourceKey,

@@ -398,3 +398,40 @@ async fn a_cancelled_leader_hands_over_to_a_follower() {
     assert!(!follower.sections[0].cached, "it called the source itself");
     assert_eq!(kusto.calls(), 2);
 }
+
+#[tokio::test(start_paused = true)]
+async fn followers_read_the_leaders_own_reason() {
+    let (icm, conn) = ScriptedConnector::new(SourceKey::Icm)
+        .otherwise(Step::hang())
+        .shared();
+    let mut engine_config = config();
+    engine_config.task_timeout_ms = 1_000;
+    let engine = cached_engine_with(engine_config, cache_config(), vec![conn]);
+    let p = Arc::new(one_task(SourceKey::Icm));
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..3 {
+        let (engine, p) = (engine.clone(), Arc::clone(&p));
+        set.spawn(async move { engine.run(&p, &RunOptions::default()).await });
+        // Followers start later, so their own budgets outlast the leader's.
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let runs = set.join_all().await;
+    assert_eq!(icm.calls(), 1);
+    let mut reasons: Vec<&str> = runs
+        .iter()
+        .map(|r| r.sections[0].reason.as_deref().unwrap_or(""))
+        .collect();
+    reasons.sort();
+    assert_eq!(
+        reasons,
+        [
+            "timeout after 1 s",
+            "timeout after 1 s (an identical query in flight)",
+            "timeout after 1 s (an identical query in flight)",
+        ]
+    );
+    assert!(
+        runs.iter()
+            .all(|r| r.sections[0].status == SectionStatus::Timeout)
+    );
+}

@@ -421,7 +421,6 @@ async fn independent_tasks_run_at_once() {
     let run = run(&engine(config(), connectors), &plan).await;
     assert_eq!(run.wall_ms, 120.0);
     assert_eq!(run.sequential_ms, 250.0);
-    assert!((run.speedup() - 250.0 / 120.0).abs() < 1e-9);
     let starts: Vec<f64> = run.sections.iter().map(|s| s.started_ms).collect();
     assert_eq!(starts, [0.0, 0.0, 0.0]);
 }

@@ -1,10 +1,10 @@
 //! The result cache in front of every source: a normalized-query key, an in-process tier, an
 //! optional shared tier on Redis, request coalescing, and hit/miss counts.
 //!
-//! Where it sits (see `execute.rs`): `cache -> breaker -> timeout { bulkhead -> retry }`. The
-//! runner looks the memory tier up synchronously before anything else (a hit is a section at
-//! once, never touching the source, even one whose circuit is open); on a miss the task joins
-//! the key's flight (`coalesce.rs`): one leader checks the shared tier, then goes through the
+//! Where it sits (see `execute/mod.rs`): `cache -> breaker -> bulkhead -> retry`. The runner
+//! looks the memory tier up synchronously before anything else (a hit is a section at once,
+//! never touching the source, even one whose circuit is open); on a miss the task joins the
+//! key's flight (`coalesce.rs`): one leader checks the shared tier, then goes through the
 //! breaker to the source and stores an ok output; followers wait for the leader's result.
 //!
 //! Counting, decided here: every lookup counts exactly once, per source and in total, when its
