@@ -11,13 +11,14 @@
 
 use std::hint::black_box;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use orca_core::{Connector, QueryOutput, SourceKey};
 use orca_engine::testing::{ScriptedConnector, Step, plan, task};
 use orca_engine::{Cache, CacheBackend, CacheConfig, Engine, EngineConfig, RunOptions, query_for};
 use serde_json::json;
+use tokio::time::Instant;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()

@@ -6,12 +6,13 @@
 
 use std::hint::black_box;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use orca_core::{BoxFuture, Connector, ConnectorError, Query, QueryOutput, SourceKey};
 use orca_engine::testing::{plan, task};
 use orca_engine::{Engine, EngineConfig, RunOptions};
+use tokio::time::Instant;
 
 /// Answers at once (or after `delay`) with an empty output: only the engine's cost remains.
 struct Noop {

@@ -1,10 +1,13 @@
 //! Runs a `Plan`'s task graph against connectors: fan-out, deadline, retry, breaker, bulkhead.
 //!
-//! Start at `execute.rs` (the runner, and the order of the resilience layers); each layer has its
-//! own module: `cache` (result cache, coalescing, Redis tier), `breaker`, `bulkhead`, `retry`
-//! (+ `backoff`), and `fault` for injected failures.
+//! Start at `execute/mod.rs` (the one path every task takes, and the order of its layers); each
+//! layer has its own module: `cache` (result cache, coalescing, Redis tier), `breaker`,
+//! `bulkhead`, `retry` (+ `backoff`), and `fault` for injected failures.
 //! Invariant: knows the `Connector` trait, never a concrete connector; nothing runs past the
-//! request deadline; every task ends as a `Section`, never as an `Err`.
+//! request deadline; every task ends as a `Section`, never as an `Err`; time is tokio time
+//! (`std::time::Instant` is banned in `clippy.toml`).
+
+#![deny(clippy::disallowed_types)]
 
 pub mod backoff;
 pub mod breaker;

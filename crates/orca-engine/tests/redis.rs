@@ -6,11 +6,12 @@
 //! Real time, not a paused clock: Redis is a real socket. Every test uses its own key prefix.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use orca_core::{Connector, SectionStatus, SourceKey};
 use orca_engine::testing::{ScriptedConnector, Step, output, plan, task};
 use orca_engine::{Cache, CacheBackend, CacheConfig, Engine, EngineConfig, RunOptions};
+use tokio::time::Instant;
 
 fn redis_url() -> String {
     std::env::var("ORCA_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_string())
