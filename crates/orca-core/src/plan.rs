@@ -4,13 +4,14 @@
 //! nothing in it runs, and the engine executes its `tasks` graph.
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::names::{AgentName, SourceKey};
 use crate::shape::{Intent, Shape};
 
 /// How much work a request is, bucketed from `score`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Complexity {
     Simple,
@@ -38,7 +39,7 @@ impl Complexity {
 }
 
 /// The shape of the task graph: one task, a chain with context sharing, or independent tasks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Strategy {
     /// Exactly one task.
@@ -71,7 +72,7 @@ impl Strategy {
 }
 
 /// Who the request is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Named customers (see `Plan::customers`).
@@ -83,7 +84,9 @@ pub enum Scope {
 }
 
 /// How a mention was matched to a registry customer, in order of trust.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchKind {
     Exact,
@@ -104,7 +107,7 @@ impl MatchKind {
 }
 
 /// A mention in the request resolved to exactly one registry customer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ResolvedCustomer {
     pub name: String,
     pub tenant_id: String,
@@ -119,7 +122,7 @@ pub struct ResolvedCustomer {
 }
 
 /// A company-like mention that is not in the registry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Unresolved {
     pub mention: String,
     /// Registry names that look close, best first (possibly empty).
@@ -127,7 +130,7 @@ pub struct Unresolved {
 }
 
 /// A mention that fits several customers equally: never guessed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Ambiguous {
     pub mention: String,
     pub candidates: Vec<String>,
@@ -138,7 +141,7 @@ pub struct Ambiguous {
 /// `from` is always included. `to` is excluded, except when `to_inclusive` is set: a range that
 /// runs up to `now` ("last 30 days", "this month", "since March 1") includes `now` itself, so an
 /// item stamped exactly at `now` is counted (DESIGN section 8: both ends included).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct TimeRange {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
@@ -215,7 +218,7 @@ fn describe_length(length: chrono::TimeDelta) -> String {
 /// Per source: `Created` is CreatedAt (metrics: Date); `Closed` is ClosedAt for cases and
 /// ResolvedAt for incidents; `Mitigated` is MitigatedAt (incidents only). A source without the
 /// column (work items have no closed date) reports that it cannot apply the range.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeEvent {
     #[default]
@@ -243,7 +246,7 @@ impl TimeEvent {
 /// | `unresolved` ("not resolved") | not Resolved/Closed | Active or Mitigated |
 ///
 /// Exact state words ("waiting", "mitigated", "new") go to [`Filters::states`] instead.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StatusFilter {
     Open,
@@ -262,7 +265,9 @@ impl StatusFilter {
 }
 
 /// One specific item named by its id ("case 2611240001000050", "ICM 400000457", "bug 3000061").
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 pub struct ItemId {
     pub source: SourceKey,
     pub id: String,
@@ -275,7 +280,7 @@ pub struct ItemId {
 /// ignores the others, so "Sev A cases and ICMs" narrows cases only. The same holds for `states`
 /// (each source applies the state names it has) and `item_ids` (each source its own ids).
 /// Every field is a typed value; none is ever spliced into SQL or KQL.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct Filters {
     pub status: Option<StatusFilter>,
     #[serde(default)]
@@ -364,7 +369,7 @@ fn digits(values: &[String]) -> impl Iterator<Item = &str> {
 }
 
 /// One unit of work: one agent, for one customer (or for all / none), after its dependencies.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Task {
     /// `t1`, `t2`, ... in plan order.
     pub id: String,
@@ -387,8 +392,9 @@ pub struct Task {
 }
 
 /// Everything the analyzer decided about one request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Plan {
+    /// The request as asked.
     pub request: String,
     /// One plain sentence restating exactly what will be answered: resolved names, filters and
     /// absolute dates (DESIGN section 8).
@@ -399,21 +405,29 @@ pub struct Plan {
     #[serde(default)]
     pub not_understood: Vec<String>,
     pub complexity: Complexity,
+    /// The complexity score: the sum of the factors' weights.
     pub score: u32,
     /// Human-readable reasons for the score, e.g. "2 data sources (kusto, icm)".
     pub factors: Vec<String>,
     pub strategy: Strategy,
+    /// The agents that run, in the order of DESIGN section 3.
     pub agents: Vec<AgentName>,
+    /// The data sources those agents query.
     pub data_sources: Vec<SourceKey>,
     pub scope: Scope,
     /// The segment for cohort requests ("MCS customers"); null otherwise.
     pub cohort: Option<String>,
+    /// Mentions resolved to exactly one registry customer.
     pub customers: Vec<ResolvedCustomer>,
+    /// Company-like mentions that are not in the registry, with close names.
     pub unresolved: Vec<Unresolved>,
+    /// Mentions that fit several customers equally: never guessed, stated in the answer.
     pub ambiguous: Vec<Ambiguous>,
     pub time_range: Option<TimeRange>,
     pub filters: Filters,
+    /// One task per agent and customer (or all customers, or none), with its dependencies.
     pub tasks: Vec<Task>,
+    /// The expected wall time of the run, from the sources' typical latencies.
     pub estimated_ms: u64,
     /// What kind of answer is asked for (DESIGN section 9); the same as `shape.intent`.
     #[serde(default)]
@@ -439,7 +453,7 @@ pub struct Plan {
 
 /// A customer named in the request that the caller is not permitted to see. Only the words of
 /// the request are repeated: neither the registry name nor the tenant id is revealed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NotPermitted {
     pub mention: String,
 }

@@ -2,8 +2,10 @@
 //! the answer sentence, timings and cache figures.
 //!
 //! A task never ends as an `Err`: it ends as a `Section` whose `status` and `reason` say what
-//! happened. `partial` is derived from the sections, never stored separately.
+//! happened. `partial`, `errors` and `unanswered` are derived from the sections when the report is
+//! assembled ([`Report::new`]), never set on their own.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -13,7 +15,7 @@ use crate::plan::Plan;
 use crate::shape::Shaped;
 
 /// How a task ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SectionStatus {
     Ok,
@@ -34,17 +36,22 @@ impl SectionStatus {
 }
 
 /// The result of one task.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Section {
+    /// The plan task this section answers.
     pub task_id: String,
     pub agent: AgentName,
     pub source: SourceKey,
+    /// The customer the task was for; null for tasks over all customers or none (docs).
     pub customer: Option<CustomerRef>,
+    /// ok, or why there is no result: error, timeout, skipped.
     pub status: SectionStatus,
     /// Why the section is not ok ("timeout after 5 s", "circuit open after 5 consecutive failures").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Counts of the source's results, such as total and open (DESIGN section 5).
     pub summary: Map<String, Value>,
+    /// The items behind the summary (cases, incidents, work items, tenants, doc passages).
     pub rows: Vec<Value>,
     /// The period of this section when the request compares periods ("last month").
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,13 +59,18 @@ pub struct Section {
     /// Ranking, groups, series and list bounds of a shaped answer (DESIGN section 9).
     #[serde(default, flatten)]
     pub shaped: Box<Shaped>,
+    /// How long the task took, retries included.
     pub elapsed_ms: f64,
+    /// True when the result came from the session cache.
     pub cached: bool,
+    /// Calls made to the source, retries included.
     pub attempts: u32,
+    /// True when the answer depends on this section: its failure leaves the question unanswered.
     pub critical: bool,
-    /// Milliseconds from the start of the run to the task's start and end (for `--explain`).
+    /// Milliseconds from the start of the run to the task's start (for `--explain`).
     #[serde(default)]
     pub started_ms: f64,
+    /// Milliseconds from the start of the run to the task's end.
     #[serde(default)]
     pub ended_ms: f64,
 }
@@ -75,7 +87,7 @@ impl Section {
 }
 
 /// One gap in the answer, listed at the top level for readers that skip sections.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ReportError {
     pub task_id: String,
     pub source: SourceKey,
@@ -87,7 +99,7 @@ pub struct ReportError {
 }
 
 /// Where the time went.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Timings {
     /// Wall time of the whole ask (analysis + execution + merge).
     pub total_ms: f64,
@@ -100,7 +112,7 @@ pub struct Timings {
 }
 
 /// Result cache figures for this ask (lookups counted once each).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CacheStats {
     pub hits: u64,
     pub misses: u64,
@@ -135,13 +147,20 @@ impl CacheStats {
 }
 
 /// The full answer to one ask.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
+    /// The request as asked.
     pub request: String,
+    /// How the request was understood and what ran.
     pub plan: Plan,
+    /// The answer in a few sentences; its first line answers the question, its last restates
+    /// the interpretation.
     pub answer: String,
+    /// One per task: an agent's result for one customer (or all, or none).
     pub sections: Vec<Section>,
+    /// True when any section is not ok: the answer is missing what `errors` lists.
     pub partial: bool,
+    /// One entry per section that is not ok, with the reason.
     pub errors: Vec<ReportError>,
     pub timings: Timings,
     pub cache: CacheStats,
@@ -192,7 +211,7 @@ impl Report {
 }
 
 /// One finding of an investigation and the tasks that support it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Finding {
     pub text: String,
     pub evidence: Vec<String>,

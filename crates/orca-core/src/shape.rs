@@ -7,12 +7,13 @@
 //! contract of DESIGN section 9.
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::names::CustomerRef;
 
 /// What kind of answer a request asks for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Intent {
     /// "how many", "show cases for": the summary counts.
@@ -56,7 +57,7 @@ impl Intent {
 }
 
 /// What to group by for a breakdown (rank groups by customer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupBy {
     Customer,
@@ -81,7 +82,7 @@ impl GroupBy {
 }
 
 /// The width of one bucket of a trend: chosen by the range unless asked ("per week").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Bucket {
     Day,
@@ -100,7 +101,7 @@ impl Bucket {
 }
 
 /// What rows (or ranked entries) are sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SortKey {
     /// Creation time: "newest", "oldest" (oldest first is ascending).
@@ -112,7 +113,7 @@ pub enum SortKey {
 }
 
 /// Sort direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Order {
     Asc,
@@ -120,14 +121,14 @@ pub enum Order {
 }
 
 /// A sort as asked: `{"by": "created", "order": "asc"}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct Sort {
     pub by: SortKey,
     pub order: Order,
 }
 
 /// What is measured.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Measure {
     /// Items matching the filters.
@@ -154,7 +155,7 @@ impl Measure {
 }
 
 /// The shape of the answer a query must produce. `Shape::default()` is a plain count.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct Shape {
     pub intent: Intent,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -176,14 +177,14 @@ impl Shape {
 }
 
 /// One ranked customer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Ranked {
     pub customer: CustomerRef,
     pub value: f64,
 }
 
 /// One group of a breakdown; `share` is the group's part of the total (0..1).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Group {
     pub key: String,
     pub value: f64,
@@ -191,7 +192,7 @@ pub struct Group {
 }
 
 /// One bucket of a trend, `[start, end)`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Point {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
@@ -199,7 +200,7 @@ pub struct Point {
 }
 
 /// The direction of a change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     Up,
@@ -208,7 +209,7 @@ pub enum Direction {
 }
 
 /// A change between two values (two periods, two customers, first and last bucket).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Change {
     pub from_value: f64,
     pub to_value: f64,
@@ -245,18 +246,22 @@ impl Change {
 
 /// What a shaped query returns besides the summary: empty for a plain count. A section carries
 /// it flattened, so its fields sit beside `summary` and `rows` in the JSON.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Shaped {
+    /// rank: customers by the measure, highest first (or lowest when asked), ties kept.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ranking: Vec<Ranked>,
+    /// breakdown: one group per key (severity, state, product area, owner, ...) with its share.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<Group>,
+    /// trend: one point per bucket, oldest first, empty buckets included as 0.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub series: Vec<Point>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket: Option<Bucket>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort: Option<Sort>,
+    /// The most rows (or ranked entries) returned, as asked ("top 5") or by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<usize>,
     /// More rows (or ranked entries) match than were returned.

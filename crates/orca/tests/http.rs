@@ -448,6 +448,41 @@ async fn openapi_documents_every_route() {
     assert!(doc["paths"]["/v1/ask"]["post"].get("security").is_none());
 }
 
+/// The report and plan bodies validate against the document's own `Report` and `Plan` schemas
+/// (derived from the Rust types), for a plain count and for shaped answers.
+#[tokio::test]
+async fn bodies_validate_against_the_documented_schemas() {
+    let api = api();
+    let doc = send(&api.router, get("/openapi.json", None)).await.json();
+    let validator = |name: &str| {
+        let schema = &doc["components"]["schemas"][name];
+        assert!(schema.is_object(), "no component {name}");
+        jsonschema::draft202012::new(schema).unwrap()
+    };
+    let (report, plan) = (validator("Report"), validator("Plan"));
+    for request in [
+        "cases for Ford",
+        "top 5 customers by Sev A cases",
+        "GM cases by severity",
+        "Ford cases per week this quarter",
+    ] {
+        let r = ask(&api, ALL_TOKEN, json!({ "request": request })).await;
+        assert_eq!(r.status, StatusCode::OK, "{request}: {}", r.text);
+        let errors: Vec<String> = report
+            .iter_errors(&r.json())
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{request}: {errors:?}");
+        let body = json!({ "request": request }).to_string();
+        let r = send(&api.router, post("/v1/plan", Some(ALL_TOKEN), body)).await;
+        assert!(plan.is_valid(&r.json()), "{request}: {}", r.text);
+    }
+    assert!(
+        !report.is_valid(&json!({"request": "x"})),
+        "the schema can fail"
+    );
+}
+
 #[tokio::test]
 async fn the_dashboard_is_served() {
     let api = api();

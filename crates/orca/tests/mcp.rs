@@ -87,62 +87,19 @@ fn is_error(result: &CallToolResult) -> bool {
     result.is_error == Some(true)
 }
 
-/// A small JSON Schema check for what the tools promise: types, required fields, enums, items
-/// (the Python end-to-end test validates with a full validator).
-fn conforms(value: &Value, schema: &Value, path: &str) -> Result<(), String> {
-    if let Some(options) = schema.get("enum").and_then(Value::as_array)
-        && !options.contains(value)
-    {
-        return Err(format!("{path}: {value} is not one of {options:?}"));
+/// Checks a tool's output with a full JSON Schema 2020-12 validator; every error is listed.
+fn conforms(value: &Value, schema: &Value, tool: &str) -> Result<(), String> {
+    let validator = jsonschema::draft202012::new(schema)
+        .map_err(|e| format!("{tool}: the output schema is not valid JSON Schema: {e}"))?;
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("{tool}{}: {e}", e.instance_path()))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("\n"))
     }
-    if let Some(types) = schema.get("type") {
-        let types: Vec<&str> = match types {
-            Value::String(t) => vec![t.as_str()],
-            Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
-            _ => vec![],
-        };
-        let kind = match value {
-            Value::Null => "null",
-            Value::Bool(_) => "boolean",
-            Value::Number(n) if n.is_u64() || n.is_i64() => "integer",
-            Value::Number(_) => "number",
-            Value::String(_) => "string",
-            Value::Array(_) => "array",
-            Value::Object(_) => "object",
-        };
-        let fits = types
-            .iter()
-            .any(|t| *t == kind || (*t == "number" && kind == "integer"));
-        if !fits {
-            return Err(format!("{path}: {kind} is not {types:?}"));
-        }
-    }
-    if let (Some(object), Some(required)) = (
-        value.as_object(),
-        schema.get("required").and_then(Value::as_array),
-    ) {
-        for key in required.iter().filter_map(Value::as_str) {
-            if !object.contains_key(key) {
-                return Err(format!("{path}: missing required `{key}`"));
-            }
-        }
-    }
-    if let (Some(object), Some(properties)) = (
-        value.as_object(),
-        schema.get("properties").and_then(Value::as_object),
-    ) {
-        for (key, sub) in properties {
-            if let Some(v) = object.get(key) {
-                conforms(v, sub, &format!("{path}.{key}"))?;
-            }
-        }
-    }
-    if let (Some(items), Some(item_schema)) = (value.as_array(), schema.get("items")) {
-        for (i, v) in items.iter().enumerate() {
-            conforms(v, item_schema, &format!("{path}[{i}]"))?;
-        }
-    }
-    Ok(())
 }
 
 async fn tool(session: &Session, name: &str) -> Tool {
@@ -235,6 +192,49 @@ async fn ask_returns_the_report_and_a_short_text() {
     assert!(text.starts_with(answer.lines().next().unwrap()), "{text}");
     assert!(text.contains("2/2 sections ok"), "{text}");
     assert!(text.len() < 2_000, "the text stays short: {text}");
+    session.client.cancel().await.unwrap();
+}
+
+/// Every intent's fields (ranking, groups, series, change, sort, limit, findings, period) fit
+/// the published output schema, checked by a full validator.
+#[tokio::test]
+async fn every_intent_conforms_to_the_output_schema() {
+    let session = connect().await;
+    for (request, field) in [
+        ("which customer has the most open cases", "ranking"),
+        ("breakdown of Toyota cases by severity", "groups"),
+        ("Ford cases per month this year", "series"),
+        ("show me the 5 oldest open cases for GM", "sort"),
+        ("compare this month vs last month for Ford cases", "period"),
+        ("average age of GM's open cases", "value"),
+        ("why did Contoso's Sev A cases spike last month", "findings"),
+    ] {
+        let result = call(&session, "ask", json!({ "request": request })).await;
+        assert!(!is_error(&result), "{request}: {}", text(&result));
+        let report = structured(&result);
+        let has = |v: &Value| v.get(field).is_some();
+        assert!(
+            has(report) || report["sections"].as_array().unwrap().iter().any(has),
+            "{request}: no `{field}` in {report}"
+        );
+        assert_conforms(&session, "ask", &result).await;
+    }
+    // The check can fail: a status outside the enum and a missing field are caught.
+    let result = call(
+        &session,
+        "ask",
+        json!({"request": "top 3 customers by open cases"}),
+    )
+    .await;
+    let mut bad = structured(&result).clone();
+    bad["sections"][0]["status"] = json!("fine");
+    bad.as_object_mut().unwrap().remove("timings");
+    let schema = Value::Object((*tool(&session, "ask").await.output_schema.unwrap()).clone());
+    let errors = conforms(&bad, &schema, "ask").unwrap_err();
+    assert!(
+        errors.contains("/sections/0/status") && errors.contains("timings"),
+        "{errors}"
+    );
     session.client.cancel().await.unwrap();
 }
 

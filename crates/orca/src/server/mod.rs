@@ -62,9 +62,7 @@ impl ServerState {
     /// State for a service, with its `[server]` limits and a token table.
     pub fn new(orca: Orca, auth: Auth) -> ServerState {
         let config: ServerConfig = orca.config().server.clone();
-        let openapi_json = openapi::document(auth.is_enabled())
-            .to_json()
-            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        let openapi_json = openapi::document(auth.is_enabled()).to_string();
         ServerState {
             orca,
             auth,

@@ -21,10 +21,10 @@ use tokio_stream::wrappers::ReceiverStream;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::render;
+use crate::schema::{PlanSchema, ReportSchema, SseEventSchema};
 use crate::server::AppState;
 use crate::server::auth::Principal;
 use crate::server::error::{ApiError, ErrorBody, GuardErrors};
-use crate::server::openapi::{PlanSchema, ReportSchema, SseEventSchema};
 use crate::service::{self, AskError, AskOptions};
 
 /// How `/v1/ask` renders the report.
