@@ -1,22 +1,18 @@
 //! The rows of DESIGN section 6 as Rust values, and the parsing and formatting of their fields.
+//! The files themselves (names, columns, allowed values) are [`data_files`].
 //!
 //! Invariant: every value that reaches the database went through one of these parsers, so the
 //! store only ever holds canonical spellings ("Active", "A", 25) and UTC Unix seconds.
 
+pub mod data_files;
+
 use chrono::{DateTime, NaiveDate, SecondsFormat, TimeZone, Utc};
 
-/// Case severities, most urgent first.
-pub const CASE_SEVERITIES: [&str; 3] = ["A", "B", "C"];
-/// Case statuses in lifecycle order.
-pub const CASE_STATUSES: [&str; 4] = ["Active", "Waiting", "Resolved", "Closed"];
-/// Incident severities, most urgent first (25 is Sev 2.5).
-pub const INCIDENT_SEVERITIES: [i64; 6] = [0, 1, 2, 25, 3, 4];
-/// Incident statuses in lifecycle order.
-pub const INCIDENT_STATUSES: [&str; 3] = ["Active", "Mitigated", "Resolved"];
-/// Work item types.
-pub const WORK_ITEM_TYPES: [&str; 3] = ["Bug", "DCR", "Feature"];
-/// Work item states in lifecycle order.
-pub const WORK_ITEM_STATES: [&str; 4] = ["New", "Active", "Resolved", "Closed"];
+use data_files::{
+    CASE_SEVERITIES, CASE_STATUSES, INCIDENT_SEVERITIES, INCIDENT_STATUSES, WORK_ITEM_STATES,
+    WORK_ITEM_TYPES,
+};
+
 /// The daily tenant metrics the generator writes and tenant health reads.
 pub const METRICS: [&str; 5] = [
     "active_users",
