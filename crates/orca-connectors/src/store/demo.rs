@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use orca_core::Customer;
 
+use super::model::data_files::DOCS_DIR;
 use super::model::{DocRow, markdown_title, parse_tenant_id};
 
 /// The demo registry as shipped (DESIGN section 3 columns plus Region and Industry).
@@ -168,7 +169,7 @@ pub fn demo_customers() -> Vec<Customer> {
 pub fn demo_docs() -> Vec<DocRow> {
     DOCS.iter()
         .map(|(file, body)| DocRow {
-            path: format!("docs/{file}"),
+            path: format!("{DOCS_DIR}/{file}"),
             title: markdown_title(body).unwrap_or_else(|| file.to_string()),
             body: body.to_string(),
         })
