@@ -78,30 +78,40 @@ impl AnalyzerConfig {
     pub fn validate(&self) -> Result<(), Vec<ConfigError>> {
         let mut errors = Vec::new();
         if self.max_request_chars == 0 {
-            errors.push(ConfigError::ZeroMaxRequestChars);
+            errors.push(ConfigError::new(
+                "analyzer.max_request_chars",
+                "analyzer.max_request_chars must be greater than 0",
+            ));
         }
-        if self.default_agents.is_empty() {
-            errors.push(ConfigError::EmptyAgentList("default_agents"));
-        }
-        if self.fallback_agents.is_empty() {
-            errors.push(ConfigError::EmptyAgentList("fallback_agents"));
+        for (key, agents) in [
+            ("default_agents", &self.default_agents),
+            ("fallback_agents", &self.fallback_agents),
+        ] {
+            if agents.is_empty() {
+                errors.push(ConfigError::new(
+                    format!("analyzer.{key}"),
+                    format!("analyzer.{key} must name at least one agent"),
+                ));
+            }
         }
         let mut seen: Vec<(String, AgentName)> = Vec::new();
         for agent in AgentName::ALL {
+            let key = format!("analyzer.agents.{agent}.keywords");
             for keyword in &self.agents.get(agent).keywords {
                 let folded = canonical_phrase(keyword);
                 if folded.is_empty() {
-                    errors.push(ConfigError::EmptyKeyword {
-                        agent,
-                        keyword: keyword.clone(),
-                    });
+                    errors.push(ConfigError::at(
+                        &key,
+                        format!("keyword `{keyword}` has no words"),
+                    ));
                 } else if let Some((_, first)) = seen.iter().find(|(k, _)| *k == folded) {
                     if *first != agent {
-                        errors.push(ConfigError::SharedKeyword {
-                            keyword: keyword.clone(),
-                            first: *first,
-                            second: agent,
-                        });
+                        errors.push(ConfigError::at(
+                            &key,
+                            format!(
+                                "keyword `{keyword}` is already a keyword of {first} (a keyword selects one agent)"
+                            ),
+                        ));
                     }
                 } else {
                     seen.push((folded, agent));
@@ -116,21 +126,42 @@ impl AnalyzerConfig {
     }
 }
 
-/// A config value that parses but cannot work.
+/// One problem in the configuration, wherever it is (`[analyzer]`, `[engine]`, `[cache]`,
+/// `[server]`, or the file itself): every layer lists these, all at once.
+///
+/// `Display` is the message: one sentence, lower case and without a final period (errors are
+/// chained), that names the key itself, e.g. "engine.retry.base_ms (3000) is greater than
+/// engine.retry.cap_ms (2000)".
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
-    #[error("analyzer.max_request_chars must be greater than 0")]
-    ZeroMaxRequestChars,
-    #[error("analyzer.{0} must name at least one agent")]
-    EmptyAgentList(&'static str),
-    #[error("analyzer.agents.{agent}: keyword `{keyword}` has no words")]
-    EmptyKeyword { agent: AgentName, keyword: String },
-    #[error("analyzer keyword `{keyword}` is claimed by both {first} and {second}")]
-    SharedKeyword {
-        keyword: String,
-        first: AgentName,
-        second: AgentName,
-    },
+#[error("{message}")]
+pub struct ConfigError {
+    /// Where: the key as written in `orca.toml` (`engine.sources.icm.retry.base_ms`), the table
+    /// (`health`) when only the message names the key, or the config file for one that cannot
+    /// be read or parsed.
+    pub path: String,
+    /// What is wrong, naming the key.
+    pub message: String,
+}
+
+impl ConfigError {
+    /// A problem whose message already names its key: ("engine.deadline_ms", "engine.deadline_ms
+    /// must be greater than 0").
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A problem told apart from its key: the message is "{path}: {detail}"
+    /// ("engine.faults[2]: `kusto` is not a fault ...").
+    pub fn at(path: impl Into<String>, detail: impl std::fmt::Display) -> Self {
+        let path = path.into();
+        ConfigError {
+            message: format!("{path}: {detail}"),
+            path,
+        }
+    }
 }
 
 /// `[analyzer.agents]`: one table per agent. A missing table keeps the agent's defaults.
@@ -398,5 +429,29 @@ mod tests {
         config.agents.purview_expert.keywords.push(" ,".into());
         let errors = config.validate().unwrap_err();
         assert_eq!(errors.len(), 4, "{errors:?}");
+    }
+
+    #[test]
+    fn each_error_names_its_key_in_one_sentence() {
+        let mut config = AnalyzerConfig::default();
+        config.fallback_agents.clear();
+        config.agents.purview_expert.keywords.push("Cases".into());
+        let errors = config.validate().unwrap_err();
+        let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "analyzer.fallback_agents",
+                "analyzer.agents.purview_expert.keywords"
+            ]
+        );
+        let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages,
+            [
+                "analyzer.fallback_agents must name at least one agent",
+                "analyzer.agents.purview_expert.keywords: keyword `Cases` is already a keyword of support_case_manager (a keyword selects one agent)",
+            ]
+        );
     }
 }

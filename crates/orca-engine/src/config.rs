@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use orca_core::SourceKey;
+pub use orca_core::config::ConfigError;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
@@ -152,15 +153,6 @@ impl BreakerOverrides {
     }
 }
 
-/// One problem in the configuration. `Display` is a full sentence fragment naming the key.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct ConfigError {
-    /// The key as written in `orca.toml`, e.g. `engine.sources.icm.retry.base_ms`.
-    pub path: String,
-    pub message: String,
-}
-
 /// Everything the engine uses about one source, after overrides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourcePolicy {
@@ -229,7 +221,9 @@ impl EngineConfig {
         for (i, spec) in self.faults.iter().enumerate() {
             match spec.parse::<FaultSpec>() {
                 Ok(fault) => faults.push(fault),
-                Err(e) => c.push(format!("engine.faults[{i}]"), e.to_string()),
+                Err(e) => c
+                    .errors
+                    .push(ConfigError::at(format!("engine.faults[{i}]"), e)),
             }
         }
 
@@ -339,15 +333,6 @@ struct Checker {
 }
 
 impl Checker {
-    fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        let path = path.into();
-        let message = message.into();
-        self.errors.push(ConfigError {
-            message: format!("{path}: {message}"),
-            path,
-        });
-    }
-
     fn duration(&mut self, path: &str, ms: u64) {
         if ms == 0 {
             self.push_sentence(path, format!("{path} must be greater than 0"));
@@ -384,10 +369,7 @@ impl Checker {
 
     /// A message that already names its key.
     fn push_sentence(&mut self, path: &str, message: String) {
-        self.errors.push(ConfigError {
-            path: path.to_string(),
-            message,
-        });
+        self.errors.push(ConfigError::new(path, message));
     }
 }
 

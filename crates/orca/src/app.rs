@@ -24,7 +24,11 @@ pub fn config(common: &CommonArgs) -> CliResult<Config> {
             "{} configuration {}: {}",
             n,
             if n == 1 { "error" } else { "errors" },
-            errors.join("; ")
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
         ))
     })
 }

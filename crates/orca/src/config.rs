@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use orca_connectors::HealthThresholds;
+use orca_core::config::ConfigError;
 use orca_core::{Analyzer, AnalyzerConfig};
 use orca_engine::{CacheBackend, CacheConfig, EngineConfig};
 use serde::{Deserialize, Serialize};
@@ -64,24 +65,39 @@ impl Default for ServerConfig {
 }
 
 impl ServerConfig {
-    fn validate(&self, errors: &mut Vec<String>) {
+    fn validate(&self, errors: &mut Vec<ConfigError>) {
         if self.addr.parse::<std::net::SocketAddr>().is_err() {
-            errors.push(format!(
-                "server.addr `{}` is not an address like 127.0.0.1:8080",
-                self.addr
+            errors.push(ConfigError::new(
+                "server.addr",
+                format!(
+                    "server.addr `{}` is not an address like 127.0.0.1:8080",
+                    self.addr
+                ),
             ));
         }
         if self.max_body_bytes == 0 {
-            errors.push("server.max_body_bytes must be greater than 0".to_string());
+            errors.push(ConfigError::new(
+                "server.max_body_bytes",
+                "server.max_body_bytes must be greater than 0",
+            ));
         }
         if self.max_in_flight == 0 {
-            errors.push("server.max_in_flight must be greater than 0".to_string());
+            errors.push(ConfigError::new(
+                "server.max_in_flight",
+                "server.max_in_flight must be greater than 0",
+            ));
         }
         if !(self.rate_limit_per_second.is_finite() && self.rate_limit_per_second >= 0.0) {
-            errors.push("server.rate_limit_per_second must be 0 or a positive number".to_string());
+            errors.push(ConfigError::new(
+                "server.rate_limit_per_second",
+                "server.rate_limit_per_second must be 0 or a positive number",
+            ));
         }
         if self.rate_limit_burst == 0 {
-            errors.push("server.rate_limit_burst must be at least 1".to_string());
+            errors.push(ConfigError::new(
+                "server.rate_limit_burst",
+                "server.rate_limit_burst must be at least 1",
+            ));
         }
     }
 }
@@ -108,7 +124,7 @@ pub const DEFAULT_CONFIG_FILE: &str = "orca.toml";
 impl RawConfig {
     /// Reads `path`, or `./orca.toml` when present, or the built-in defaults.
     /// Returns the raw config and the directory relative paths resolve against.
-    pub fn load(path: Option<&Path>) -> Result<(RawConfig, PathBuf), String> {
+    pub fn load(path: Option<&Path>) -> Result<(RawConfig, PathBuf), ConfigError> {
         let (path, explicit) = match path {
             Some(p) => (p.to_path_buf(), true),
             None => (PathBuf::from(DEFAULT_CONFIG_FILE), false),
@@ -118,10 +134,19 @@ impl RawConfig {
             Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok((RawConfig::default(), PathBuf::from(".")));
             }
-            Err(e) => return Err(format!("cannot read config file {}: {e}", path.display())),
+            Err(e) => {
+                return Err(ConfigError::new(
+                    path.display().to_string(),
+                    format!("cannot read config file {}: {e}", path.display()),
+                ));
+            }
         };
-        let raw: RawConfig = toml::from_str(&text)
-            .map_err(|e| format!("config file {} is invalid: {}", path.display(), e.message()))?;
+        let raw: RawConfig = toml::from_str(&text).map_err(|e| {
+            ConfigError::new(
+                path.display().to_string(),
+                format!("config file {} is invalid: {}", path.display(), e.message()),
+            )
+        })?;
         let base = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -132,7 +157,7 @@ impl RawConfig {
 
 impl Config {
     /// Loads and resolves the configuration for a command; every error is listed.
-    pub fn from_args(common: &CommonArgs) -> Result<Config, Vec<String>> {
+    pub fn from_args(common: &CommonArgs) -> Result<Config, Vec<ConfigError>> {
         let (raw, base) = RawConfig::load(common.config.as_deref()).map_err(|e| vec![e])?;
         Config::resolve(raw, &base, common)
     }
@@ -141,13 +166,14 @@ impl Config {
         raw: RawConfig,
         base: &Path,
         common: &CommonArgs,
-    ) -> Result<Config, Vec<String>> {
+    ) -> Result<Config, Vec<ConfigError>> {
         let mut errors = Vec::new();
         if let Err(es) = raw.engine.validate() {
-            errors.extend(es.into_iter().map(|e| e.to_string()));
+            errors.extend(es);
         }
         if let Err(es) = raw.health.validate() {
-            errors.extend(es);
+            // Each message names its key; they are all under `[health]`.
+            errors.extend(es.into_iter().map(|e| ConfigError::new("health", e)));
         }
         raw.server.validate(&mut errors);
         let mut cache = raw.cache.clone();
@@ -156,12 +182,12 @@ impl Config {
             cache.url = Some(url.trim().to_string());
         }
         if let Err(es) = cache.validate() {
-            errors.extend(es.into_iter().map(|e| e.to_string()));
+            errors.extend(es);
         }
         let analyzer = match raw.analyzer.build() {
             Ok(analyzer) => Some(analyzer),
             Err(es) => {
-                errors.extend(es.into_iter().map(|e| e.to_string()));
+                errors.extend(es);
                 None
             }
         };
@@ -264,7 +290,7 @@ mod tests {
             toml::from_str("[cache]\nbackend = \"redis\"\nmax_entries = 0\n").unwrap();
         let errors = Config::resolve(raw, Path::new("."), &CommonArgs::default()).unwrap_err();
         assert_eq!(errors.len(), 2, "{errors:?}");
-        assert!(errors.iter().any(|e| e.contains("cache.url")), "{errors:?}");
+        assert!(errors.iter().any(|e| e.path == "cache.url"), "{errors:?}");
     }
 
     #[test]
