@@ -311,10 +311,19 @@ fn severities(filters: &Filters, source: SourceKey, excluded: bool) -> String {
 }
 
 fn incident_severity(s: &str) -> String {
-    if s == "25" {
-        "2.5".to_string()
-    } else {
-        s.to_string()
+    severity_label(s).to_string()
+}
+
+/// A severity as people write it: the data's `25` is Sev 2.5; every other value reads as stored.
+pub fn severity_label(value: &str) -> &str {
+    if value == "25" { "2.5" } else { value }
+}
+
+/// A breakdown group's key as people read it: "Sev 2.5" for severities, the key otherwise.
+pub fn group_label(group_by: Option<GroupBy>, key: &str) -> String {
+    match group_by {
+        Some(GroupBy::Severity) => format!("Sev {}", severity_label(key)),
+        _ => key.to_string(),
     }
 }
 

@@ -475,3 +475,34 @@ fn plain_count_sections_render_as_before() {
     assert!(md.contains("**total** 95 · **open** 24"), "{md}");
     assert!(md.contains("| CaseNumber | State |\n|---|---|\n"), "{md}");
 }
+
+#[test]
+fn speedup_is_shown_only_when_tasks_could_overlap() {
+    let one = report_text(
+        &report(shape(Intent::Count), vec![section(json!({}))]),
+        false,
+    );
+    assert!(!one.contains("speedup"), "{one}");
+    assert!(one.contains("1 task in 12345.6 ms"), "{one}");
+    let two = vec![section(json!({})), section(json!({"task_id": "t2"}))];
+    let two = report_text(&report(shape(Intent::Count), two), false);
+    assert!(two.contains("speedup 8.0x"), "{two}");
+}
+
+#[test]
+fn incident_severity_2_5_reads_as_people_write_it() {
+    let mut breakdown = shape(Intent::Breakdown);
+    breakdown.group_by = Some(GroupBy::Severity);
+    let s = section(json!({
+        "agent": "escalation_manager",
+        "source": "icm",
+        "summary": {"total": 3, "by_severity": {"2": 1, "25": 2}},
+        "rows": [{"IncidentId": 400000479, "Severity": 25}],
+        "groups": [{"key": "25", "value": 2.0, "share": 0.67}, {"key": "2", "value": 1.0, "share": 0.33}],
+    }));
+    let text = report_text(&report(breakdown, vec![s]), false);
+    assert!(text.contains("by_severity=2:1 2.5:2"), "{text}");
+    let body: Vec<&str> = text.lines().skip(1).collect();
+    assert!(text.contains("Sev 2.5 "), "{text}");
+    assert!(!body.iter().any(|l| l.contains(" 25 ")), "{text}");
+}

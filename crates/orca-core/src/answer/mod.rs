@@ -646,7 +646,7 @@ mod tests {
         );
         assert_eq!(
             compose(&p, &[s]),
-            "Ford Motor Company: 4 support cases by product area: DLP 3 (75%), Audit 1 (25%)."
+            "Ford Motor Company: 4 support cases by product area: DLP: 3 (75%), Audit: 1 (25%)."
         );
 
         let p = shaped_plan(Shape {

@@ -151,7 +151,10 @@ pub(super) fn shaped_clause(s: &Section, plan: &Plan, period: &str) -> Option<St
                 .groups
                 .iter()
                 .take(5)
-                .map(|g| format!("{} {} ({:.0}%)", g.key, number(g.value), g.share * 100.0))
+                .map(|g| {
+                    let key = crate::describe::group_label(shape.group_by, &g.key);
+                    format!("{key}: {} ({:.0}%)", number(g.value), g.share * 100.0)
+                })
                 .collect();
             let more = shaped.groups.len().saturating_sub(5);
             let mut t = format!("{} {}{period} by {by}", count(total), items(total));
@@ -293,10 +296,7 @@ fn lookup_text(source: crate::names::SourceKey, row: &Value) -> String {
             "ICM {}: {}, Sev {}, team {}, \"{}\"",
             field("IncidentId"),
             field("Status"),
-            match field("Severity").as_str() {
-                "25" => "2.5".to_string(),
-                other => other.to_string(),
-            },
+            crate::describe::severity_label(&field("Severity")),
             field("OwningTeam"),
             field("Title")
         ),

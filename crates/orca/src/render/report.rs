@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table};
+use orca_core::describe::{group_label, severity_label};
 use orca_core::shape::{Bucket, Change, Direction, Measure, Order, Point, SortKey};
 use orca_core::{Plan, Report, Section};
 use serde_json::Value;
@@ -224,15 +225,27 @@ fn footer(report: &Report, width: usize) -> String {
         "cache {} hits / {} misses",
         report.cache.hits, report.cache.misses
     );
-    let mut line = format!(
-        "{n} {tasks} in {:.1} ms (sequential {:.1} ms, speedup {:.1}x; analysis {:.0} µs) · {cache}",
-        t.total_ms, t.sequential_ms, t.speedup, t.analysis_us,
-    );
+    // A speedup needs at least two tasks to run side by side; on one it is noise.
+    let mut line = if n >= 2 {
+        format!(
+            "{n} {tasks} in {:.1} ms (sequential {:.1} ms, speedup {:.1}x; analysis {:.0} µs) · {cache}",
+            t.total_ms, t.sequential_ms, t.speedup, t.analysis_us,
+        )
+    } else {
+        format!(
+            "{n} {tasks} in {:.1} ms (analysis {:.0} µs) · {cache}",
+            t.total_ms, t.analysis_us,
+        )
+    };
     if line.chars().count() > width {
-        line = format!(
-            "{n} {tasks} in {:.1} ms (speedup {:.1}x) · {cache}",
-            t.total_ms, t.speedup
-        );
+        line = if n >= 2 {
+            format!(
+                "{n} {tasks} in {:.1} ms (speedup {:.1}x) · {cache}",
+                t.total_ms, t.speedup
+            )
+        } else {
+            format!("{n} {tasks} in {:.1} ms · {cache}", t.total_ms)
+        };
     }
     if report.cache.degraded {
         const DEGRADED: &str = "(shared cache degraded: answered from the sources)";
@@ -383,7 +396,7 @@ fn section_blocks(s: &Section, plan: &Plan, bar_cells: usize, width: usize) -> V
         blocks.push(Block::Summary(
             s.summary
                 .iter()
-                .map(|(k, v)| (k.clone(), cell(v)))
+                .map(|(k, v)| (k.clone(), summary_cell(k, v)))
                 .collect(),
         ));
     }
@@ -451,7 +464,7 @@ fn group_blocks(s: &Section, plan: &Plan, bar_cells: usize, blocks: &mut Vec<Blo
     ]);
     for g in groups.iter().take(SHOWN_ENTRIES) {
         grid.rows.push(vec![
-            super::truncate(&g.key, 60),
+            super::truncate(&group_label(plan.shape.group_by, &g.key), 60),
             number(g.value),
             percent(g.share),
             bar(g.value, max, bar_cells),
@@ -460,6 +473,30 @@ fn group_blocks(s: &Section, plan: &Plan, bar_cells: usize, blocks: &mut Vec<Blo
     blocks.push(Block::Table(grid));
     if let Some(note) = more_note(groups.len(), SHOWN_ENTRIES, s.shaped.truncated) {
         blocks.push(Block::Note(note));
+    }
+}
+
+/// A summary count as shown: severity keys read as people write them (`2.5:2`, not `25:2`).
+fn summary_cell(key: &str, v: &Value) -> String {
+    match v {
+        Value::Object(map) if key == "by_severity" => {
+            let parts: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{}:{}", severity_label(k), cell(v)))
+                .collect();
+            super::truncate(&parts.join(" "), 80)
+        }
+        _ => cell(v),
+    }
+}
+
+/// A row's value as shown: severities read as people write them (2.5, not 25).
+fn row_cell(column: &str, v: &Value) -> String {
+    let shown = cell(v);
+    if column == "Severity" {
+        severity_label(&shown).to_string()
+    } else {
+        shown
     }
 }
 
@@ -546,7 +583,7 @@ fn row_blocks(s: &Section, plan: &Plan, width: usize, blocks: &mut Vec<Block>) {
         for row in s.rows.iter().take(shown) {
             grid.rows.push(
                 cols.iter()
-                    .map(|c| cell(row.get(c).unwrap_or(&Value::Null)))
+                    .map(|c| row_cell(c, row.get(c).unwrap_or(&Value::Null)))
                     .collect(),
             );
         }
