@@ -24,10 +24,15 @@
 //!   than DLP", "not closed". A negation word with nothing to negate stays unclaimed.
 //! - Owner: "assigned to X", "owned by X", "owner X": the following words (up to four, stopping
 //!   at words other passes use or at prepositions) as written.
+//!
+//! Once the agents are known: a severity with no agent word implies its kind of item
+//! ([`implied_by_severity`]), and a filter that no requested source can apply is reported as
+//! not understood ([`inapplicable_filters`]), never silently dropped.
 
 use super::areas::AreaMatcher;
 use super::tokens::{Role, Tok};
 use super::vocab::is_stop_word;
+use crate::names::AgentName;
 use crate::plan::{Filters, StatusFilter};
 
 /// Every severity value in its canonical order.
@@ -460,4 +465,78 @@ fn more_values(toks: &[Tok<'_>], mut i: usize, on: &mut [bool], digits_only: boo
         i += joiner + 1;
     }
     i - start
+}
+
+/// The one kind of item a severity filter implies when no agent word is given: incident digits
+/// only -> incidents, case letters only -> support cases.
+pub(super) fn implied_by_severity(filters: &Filters) -> Option<AgentName> {
+    let letters = filters.case_severities().next().is_some();
+    let digits = filters.incident_severities().next().is_some();
+    match (letters, digits) {
+        (false, true) => Some(AgentName::EscalationManager),
+        (true, false) => Some(AgentName::SupportCaseManager),
+        _ => None,
+    }
+}
+
+/// Filters that none of the requested agents' sources applies, described in the request's terms.
+pub(super) fn inapplicable_filters(filters: &Filters, agents: &[AgentName]) -> Vec<String> {
+    let has = |agent: AgentName| agents.contains(&agent);
+    let items = [
+        AgentName::SupportCaseManager,
+        AgentName::EscalationManager,
+        AgentName::WorkItemManager,
+    ];
+    let mut out = Vec::new();
+    let letters: Vec<&str> = filters.case_severities().collect();
+    let digits: Vec<&str> = filters.incident_severities().collect();
+    let cases_apply = !letters.is_empty() && has(AgentName::SupportCaseManager);
+    let incidents_apply = !digits.is_empty() && has(AgentName::EscalationManager);
+    let asked = !(letters.is_empty() && digits.is_empty());
+    if asked && !(cases_apply || incidents_apply) {
+        let values: Vec<&str> = letters.iter().chain(&digits).copied().collect();
+        let kinds = if letters.is_empty() {
+            "only incidents have severities 0-4"
+        } else {
+            "only support cases have severities A-C"
+        };
+        out.push(format!("Sev {} ({kinds})", values.join("/")));
+    }
+    let known = |state: &str| {
+        agents
+            .iter()
+            .any(|a| crate::describe::state_for(a.source(), state).is_some())
+    };
+    for state in filters.states.iter().chain(&filters.exclude_states) {
+        if !known(state) {
+            out.push(format!(
+                "{} (no such state for the data asked)",
+                state.to_lowercase()
+            ));
+        }
+    }
+    // The docs search uses an area's words as search terms.
+    let any_items = items.iter().any(|a| has(*a)) || has(AgentName::PurviewExpert);
+    let areas_asked =
+        !(filters.product_areas.is_empty() && filters.exclude_product_areas.is_empty());
+    if areas_asked && !any_items {
+        let areas: Vec<&str> = filters
+            .product_areas
+            .iter()
+            .chain(&filters.exclude_product_areas)
+            .map(String::as_str)
+            .collect();
+        out.push(format!(
+            "{} (a product area of cases, incidents or work items)",
+            areas.join(", ")
+        ));
+    }
+    if let Some(owner) = &filters.owner
+        && !(has(AgentName::SupportCaseManager) || has(AgentName::EscalationManager))
+    {
+        out.push(format!(
+            "assigned to {owner} (only cases and incidents have owners)"
+        ));
+    }
+    out
 }

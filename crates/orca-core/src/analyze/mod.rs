@@ -15,7 +15,7 @@
 //! 2. customers ([`scope`]): `Registry::scan_with`, told the analyzer's vocabulary so that a
 //!    data, filter or filler word is a name only with a sign of being one;
 //! 3. agent keywords ([`keywords`]), from the config, whole words, plurals, phrases; then item
-//!    ids right after an item word ("case 2611240001000050", "ICM 400000457");
+//!    ids right after an item word ("case 2611240001000050", "ICM 400000457") ([`items`]);
 //! 4. age ("older than 30 days", "created before October") and the time range ([`time_range`]);
 //!    an impossible or future range is an error, never dropped; then the event verb right before
 //!    the range ("closed last week" filters on ClosedAt);
@@ -46,6 +46,7 @@ mod areas;
 pub(crate) mod complexity;
 mod filters;
 mod intent;
+mod items;
 mod keywords;
 mod leftover;
 mod scope;
@@ -59,7 +60,7 @@ use chrono::{DateTime, Utc};
 pub use analyzer::Analyzer;
 
 use crate::names::{AgentName, SourceKey};
-use crate::plan::{Complexity, ItemId, Plan, Scope, Strategy, TimeEvent};
+use crate::plan::{Complexity, Plan, Scope, Strategy, TimeEvent};
 use crate::registry::Registry;
 use crate::shape::{Intent, Shape};
 use crate::text;
@@ -134,9 +135,9 @@ pub fn analyze(
 
     // 3. Agent words, then the ids of single items.
     let agent_mentions = matcher.find(&mut toks);
-    let mut item_ids = item_ids(&mut toks, &agent_mentions);
+    let mut item_ids = items::item_ids(&mut toks, &agent_mentions);
     // "icm400000005", "case2611240001000050": the item word fused with its id.
-    let fused = fused_item_ids(&mut toks);
+    let fused = items::fused_item_ids(&mut toks);
 
     // 4. Age, time range, and the verb that picks the event column.
     let created_before = match time_range::find_age(&mut toks, now) {
@@ -145,7 +146,7 @@ pub fn analyze(
         None => None,
     };
     // "created before October": the creation verb belongs to the age filter.
-    claim_verb_before(&mut toks, |t| t.role == Role::Time);
+    time_range::claim_verb_before(&mut toks, |t| t.role == Role::Time);
     let age_tokens: Vec<bool> = toks.iter().map(|t| t.role == Role::Time).collect();
     let mut time_range = match time_range::find(&mut toks, now) {
         time_range::TimeOutcome::None => None,
@@ -155,7 +156,7 @@ pub fn analyze(
         }
     };
     if let Some(range) = &mut time_range {
-        range.event = event_verb(&mut toks, &age_tokens).unwrap_or(TimeEvent::Created);
+        range.event = time_range::event_verb(&mut toks, &age_tokens).unwrap_or(TimeEvent::Created);
     }
 
     // 5. Filters.
@@ -193,7 +194,7 @@ pub fn analyze(
         )
     }) || !fused.is_empty()
         || (agent_mentions.is_empty()
-            && (implied_by_severity(&filters).is_some() || mentions.any()));
+            && (filters::implied_by_severity(&filters).is_some() || mentions.any()));
     let names_items = !item_ids.is_empty() || !fused.is_empty();
     let found_intent = intent::find(&mut toks, items, names_items, time_range.as_ref(), now);
     if time_range.is_none() {
@@ -291,7 +292,7 @@ pub fn analyze(
                 asks_which: false,
             });
         }
-    } else if let Some(agent) = implied_by_severity(&filters) {
+    } else if let Some(agent) = filters::implied_by_severity(&filters) {
         // "p1s this month": priorities are incidents'; "sev a this week": cases'.
         primary = agent;
         requested.push(agent);
@@ -341,7 +342,7 @@ pub fn analyze(
     };
     // A filter that no requested source can apply was understood, but cannot be honoured:
     // saying so beats counting everything ("Sev A incidents": incidents have Sev 0-4).
-    not_understood.extend(inapplicable_filters(&filters, &requested));
+    not_understood.extend(filters::inapplicable_filters(&filters, &requested));
     // A product question with nothing to search for ("hi", "please"). A time range or a filter
     // alone ("what about last week?", "only the open ones") is kept: chat follow-ups build on it.
     if requested == config.fallback_agents
@@ -353,7 +354,7 @@ pub fn analyze(
         return Err(AnalyzeError::Nothing);
     }
 
-    filters.work_item_types = work_item_types(&toks, &agent_mentions);
+    filters.work_item_types = items::work_item_types(&toks, &agent_mentions);
     let deps = tasks::dependencies(&toks, &agent_mentions);
     let agents = tasks::order(&requested, &deps);
     let critical = tasks::critical_agents(primary, &deps);
@@ -498,254 +499,6 @@ pub fn analyze(
     };
     plan.interpretation = crate::describe::interpretation(&plan);
     Ok(plan)
-}
-
-/// Filters that none of the requested agents' sources applies, described in the request's terms.
-fn inapplicable_filters(filters: &crate::plan::Filters, agents: &[AgentName]) -> Vec<String> {
-    let has = |agent: AgentName| agents.contains(&agent);
-    let items = [
-        AgentName::SupportCaseManager,
-        AgentName::EscalationManager,
-        AgentName::WorkItemManager,
-    ];
-    let mut out = Vec::new();
-    let letters: Vec<&str> = filters.case_severities().collect();
-    let digits: Vec<&str> = filters.incident_severities().collect();
-    let cases_apply = !letters.is_empty() && has(AgentName::SupportCaseManager);
-    let incidents_apply = !digits.is_empty() && has(AgentName::EscalationManager);
-    let asked = !(letters.is_empty() && digits.is_empty());
-    if asked && !(cases_apply || incidents_apply) {
-        let values: Vec<&str> = letters.iter().chain(&digits).copied().collect();
-        let kinds = if letters.is_empty() {
-            "only incidents have severities 0-4"
-        } else {
-            "only support cases have severities A-C"
-        };
-        out.push(format!("Sev {} ({kinds})", values.join("/")));
-    }
-    let known = |state: &str| {
-        agents
-            .iter()
-            .any(|a| crate::describe::state_for(a.source(), state).is_some())
-    };
-    for state in filters.states.iter().chain(&filters.exclude_states) {
-        if !known(state) {
-            out.push(format!(
-                "{} (no such state for the data asked)",
-                state.to_lowercase()
-            ));
-        }
-    }
-    // The docs search uses an area's words as search terms.
-    let any_items = items.iter().any(|a| has(*a)) || has(AgentName::PurviewExpert);
-    let areas_asked =
-        !(filters.product_areas.is_empty() && filters.exclude_product_areas.is_empty());
-    if areas_asked && !any_items {
-        let areas: Vec<&str> = filters
-            .product_areas
-            .iter()
-            .chain(&filters.exclude_product_areas)
-            .map(String::as_str)
-            .collect();
-        out.push(format!(
-            "{} (a product area of cases, incidents or work items)",
-            areas.join(", ")
-        ));
-    }
-    if let Some(owner) = &filters.owner
-        && !(has(AgentName::SupportCaseManager) || has(AgentName::EscalationManager))
-    {
-        out.push(format!(
-            "assigned to {owner} (only cases and incidents have owners)"
-        ));
-    }
-    out
-}
-
-/// Item ids right after an item word: "case 2611240001000050", "ICM 400000457", "bugs 3000061
-/// and 3000062". Claims the ids as filters.
-fn item_ids(toks: &mut [Tok<'_>], mentions: &[keywords::AgentMention]) -> Vec<ItemId> {
-    let mut out: Vec<ItemId> = Vec::new();
-    for m in mentions {
-        let source = m.agent.source();
-        if !matches!(source, SourceKey::Kusto | SourceKey::Icm | SourceKey::Ado) {
-            continue;
-        }
-        let mut k = m.last + 1;
-        while let Some(t) = toks.get(k).filter(|t| t.role == Role::Free) {
-            if vocab::is_number(t.folded) && t.folded.len() >= 3 {
-                let id = ItemId {
-                    source,
-                    id: t.folded.to_string(),
-                };
-                if !out.contains(&id) {
-                    out.push(id);
-                }
-                toks[k].role = Role::Filter;
-                k += 1;
-                // "3000061 and 3000062", "3000061, 3000062".
-                if toks
-                    .get(k)
-                    .is_some_and(|t| t.role == Role::Free && matches!(t.folded, "and" | "or" | "&"))
-                    && toks
-                        .get(k + 1)
-                        .is_some_and(|t| t.role == Role::Free && vocab::is_number(t.folded))
-                {
-                    toks[k].role = Role::Filter;
-                    k += 1;
-                }
-            } else {
-                break;
-            }
-        }
-    }
-    out
-}
-
-/// The one kind of item a severity filter implies when no agent word is given: incident digits
-/// only -> incidents, case letters only -> support cases.
-fn implied_by_severity(filters: &crate::plan::Filters) -> Option<AgentName> {
-    let letters = filters.case_severities().next().is_some();
-    let digits = filters.incident_severities().next().is_some();
-    match (letters, digits) {
-        (false, true) => Some(AgentName::EscalationManager),
-        (true, false) => Some(AgentName::SupportCaseManager),
-        _ => None,
-    }
-}
-
-/// Item words fused with their id ("icm400000005", "case2611240001000050", "bug3000061"):
-/// claimed as filters, with the agent that owns the item.
-fn fused_item_ids(toks: &mut [Tok<'_>]) -> Vec<(AgentName, ItemId)> {
-    let mut out = Vec::new();
-    for tok in toks.iter_mut().filter(|t| t.role == Role::Free) {
-        let split = tok.folded.find(|c: char| c.is_ascii_digit()).unwrap_or(0);
-        let (word, id) = tok.folded.split_at(split);
-        if id.len() < 3 || !vocab::is_number(id) {
-            continue;
-        }
-        let agent = match word.trim_end_matches(['-', '#']) {
-            "case" | "sr" | "ticket" => AgentName::SupportCaseManager,
-            "icm" | "incident" | "inc" => AgentName::EscalationManager,
-            "bug" | "wi" | "ado" | "dcr" | "workitem" => AgentName::WorkItemManager,
-            _ => continue,
-        };
-        tok.role = Role::Filter;
-        out.push((
-            agent,
-            ItemId {
-                source: agent.source(),
-                id: id.to_string(),
-            },
-        ));
-    }
-    out
-}
-
-/// The verb right before the time phrase picks the event column: "closed last week",
-/// "resolved in October", "mitigated yesterday", "opened since Monday", "did Ford open last
-/// month". Claims the verb.
-fn event_verb(toks: &mut [Tok<'_>], age_tokens: &[bool]) -> Option<TimeEvent> {
-    let first_time = (0..toks.len()).find(|&k| toks[k].role == Role::Time && !age_tokens[k])?;
-    // The verb is right before the range ("were closed last week"), perhaps before a
-    // preposition and an article the range left ("closed in the last 30 days").
-    let mut k = first_time.checked_sub(1)?;
-    while k > 0
-        && toks[k].role == Role::Free
-        && matches!(
-            toks[k].folded,
-            "in" | "the" | "during" | "over" | "within" | "for" | "on" | "at" | "this"
-        )
-    {
-        k -= 1;
-    }
-    let tok = &toks[k];
-    if tok.role != Role::Free {
-        return None;
-    }
-    let event = match tok.folded {
-        "closed" | "resolved" | "fixed" | "completed" | "finished" => TimeEvent::Closed,
-        "mitigated" => TimeEvent::Mitigated,
-        "opened" | "created" | "filed" | "raised" | "submitted" | "logged" | "reported"
-        | "started" | "new" => TimeEvent::Created,
-        // "how many cases did Ford open last month": "open" as a verb after an auxiliary.
-        "open" | "close" | "resolve" | "mitigate" | "file" | "raise" | "create" | "log"
-            if toks[..k].iter().rev().take(3).any(|t| {
-                matches!(
-                    t.folded,
-                    "did" | "do" | "does" | "were" | "was" | "will" | "have" | "has" | "had"
-                )
-            }) =>
-        {
-            match tok.folded {
-                "close" | "resolve" => TimeEvent::Closed,
-                "mitigate" => TimeEvent::Mitigated,
-                _ => TimeEvent::Created,
-            }
-        }
-        _ => return None,
-    };
-    toks[k].role = Role::Verb;
-    Some(event)
-}
-
-/// Claims a creation verb ("created", "opened", "filed") right before the first token that
-/// `starts` picks, as `Role::Verb`.
-fn claim_verb_before(toks: &mut [Tok<'_>], starts: impl Fn(&Tok<'_>) -> bool) {
-    let Some(first) = toks.iter().position(starts) else {
-        return;
-    };
-    if let Some(k) = first.checked_sub(1)
-        && toks[k].role == Role::Free
-        && matches!(
-            toks[k].folded,
-            "created" | "opened" | "filed" | "raised" | "submitted" | "logged"
-        )
-    {
-        toks[k].role = Role::Verb;
-    }
-}
-
-/// Work item types the request asks for: "bugs" -> Bug, "DCRs" -> DCR, "feature requests" ->
-/// Feature. A generic mention ("work items", "ADO", "DevOps") asks for every type, unless it
-/// only qualifies a specific one right after it ("ADO bugs", "DevOps DCRs"). Empty = every type.
-fn work_item_types(toks: &[Tok<'_>], mentions: &[keywords::AgentMention]) -> Vec<String> {
-    let kind = |m: &keywords::AgentMention| -> Option<&'static str> {
-        let words: Vec<&str> = toks[m.first..=m.last]
-            .iter()
-            .map(|t| text::singular(t.folded))
-            .collect();
-        match words.as_slice() {
-            [.., "bug"] => Some("Bug"),
-            [.., "dcr"] | ["design", "change", "request"] => Some("DCR"),
-            ["feature"] | ["feature", "request"] => Some("Feature"),
-            _ => None,
-        }
-    };
-    let ado: Vec<&keywords::AgentMention> = mentions
-        .iter()
-        .filter(|m| m.agent == AgentName::WorkItemManager)
-        .collect();
-    let mut types: Vec<String> = Vec::new();
-    for (i, m) in ado.iter().enumerate() {
-        match kind(m) {
-            Some(t) => {
-                if !types.iter().any(|x| x == t) {
-                    types.push(t.to_string());
-                }
-            }
-            None => {
-                let qualifies_next = ado
-                    .get(i + 1)
-                    .is_some_and(|next| next.first == m.last + 1 && kind(next).is_some());
-                if !qualifies_next {
-                    return Vec::new();
-                }
-            }
-        }
-    }
-    types.sort();
-    types
 }
 
 /// Rejects empty, too long and control-character requests.
