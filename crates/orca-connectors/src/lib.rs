@@ -9,6 +9,6 @@ pub mod store;
 
 pub use store::{
     DEMO_REGISTRY_CSV, GenerateOptions, GenerateSummary, HealthThresholds, ImportError,
-    ImportSummary, ImportedFile, OpenMode, Store, StoreConnector, StoreError, StoreStats, generate,
-    import, write_csv,
+    ImportSummary, ImportedFile, OpenMode, Store, StoreConnector, StoreError, StoreState,
+    StoreStats, generate, import, write_csv,
 };

@@ -1,13 +1,18 @@
 //! What every command needs before it can work: the resolved config, the registry and the store.
 //!
 //! Registry precedence: `--registry` > `registry` in orca.toml > the store's registry (from
-//! `orca data import` or the demo set) > the demo registry compiled into the binary. The first
-//! `orca ask` on a machine with no store generates the demo data set (with a progress bar).
+//! `orca data import` or the demo set) > the demo registry compiled into the binary.
+//!
+//! Demo data: the first `orca ask` on a machine with no store generates the demo data set (with a
+//! progress bar) in the *default* data directory only. A directory the user chose (`--data`,
+//! `ORCA_DATA`, `data_dir`) should hold a store already, so a missing one is an error (a mistyped
+//! path never answers from fresh synthetic data), and a file that is not a valid store (empty,
+//! truncated, corrupt) is an error naming it, never overwritten.
 
 use std::path::Path;
 
 use anyhow::Context as _;
-use orca_connectors::{OpenMode, Store};
+use orca_connectors::{OpenMode, Store, StoreState};
 use orca_core::{Registry, RowError};
 
 use crate::cli::CommonArgs;
@@ -38,9 +43,14 @@ pub fn now(common: &CommonArgs) -> chrono::DateTime<chrono::Utc> {
     common.now.unwrap_or_else(chrono::Utc::now)
 }
 
-/// Opens the store read-only if it exists.
+/// What the data directory holds; a file that is not a valid store is an error naming it.
+fn probe(config: &Config) -> CliResult<StoreState> {
+    Store::probe(&config.data_dir).map_err(|e| CliError::from(anyhow::Error::new(e)))
+}
+
+/// Opens the store read-only if there is one (with or without data).
 pub fn existing_store(config: &Config) -> CliResult<Option<Store>> {
-    if !Store::exists(&config.data_dir) {
+    if probe(config)? == StoreState::Missing {
         return Ok(None);
     }
     let store = Store::open(&config.data_dir, OpenMode::ReadOnly).with_context(|| {
@@ -52,10 +62,25 @@ pub fn existing_store(config: &Config) -> CliResult<Option<Store>> {
     Ok(Some(store))
 }
 
-/// Opens the store, generating the demo data set first when there is none.
+/// Opens the store; in the default data directory, generates the demo data set first when there
+/// is no store or one without data (see the module doc for why a chosen directory never is).
 pub fn store_or_demo(config: &Config, now: chrono::DateTime<chrono::Utc>) -> CliResult<Store> {
-    if let Some(store) = existing_store(config)? {
-        return Ok(store);
+    let dir = config.data_dir.display();
+    match (probe(config)?, config.data_dir_chosen) {
+        (StoreState::Ready, _) => return Ok(existing_store(config)?.expect("a store is there")),
+        (StoreState::Missing, true) => {
+            return Err(CliError::bad_input(anyhow::anyhow!(
+                "no data set in {dir} (is the path right?): `orca data generate --data {dir}` \
+                 creates the demo data set there, `orca data import --dir CSV_DIR --data {dir}` loads yours"
+            )));
+        }
+        (StoreState::NoData, true) => {
+            return Err(CliError::bad_input(anyhow::anyhow!(
+                "the store in {dir} holds no data (an import that did not finish?): run \
+                 `orca data import --dir CSV_DIR --data {dir}` or `orca data generate --data {dir}`"
+            )));
+        }
+        (StoreState::Missing | StoreState::NoData, false) => {}
     }
     eprintln!(
         "No data set in {}: creating the demo data set (once; `orca data import` loads your own).",

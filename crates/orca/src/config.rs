@@ -108,6 +108,9 @@ pub struct Config {
     /// Explicit registry file (flag or config); `None` means the store's, else the demo one.
     pub registry: Option<PathBuf>,
     pub data_dir: PathBuf,
+    /// True when the user chose `data_dir` (`--data`, `ORCA_DATA` or `data_dir` in orca.toml):
+    /// such a directory should already hold a store, so Orca never fills it with demo data.
+    pub data_dir_chosen: bool,
     /// `[analyzer]`, checked and compiled.
     pub analyzer: Analyzer,
     pub engine: EngineConfig,
@@ -195,17 +198,19 @@ impl Config {
             .registry
             .clone()
             .or_else(|| raw.registry.as_ref().map(|p| base.join(p)));
-        let data_dir = common
+        let chosen_dir = common
             .data
             .clone()
-            .or_else(|| raw.data_dir.as_ref().map(|p| base.join(p)))
-            .unwrap_or_else(default_data_dir);
+            .or_else(|| raw.data_dir.as_ref().map(|p| base.join(p)));
+        let data_dir_chosen = chosen_dir.is_some();
+        let data_dir = chosen_dir.unwrap_or_else(default_data_dir);
         let Some(analyzer) = analyzer.filter(|_| errors.is_empty()) else {
             return Err(errors);
         };
         Ok(Config {
             registry,
             data_dir,
+            data_dir_chosen,
             analyzer,
             engine: raw.engine,
             health: raw.health,

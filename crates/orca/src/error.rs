@@ -36,8 +36,45 @@ impl CliError {
 }
 
 impl fmt::Display for CliError {
+    /// The error and its causes joined by ": ", each cause said once: a cause whose text the
+    /// sentence already holds (errors that quote their source) is left out.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:#}", self.error)
+        let mut said = String::new();
+        for cause in self.error.chain() {
+            let text = cause.to_string();
+            if said.contains(&text) {
+                continue;
+            }
+            if !said.is_empty() {
+                said.push_str(": ");
+            }
+            said.push_str(&text);
+        }
+        f.write_str(&said)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("store x is corrupt: {source}")]
+    struct Quoting {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let inner = std::io::Error::other("file is not a database");
+        let e =
+            CliError::from(anyhow::Error::new(Quoting { source: inner }).context("cannot open"));
+        assert_eq!(
+            e.to_string(),
+            "cannot open: store x is corrupt: file is not a database"
+        );
+        let plain = CliError::from(anyhow::anyhow!("inner").context("outer"));
+        assert_eq!(plain.to_string(), "outer: inner");
     }
 }
 

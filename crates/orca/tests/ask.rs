@@ -10,10 +10,10 @@ use std::sync::OnceLock;
 use common::{orca, run};
 use serde_json::Value;
 
-/// One demo store shared by the tests of this file (created by the first ask).
+/// One demo store shared by the tests of this file.
 fn store() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| common::new_demo_store(&[])).path()
+    DIR.get_or_init(|| common::new_demo_store(None)).path()
 }
 
 fn ask_json(args: &[&str]) -> (i32, Value, String) {
@@ -26,25 +26,80 @@ fn ask_json(args: &[&str]) -> (i32, Value, String) {
 }
 
 #[test]
-fn first_ask_creates_the_demo_set_and_answers() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = orca(dir.path())
-        .args(["ask", "How many cases does Ford have?"])
-        .output()
-        .unwrap();
+fn first_ask_creates_the_demo_set_in_the_default_dir_and_answers() {
+    let home = tempfile::tempdir().unwrap();
+    let ask = || {
+        common::orca_at_default_dir(home.path())
+            .args(["ask", "How many cases does Ford have?"])
+            .output()
+            .unwrap()
+    };
+    let out = ask();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("creating the demo data set"), "{stderr}");
+    assert!(home.path().join("orca").join("orca.db").is_file());
     assert!(stdout.starts_with("Ford Motor Company: "), "{stdout}");
     assert!(stdout.contains("support cases"), "{stdout}");
     // The second run reuses the store silently.
-    let out = orca(dir.path())
-        .args(["ask", "How many cases does Ford have?"])
-        .output()
-        .unwrap();
+    let out = ask();
     assert!(out.status.success());
     assert!(!String::from_utf8_lossy(&out.stderr).contains("creating"));
+}
+
+/// A directory the user chose never gets demo data: a mistyped `--data` is an error, not an
+/// answer from fresh synthetic data.
+#[test]
+fn a_chosen_data_dir_without_a_store_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(orca(dir.path()).args(["ask", "How many cases does Ford have?"]));
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("no data set in") && err.contains("orca data generate"),
+        "{err}"
+    );
+    assert!(out.is_empty(), "{out}");
+    assert!(!dir.path().join("store").exists(), "nothing is created");
+}
+
+/// A store file that is empty, truncated or corrupt is named in the error and left as it was,
+/// whether the directory was chosen or is the default one.
+#[test]
+fn a_file_that_is_not_a_store_is_never_replaced() {
+    let valid = std::fs::read(store().join("store").join("orca.db")).unwrap();
+    let cases: [(&str, Vec<u8>, &str); 3] = [
+        ("empty", Vec::new(), "empty file"),
+        ("truncated", valid[..valid.len() / 3].to_vec(), "corrupt"),
+        (
+            "garbage header",
+            b"not a database at all, just some bytes".repeat(200),
+            "corrupt",
+        ),
+    ];
+    for (what, bytes, says) in cases {
+        let home = tempfile::tempdir().unwrap();
+        let chosen = home.path().join("store");
+        let default = home.path().join("orca");
+        for dir in [&chosen, &default] {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(dir.join("orca.db"), &bytes).unwrap();
+        }
+        let chosen_run = run(orca(home.path()).args(["ask", "cases for Ford"]));
+        let default_run =
+            run(common::orca_at_default_dir(home.path()).args(["ask", "cases for Ford"]));
+        for (dir, (code, out, err)) in [(&chosen, chosen_run), (&default, default_run)] {
+            assert_ne!(code, 0, "{what}: {out}");
+            assert!(
+                err.contains("orca.db") && err.contains(says),
+                "{what}: {err}"
+            );
+            assert!(!err.contains("creating the demo"), "{what}: {err}");
+            assert_eq!(err.trim().lines().count(), 1, "{what}: one sentence: {err}");
+            let after = std::fs::read(dir.join("orca.db")).unwrap();
+            assert!(after == bytes, "{what}: {} was changed", dir.display());
+        }
+    }
 }
 
 #[test]

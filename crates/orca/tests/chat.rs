@@ -12,7 +12,7 @@ use common::{orca, run};
 /// One demo store shared by the tests of this file (created by the first command).
 fn store() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| common::new_demo_store(&[])).path()
+    DIR.get_or_init(|| common::new_demo_store(None)).path()
 }
 
 /// Runs a chat over `script` (one line per turn); returns (exit code, stdout, stderr).

@@ -519,8 +519,11 @@ fn every_tool_result_shape_is_an_object_schema() {
 fn orca_mcp_writes_nothing_but_protocol_to_stdout() {
     // No client on stdin: the binary says so on stderr (exit 1) and stdout stays empty, even on
     // the first run, which creates the demo data set.
-    let dir = tempfile::tempdir().unwrap();
-    let out = common::orca(dir.path()).arg("mcp").output().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let out = common::orca_at_default_dir(home.path())
+        .arg("mcp")
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(

@@ -197,6 +197,9 @@ async def main() -> int:
     orca = os.path.abspath(args.orca)
     with tempfile.TemporaryDirectory(prefix="orca-mcp-e2e-") as tmp:
         data = Path(tmp)
+        # A chosen --data directory never gets demo data by itself: generate it first.
+        subprocess.run([orca, "--data", str(data / "store"), "--now", NOW, "data", "generate"],
+                       check=True, capture_output=True)
         await stdio_part(orca, data)
         await http_part(orca, data)
     for line in PASSED:

@@ -21,7 +21,7 @@ use serde_json::Value;
 
 fn store() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| common::new_demo_store(&[])).path()
+    DIR.get_or_init(|| common::new_demo_store(None)).path()
 }
 
 fn db() -> Connection {

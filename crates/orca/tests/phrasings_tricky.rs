@@ -28,7 +28,7 @@ const REGISTRY: &str = concat!(
 /// The demo store, created by a first `orca ask` that resolves against the tricky registry.
 fn store() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| common::new_demo_store(&["--registry", REGISTRY]))
+    DIR.get_or_init(|| common::new_demo_store(Some(REGISTRY)))
         .path()
 }
 

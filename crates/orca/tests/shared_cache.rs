@@ -54,8 +54,7 @@ fn require_redis() {
 /// One demo store shared by the tests of this file.
 fn store() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| common::new_demo_store(&["--no-cache"]))
-        .path()
+    DIR.get_or_init(|| common::new_demo_store(None)).path()
 }
 
 /// `orca ask --format json` with a config whose key prefix is `prefix` and `ORCA_REDIS_URL`.

@@ -83,6 +83,11 @@ pub enum StoreError {
     #[error("{} is a SQLite database but not an orca store (it has other tables); refusing to change it", path.display())]
     Foreign { path: PathBuf },
     #[error(
+        "{} is an empty file, not an orca store; orca never overwrites it: remove it to start over, or point --data elsewhere",
+        path.display()
+    )]
+    EmptyFile { path: PathBuf },
+    #[error(
         "store {} has schema version {found}, newer than this build supports ({supported}); upgrade orca",
         path.display()
     )]
@@ -129,6 +134,17 @@ fn is_corruption(error: &rusqlite::Error) -> bool {
         error.sqlite_error_code(),
         Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
     )
+}
+
+/// What a data directory holds ([`Store::probe`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreState {
+    /// No store file.
+    Missing,
+    /// An orca store with no registry rows and no cases (an import that never committed).
+    NoData,
+    /// An orca store with data.
+    Ready,
 }
 
 /// Whether a store is opened only to read or may be created and written.
@@ -233,6 +249,45 @@ impl Store {
         let conn = open_reader(&path)?;
         store.give_back(conn);
         Ok(store)
+    }
+
+    /// What `dir` holds, without changing anything: no store file, a store without data, or a
+    /// store with data. A file that is not an orca store (empty, truncated, corrupt, foreign, or
+    /// from a newer build) is an error naming it: callers never create anything over it.
+    pub fn probe(dir: &Path) -> Result<StoreState, StoreError> {
+        let path = db_path(dir);
+        if !path.exists() {
+            return Ok(StoreState::Missing);
+        }
+        let empty_file = || StoreError::EmptyFile { path: path.clone() };
+        match std::fs::metadata(&path) {
+            Ok(m) if !m.is_file() => {
+                return Err(StoreError::Io {
+                    path: path.clone(),
+                    source: std::io::Error::other("not a regular file"),
+                });
+            }
+            Ok(m) if m.len() == 0 => return Err(empty_file()),
+            Ok(_) => {}
+            Err(source) => return Err(StoreError::Io { path, source }),
+        }
+        let conn = open_reader(&path)?;
+        if checked_version(&conn, &path)? == 0 {
+            // A SQLite file with no tables at all: nothing of orca's was ever written to it.
+            return Err(empty_file());
+        }
+        let has_data = conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM registry) OR EXISTS (SELECT 1 FROM cases)",
+                [],
+                |row| row.get::<_, bool>(0),
+            )
+            .map_err(|e| StoreError::sqlite(&path, e))?;
+        Ok(if has_data {
+            StoreState::Ready
+        } else {
+            StoreState::NoData
+        })
     }
 
     /// Whether `dir` holds a store with data in it (any registry row or case). Never fails: an

@@ -26,6 +26,18 @@ pub fn orca_unpinned(dir: &Path) -> Command {
     cmd
 }
 
+/// `orca` with no `--data`: the default data directory, under `home` (XDG_DATA_HOME).
+pub fn orca_at_default_dir(home: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("orca").expect("the orca binary is built");
+    cmd.env_remove("ORCA_DATA")
+        .env_remove("ORCA_REDIS_URL")
+        .env("XDG_DATA_HOME", home)
+        .env("HOME", home)
+        .current_dir(home)
+        .args(["--now", NOW]);
+    cmd
+}
+
 /// [`orca_unpinned`] with the clock pinned at [`NOW`].
 pub fn orca(dir: &Path) -> Command {
     let mut cmd = orca_unpinned(dir);
@@ -52,16 +64,17 @@ pub fn assert_success(out: &Output) {
     );
 }
 
-/// A fresh data directory whose demo store the first `orca ask` created (`extra` goes on that
-/// ask). Test files keep one in a `OnceLock` and share it.
-pub fn new_demo_store(extra: &[&str]) -> tempfile::TempDir {
+/// A fresh data directory with the demo data set that `orca data generate` wrote (the same data
+/// the first ask creates in the default directory), over `registry` when given. Test files keep
+/// one in a `OnceLock` and share it.
+pub fn new_demo_store(registry: Option<&str>) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let out = orca(dir.path())
-        .args(["ask", "How many cases does Ford have?"])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert_success(&out);
+    let mut cmd = orca(dir.path());
+    cmd.args(["data", "generate"]);
+    if let Some(registry) = registry {
+        cmd.args(["--registry", registry]);
+    }
+    assert_success(&cmd.output().unwrap());
     dir
 }
 
@@ -83,16 +96,10 @@ pub fn open_service(dir: &Path, faults: &[&str]) -> Orca {
     orca::app::open_service(config, &common).unwrap()
 }
 
-/// A data directory whose demo store opening the service created, shared by the tests of one
-/// test binary.
+/// A data directory with the demo data set, shared by the tests of one test binary.
 pub fn service_data_dir() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        drop(open_service(dir.path(), &[]));
-        dir
-    })
-    .path()
+    DIR.get_or_init(|| new_demo_store(None)).path()
 }
 
 /// The demo store's database file under `dir` opened read-only, for tests that compute the truth
@@ -119,7 +126,7 @@ pub const DAY: i64 = 86_400;
 /// The demo store shared by the tests of one test binary (created by the first ask).
 pub fn shared_demo_store() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| new_demo_store(&[])).path()
+    DIR.get_or_init(|| new_demo_store(None)).path()
 }
 
 /// The section of `source` for `customer` (by registry name; `None` for a scope-wide section).
