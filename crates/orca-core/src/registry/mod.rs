@@ -25,7 +25,7 @@
 //! ("alias"), else all claimants ("normalized"). One customer at the top tier resolves; several
 //! are ambiguous, with all of them as candidates.
 //!
-//! # Free text (`scan.rs`)
+//! # Free text (`scan/`)
 //! Windows of whole words, leftmost first and longest first ("Ford Foundation grants" is Ford
 //! Foundation), never across sentence punctuation, except a single "." or "!" the registry
 //! name itself has at that place ("Yum! Brands", "A. Datum", "Warner Bros. Discovery",
