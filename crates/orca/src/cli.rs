@@ -30,8 +30,9 @@ pub struct CommonArgs {
     /// The clock for relative time ranges, RFC 3339 (default: the real clock).
     #[arg(long, global = true, value_name = "RFC3339", value_parser = parse_now)]
     pub now: Option<chrono::DateTime<chrono::Utc>>,
-    /// Log level for stderr (error, warn, info, debug, trace).
-    #[arg(long, global = true, default_value = "warn", value_name = "LEVEL")]
+    /// Log level for stderr (off, error, warn, info, debug, trace), or tracing directives such as
+    /// `warn,orca_engine=debug`.
+    #[arg(long, global = true, default_value = "warn", value_name = "LEVEL", value_parser = parse_log)]
     pub log: String,
     /// Shared result cache on Redis, e.g. redis://127.0.0.1:6379 (selects `[cache] backend =
     /// "redis"` with this url).
@@ -43,6 +44,27 @@ pub struct CommonArgs {
         hide_env_values = true
     )]
     pub redis_url: Option<String>,
+}
+
+/// A level, or comma-separated `target=level` directives; a bare word that is not a level
+/// (`--log garbage`) is refused rather than read as a target name that matches nothing.
+fn parse_log(s: &str) -> Result<String, String> {
+    const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+    let level = |l: &str| LEVELS.contains(&l.trim().to_ascii_lowercase().as_str());
+    let fits = !s.trim().is_empty()
+        && s.split(',')
+            .all(|directive| match directive.split_once('=') {
+                Some((target, l)) => !target.trim().is_empty() && level(l),
+                None => level(directive),
+            });
+    if fits {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{s}` is not a log level: use one of {} or target=level directives",
+            LEVELS.join(", ")
+        ))
+    }
 }
 
 fn parse_now(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {

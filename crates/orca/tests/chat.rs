@@ -147,6 +147,20 @@ fn bad_lines_are_reported_and_the_session_goes_on() {
     assert!(out.contains("Ford Motor Company:"), "{out}");
 }
 
+/// A line that is not UTF-8, or is far too long, is refused on stderr; the next line is answered.
+#[test]
+fn invalid_utf8_and_runaway_lines_are_refused_and_the_session_goes_on() {
+    let mut script: Vec<u8> = b"cases for \xff\xfe Ford\n".to_vec();
+    script.extend(std::iter::repeat_n(b'x', 200_000));
+    script.extend_from_slice(b"\ncases for Ford\r\n");
+    let (code, out, err) = run(orca(store()).arg("chat").write_stdin(script));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("line 1 is not valid UTF-8"), "{err}");
+    assert!(err.contains("line 2 is longer than 64 KiB"), "{err}");
+    assert_eq!(answers(&out).len(), 1, "{out}");
+    assert!(out.contains("Ford Motor Company:"), "{out}");
+}
+
 #[test]
 fn end_of_input_ends_the_session_cleanly() {
     let (code, out, _) = chat("");

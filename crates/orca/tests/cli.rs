@@ -155,6 +155,36 @@ fn config_errors_are_listed_at_once() {
     assert!(err.contains("enigne"), "{err}");
 }
 
+/// Values that used to be accepted silently (issue 14, item 10) are bad input, one sentence each.
+#[test]
+fn settings_that_cannot_work_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for level in ["garbage", "", "orca=loud", "=debug"] {
+        let (code, _, err) = run(orca(dir.path()).args(["plan", "cases for Ford", "--log", level]));
+        assert_eq!(code, 2, "--log {level:?}: {err}");
+        assert!(err.contains("not a log level"), "{err}");
+    }
+    let (code, _, err) =
+        run(orca(dir.path()).args(["plan", "cases for Ford", "--log", "warn,orca_engine=debug"]));
+    assert_eq!(code, 0, "{err}");
+    let config = dir.path().join("orca.toml");
+    for (toml, says) in [
+        ("[analyzer]\ndefault_agents = []\n", "default_agents"),
+        (
+            "[analyzer.agents.purview_expert]\nkeywords = [\"\"]\n",
+            "has no words",
+        ),
+    ] {
+        std::fs::write(&config, toml).unwrap();
+        let (code, _, err) = run(orca(dir.path())
+            .args(["plan", "cases for Ford", "--config"])
+            .arg(&config));
+        assert_eq!(code, 2, "{toml}: {err}");
+        assert_one_sentence_error(&err);
+        assert!(err.contains(says), "{toml}: {err}");
+    }
+}
+
 #[test]
 fn completions_for_each_shell() {
     let dir = tempfile::tempdir().unwrap();

@@ -121,3 +121,40 @@ fn token_add_needs_exactly_one_scope() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no tokens file"));
 }
+
+#[test]
+fn token_tenants_must_be_tenant_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let add = |tenants: &str| {
+        orca(dir.path())
+            .args([
+                "token",
+                "add",
+                tenants,
+                "--tenants",
+                tenants,
+                "--tokens",
+                "t.toml",
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = add("not-a-guid");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("`not-a-guid` is not a tenant id"), "{err}");
+    assert!(!dir.path().join("t.toml").exists(), "nothing written");
+    // Braces and upper case are the same tenant, stored in the one canonical form.
+    let out = add("{11111111-AAAA-1111-1111-111111111111}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let file = std::fs::read_to_string(dir.path().join("t.toml")).unwrap();
+    assert!(
+        file.contains("11111111-aaaa-1111-1111-111111111111"),
+        "{file}"
+    );
+}

@@ -26,6 +26,12 @@ pub(super) fn parse_guid(text: &str) -> Option<u128> {
     Some(value)
 }
 
+/// The stored form of a tenant id written by a person (`{ABC...}` or any case), or `None` when
+/// it is not a GUID.
+pub fn canonical_tenant_id(text: &str) -> Option<String> {
+    parse_guid(text.trim()).map(format_guid)
+}
+
 /// Lower-case hyphenated form of a GUID (`8-4-4-4-12` hex digits), as tenant ids are stored.
 pub fn format_guid(value: u128) -> String {
     let hex = format!("{value:032x}");

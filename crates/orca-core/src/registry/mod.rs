@@ -142,7 +142,7 @@ mod normalize;
 mod resolve;
 mod scan;
 
-pub use guid::format_guid;
+pub use guid::{canonical_tenant_id, format_guid};
 use index::Index;
 pub(crate) use normalize::is_legal_suffix;
 

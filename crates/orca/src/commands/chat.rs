@@ -8,6 +8,9 @@
 //! Either way Ctrl-C during an ask cancels that ask (its unfinished sections become `skipped`)
 //! and the session goes on; Ctrl-C with no ask running on a pipe ends the session (exit 130).
 //! A registry file (`--registry` or `registry =`) is reloaded when it changes.
+//!
+//! A line that is not UTF-8, or longer than [`MAX_LINE_BYTES`], is refused with one sentence on
+//! stderr and the session goes on with the next line.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -20,6 +23,10 @@ use crate::app;
 use crate::chat::{Session, Turn};
 use crate::cli::CommonArgs;
 use crate::error::CliResult;
+
+/// The longest line read; the rest of a longer one is skipped (a request is at most a few
+/// thousand characters, so this only bounds memory against a runaway input).
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
 
 /// The ask running now, if any, for Ctrl-C to cancel.
 type Current = Arc<Mutex<Option<CancellationToken>>>;
@@ -55,6 +62,9 @@ pub fn run(common: &CommonArgs) -> CliResult<ExitCode> {
                 }
                 Err(ReadlineError::Interrupted) => continue,
                 Err(ReadlineError::Eof) => break,
+                Err(ReadlineError::Io(e)) if e.kind() == std::io::ErrorKind::InvalidData => {
+                    eprintln!("error: that line is not valid UTF-8 text; it was skipped");
+                }
                 Err(e) => return Err(e.into()),
             }
         }
@@ -63,14 +73,68 @@ pub fn run(common: &CommonArgs) -> CliResult<ExitCode> {
         }
         let _ = editor.save_history(&history);
     } else {
-        for line in std::io::stdin().lock().lines() {
-            if one_turn(&runtime, &mut session, &current, &line?) {
-                break;
+        let mut input = std::io::stdin().lock();
+        let mut number = 0;
+        while let Some(line) = read_line(&mut input)? {
+            number += 1;
+            match line {
+                Ok(line) => {
+                    if one_turn(&runtime, &mut session, &current, &line) {
+                        break;
+                    }
+                }
+                Err(why) => eprintln!("error: line {number} {why}; it was skipped"),
             }
         }
     }
     stop.cancel();
     Ok(ExitCode::SUCCESS)
+}
+
+/// The next line without its line ending, or why it cannot be a request; `None` at the end of
+/// input. Never reads more than [`MAX_LINE_BYTES`] of one line into memory.
+pub fn read_line(input: &mut impl BufRead) -> std::io::Result<Option<Result<String, String>>> {
+    let mut bytes = Vec::new();
+    let mut too_long = false;
+    loop {
+        let available = match input.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            if bytes.is_empty() && !too_long {
+                return Ok(None);
+            }
+            break;
+        }
+        let (chunk, newline) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (&available[..i], Some(i)),
+            None => (available, None),
+        };
+        if bytes.len() + chunk.len() > MAX_LINE_BYTES {
+            too_long = true;
+        } else {
+            bytes.extend_from_slice(chunk);
+        }
+        let consumed = newline.map_or(chunk.len(), |i| i + 1);
+        input.consume(consumed);
+        if newline.is_some() {
+            break;
+        }
+    }
+    if too_long {
+        return Ok(Some(Err(format!(
+            "is longer than {} KiB",
+            MAX_LINE_BYTES / 1024
+        ))));
+    }
+    if bytes.last() == Some(&b'\r') {
+        bytes.pop();
+    }
+    Ok(Some(
+        String::from_utf8(bytes).map_err(|_| "is not valid UTF-8 text".to_string()),
+    ))
 }
 
 /// Runs one line and prints what it says; true when the session ends.

@@ -73,10 +73,16 @@ fn add(common: &CommonArgs, args: TokenAddArgs) -> CliResult<ExitCode> {
     let (scope, tenants, segments) = if args.all {
         (ScopeKind::All, vec![], vec![])
     } else if !args.tenants.is_empty() {
-        let tenants: Vec<String> = clean(args.tenants)
+        let tenants = clean(args.tenants)
             .into_iter()
-            .map(|t| t.to_ascii_lowercase())
-            .collect();
+            .map(|t| {
+                orca_core::registry::canonical_tenant_id(&t).ok_or_else(|| {
+                    CliError::bad_input(anyhow!(
+                        "`{t}` is not a tenant id (a GUID: 8-4-4-4-12 hex digits)"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<String>, CliError>>()?;
         (ScopeKind::Tenants, tenants, vec![])
     } else {
         (ScopeKind::Segments, vec![], clean(args.segments))
