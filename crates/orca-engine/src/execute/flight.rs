@@ -7,7 +7,6 @@
 //! unpublished (aborted) releases its followers, and one of them leads next.
 //! Invariant: followers never reach the breaker or the source.
 
-use std::future::Future;
 use std::sync::Arc;
 
 use super::task::{Stage, TaskEnd, TaskRun};

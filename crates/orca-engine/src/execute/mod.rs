@@ -27,7 +27,7 @@
 //! - **retry innermost**: it only sees connector errors and never sleeps past the task budget.
 //!
 //! However a task ends (an output, a cached output, an error, its budget, the deadline, the
-//! caller, a panic), `Runner::close` turns it into its section: the status and reason come from
+//! caller, a panic), `Runner::settle` turns it into its section: the status and reason come from
 //! one mapping (`reason.rs`), the breaker outcome is recorded and the cache lookup counted there
 //! and only there. `query_for` builds the `Query` a cache key is made from.
 //!

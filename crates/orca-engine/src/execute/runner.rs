@@ -1,8 +1,9 @@
 //! One run's bookkeeping, on the caller's task: schedules the graph, starts each ready task down
 //! its path, and closes every task, however it ends, into its section.
 //!
-//! Every started task ends in `Runner::close`, the one place that records its breaker outcome,
-//! counts its cache lookup and builds its section. Tasks that never start (a failed or missing
+//! Every started task ends in `Runner::settle` (a spawned one through `close`, a memory hit at
+//! once), the one place that records its breaker outcome, counts its cache lookup and builds
+//! its section. Tasks that never start (a failed or missing
 //! dependency, no connector, the deadline, a cycle) get a section from `done_instantly`.
 //! Invariant: the runner never waits on anything but its `JoinSet`, the caller's cancellation
 //! and the deadline.
@@ -38,7 +39,7 @@ impl Slot {
     }
 }
 
-/// A task on its path (a memory hit is one for no time at all).
+/// A spawned task on its path.
 struct Running {
     started: Instant,
     state: Arc<TaskState>,
@@ -236,24 +237,21 @@ impl<'a> Runner<'a> {
             self.deadline,
             self.engine.deadline,
         );
-        let state = Arc::new(TaskState::new(source, budget));
-
         let cache = match run_cache(self.engine, self.options) {
             Some(cache) => {
                 let key = cache.key(&query);
                 if let Some(output) = cache.get_local(&key) {
-                    self.slots[i] = Slot::Running(Running {
-                        started: now,
-                        state,
-                        looked_up: true,
-                    });
-                    return self.close(i, TaskEnd::Cached(output, Hit::Memory), now);
+                    // A task that ends where it starts: nothing spawned, nothing to share.
+                    let state = TaskState::new(source, budget);
+                    let end = TaskEnd::Cached(output, Hit::Memory);
+                    return self.settle(i, now, &state, true, end, now);
                 }
                 Some((cache.clone(), key))
             }
             None => None,
         };
         let looked_up = cache.is_some();
+        let state = Arc::new(TaskState::new(source, budget));
         let run = TaskRun {
             connector,
             query,
@@ -323,28 +321,47 @@ impl<'a> Runner<'a> {
         self.close(i, end, ended);
     }
 
-    /// Ends a running task, however it ended: records its breaker outcome, counts its cache
-    /// lookup, and builds its section.
+    /// Ends a running task, however it ended.
     fn close(&mut self, i: usize, end: TaskEnd, ended: Instant) {
         let Slot::Running(running) = std::mem::replace(&mut self.slots[i], Slot::Waiting) else {
             unreachable!("only running tasks close")
         };
-        let state = &running.state;
+        self.settle(
+            i,
+            running.started,
+            &running.state,
+            running.looked_up,
+            end,
+            ended,
+        );
+    }
+
+    /// The end of every started task: records its breaker outcome, counts its cache lookup
+    /// (`looked_up`), and builds its section.
+    fn settle(
+        &mut self,
+        i: usize,
+        started: Instant,
+        state: &TaskState,
+        looked_up: bool,
+        end: TaskEnd,
+        ended: Instant,
+    ) {
         let verdict = end.verdict(state);
         if let Some(permit) = state.take_permit() {
             state
                 .source
                 .with_breaker(&self.emitter, |b| b.record(permit, verdict.outcome, ended));
         }
-        if running.looked_up {
+        if looked_up {
             self.count_lookup(i, end.hit(), state.degraded());
         }
 
         let attempts = state.attempts();
         let mut section = self.section(i, verdict.status, verdict.reason);
         section.attempts = attempts;
-        section.elapsed_ms = ms(ended.saturating_duration_since(running.started));
-        section.started_ms = ms(running.started - self.start);
+        section.elapsed_ms = ms(ended.saturating_duration_since(started));
+        section.started_ms = ms(started - self.start);
         section.ended_ms = ms(ended.saturating_duration_since(self.start));
         let (ids, queries) = match end {
             TaskEnd::Output(output) => {

@@ -188,12 +188,22 @@ impl TaskState {
 }
 
 /// The spawned part of every task: the cache layer if the run has one, else straight on.
-pub(super) async fn run(t: TaskRun) -> (TaskEnd, Instant) {
-    let end = match &t.cache {
-        Some((cache, key)) => flight::through(&t, cache, key, guarded(&t)).await,
-        None => guarded(&t).await,
-    };
-    (end, Instant::now())
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn future would hold its argument twice"
+)]
+pub(super) fn run(t: TaskRun) -> impl Future<Output = (TaskEnd, Instant)> + Send {
+    // An `async` block holds `t` once; an `async fn` would keep a second copy of its argument
+    // in the spawned future (~900 bytes more per task).
+    async move {
+        let end = match &t.cache {
+            // Boxed: the cache layer's future is large (the shared tier's I/O), and a task
+            // without a cache should not carry it.
+            Some((cache, key)) => Box::pin(flight::through(&t, cache, key, guarded(&t))).await,
+            None => guarded(&t).await,
+        };
+        (end, Instant::now())
+    }
 }
 
 /// breaker -> `timeout_at(budget) { bulkhead -> retry { connector } }`.
