@@ -54,6 +54,28 @@ impl fmt::Display for CliError {
     }
 }
 
+impl<E: Into<anyhow::Error>> From<E> for CliError {
+    fn from(error: E) -> Self {
+        CliError {
+            failure: Failure::Other,
+            error: error.into(),
+        }
+    }
+}
+
+/// Marks a result's error as bad input (exit code 2).
+pub trait BadInput<T> {
+    fn bad_input(self) -> Result<T, CliError>;
+}
+
+impl<T, E: Into<anyhow::Error>> BadInput<T> for Result<T, E> {
+    fn bad_input(self) -> Result<T, CliError> {
+        self.map_err(CliError::bad_input)
+    }
+}
+
+pub type CliResult<T = ()> = Result<T, CliError>;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,25 +99,3 @@ mod tests {
         assert_eq!(plain.to_string(), "outer: inner");
     }
 }
-
-impl<E: Into<anyhow::Error>> From<E> for CliError {
-    fn from(error: E) -> Self {
-        CliError {
-            failure: Failure::Other,
-            error: error.into(),
-        }
-    }
-}
-
-/// Marks a result's error as bad input (exit code 2).
-pub trait BadInput<T> {
-    fn bad_input(self) -> Result<T, CliError>;
-}
-
-impl<T, E: Into<anyhow::Error>> BadInput<T> for Result<T, E> {
-    fn bad_input(self) -> Result<T, CliError> {
-        self.map_err(CliError::bad_input)
-    }
-}
-
-pub type CliResult<T = ()> = Result<T, CliError>;
