@@ -276,3 +276,69 @@ async fn a_token_for_one_tenant_cannot_read_another() {
     assert_eq!(plan["structuredContent"]["tasks"], json!([]), "{plan}");
     assert_eq!(plan["structuredContent"]["customers"], json!([]), "{plan}");
 }
+
+/// A GET with a bearer token through the same router.
+async fn get_json(app: &Router, path: &str, token: &str) -> (StatusCode, String) {
+    let request = Request::builder()
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), 1024 * 1024)
+        .await
+        .unwrap();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[tokio::test]
+async fn an_ask_over_mcp_shows_in_the_stats_and_the_metrics() {
+    let app = app();
+    let session = open_session(&app, FORD_TOKEN).await;
+    let request = "How many cases does Ford have?";
+    let ford = call_tool(
+        &app,
+        &session,
+        FORD_TOKEN,
+        "ask",
+        json!({"request": request, "now": NOW}),
+    )
+    .await;
+    assert_eq!(ford["isError"], false, "{ford}");
+    let refused = call_tool(
+        &app,
+        &session,
+        FORD_TOKEN,
+        "ask",
+        json!({"request": "cases for Toyota", "now": NOW}),
+    )
+    .await;
+    assert_eq!(refused["isError"], true, "{refused}");
+
+    let (status, text) = get_json(&app, "/v1/stats", FORD_TOKEN).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let stats: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(stats["asks"]["answered"], 1, "{stats}");
+    assert_eq!(stats["asks"]["rejected"], 1, "{stats}");
+    let recent = stats["recent"].as_array().unwrap();
+    assert_eq!(recent.len(), 2, "{stats}");
+    assert_eq!(recent[1]["request"], request);
+    assert_eq!(recent[1]["mine"], true, "asked with the same token");
+    assert_eq!(recent[0]["outcome"], "not_permitted");
+
+    let (status, metrics) = get_json(&app, "/metrics", FORD_TOKEN).await;
+    assert_eq!(status, StatusCode::OK);
+    for series in [
+        "orca_asks_total{outcome=\"ok\"} 1",
+        "orca_asks_total{outcome=\"not_permitted\"} 1",
+        "orca_ask_duration_seconds_count{complexity=\"simple\",strategy=\"direct\"} 1",
+    ] {
+        assert!(metrics.contains(series), "no `{series}` in\n{metrics}");
+    }
+
+    // The MCP `stats` tool reads the same record.
+    let mcp_stats = call_tool(&app, &session, FORD_TOKEN, "stats", json!({})).await;
+    assert_eq!(mcp_stats["structuredContent"]["asks"]["served"], 1);
+    assert_eq!(mcp_stats["structuredContent"]["asks"]["rejected"], 1);
+}

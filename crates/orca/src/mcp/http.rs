@@ -1,7 +1,8 @@
-//! MCP over streamable HTTP: an axum `Router` serving `/mcp` that `orca serve` merges into its
-//! own router, behind the same bearer-token authentication as the HTTP API (`server::auth::require`
-//! puts the caller's `Principal` in the request; a tool call without one is refused, so the
-//! endpoint fails closed if it is ever mounted without authentication).
+//! MCP over streamable HTTP: the rmcp service serving `/mcp`, which `orca serve` mounts behind its
+//! own gate (`server::mcp`: authentication, limits, sessions bound to their token). The gate puts
+//! the caller ([`super::Caller`]) in the request; a tool call without one is refused, so the
+//! endpoint fails closed if it is ever mounted without the gate. This module knows nothing of the
+//! HTTP server: the server depends on it, never the other way.
 //!
 //! Invariant (MCP security best practices): a request whose `Origin` is not a loopback origin
 //! (or one configured explicitly) is refused with 403 before any MCP processing, which defeats DNS
@@ -16,8 +17,7 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
-use super::{McpStats, OrcaMcp};
-use crate::server::{AppState, auth};
+use super::OrcaMcp;
 use crate::service::Orca;
 
 /// The path MCP is served at.
@@ -59,31 +59,10 @@ impl Default for McpHttpOptions {
     }
 }
 
-/// The `/mcp` route: MCP streamable HTTP over `orca`, with counters shared by every session.
-/// No authentication: put one in front (see [`router_for`]), or every call is refused.
+/// The `/mcp` route: MCP streamable HTTP over `orca`. No authentication: put a gate in front
+/// (as `orca serve` does), or every tool call is refused.
 pub fn router(orca: Orca, options: McpHttpOptions) -> axum::Router {
     axum::Router::new().route_service(PATH, service(orca, options))
-}
-
-/// `/mcp` for `orca serve`: behind the HTTP API's bearer-token authentication (`auth::require`,
-/// without the API's rate limit and load shedding, which would count an MCP session's long-lived
-/// event stream as a request in flight), ended with the server's asks when shutdown's grace runs
-/// out. With tokens the `Host` is not checked (the token protects; the server may be reached by
-/// any name); without them (loopback only) it must be a loopback name.
-pub fn router_for(state: &AppState) -> axum::Router {
-    let options = McpHttpOptions {
-        allowed_hosts: if state.auth.is_enabled() {
-            Vec::new()
-        } else {
-            McpHttpOptions::default().allowed_hosts
-        },
-        shutdown: state.asks_cancel.clone(),
-        ..McpHttpOptions::default()
-    };
-    router(state.orca.clone(), options).route_layer(axum::middleware::from_fn_with_state(
-        Arc::clone(state),
-        auth::require,
-    ))
 }
 
 /// The MCP streamable HTTP service itself (a tower service), for mounting elsewhere.
@@ -91,7 +70,6 @@ pub fn service(
     orca: Orca,
     options: McpHttpOptions,
 ) -> StreamableHttpService<OrcaMcp, LocalSessionManager> {
-    let stats = Arc::new(McpStats::default());
     let origins: Vec<String> = LOOPBACK_ORIGINS
         .iter()
         .map(|o| (*o).to_string())
@@ -109,7 +87,7 @@ pub fn service(
     let default_now = options.default_now;
     StreamableHttpService::new(
         move || {
-            Ok(OrcaMcp::with_stats(orca.clone(), Arc::clone(&stats))
+            Ok(OrcaMcp::new(orca.clone())
                 .with_default_now(default_now)
                 .with_required_permissions(true))
         },

@@ -12,8 +12,6 @@ pub mod tools;
 
 use std::io::IsTerminal as _;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use rmcp::model::{
@@ -24,7 +22,6 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt as _};
 
 use crate::permissions::Permissions;
-use crate::server::auth::Principal;
 use crate::service::Orca;
 
 /// What the server tells a client about itself when it connects.
@@ -34,94 +31,21 @@ Call `ask` with the user's question in plain words (one call may cover several c
 sources). Call `resolve_customer` when a customer name is unknown or ambiguous, `plan` to see how \
 a question will be understood without running it, and `stats` when answers come back partial.";
 
-/// Counters shared by every session of one server process (stdio has one session; HTTP has one
-/// per client), reported by the `stats` tool.
-#[derive(Debug)]
-pub struct McpStats {
-    started: Instant,
-    asks: AtomicU64,
-    partial: AtomicU64,
-    unanswered: AtomicU64,
-    rejected: AtomicU64,
-    cancelled: AtomicU64,
-    cache_hits: AtomicU64,
-    cache_misses: AtomicU64,
+/// Who calls a tool over HTTP: the front end that authenticated the request (the server's `/mcp`
+/// gate) puts it in the request's extensions; rmcp hands tools the HTTP request parts. Absent on
+/// stdio, where the caller is the local user, who can read the store anyway.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The token's name, for the service's activity record (`AskOptions::caller`).
+    pub name: Arc<str>,
+    /// What this caller may see.
+    pub permissions: Arc<Permissions>,
 }
 
-impl Default for McpStats {
-    fn default() -> Self {
-        McpStats {
-            started: Instant::now(),
-            asks: AtomicU64::new(0),
-            partial: AtomicU64::new(0),
-            unanswered: AtomicU64::new(0),
-            rejected: AtomicU64::new(0),
-            cancelled: AtomicU64::new(0),
-            cache_hits: AtomicU64::new(0),
-            cache_misses: AtomicU64::new(0),
-        }
-    }
-}
-
-/// How one ask ended, for the counters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum AskOutcome {
-    Answered { partial: bool, unanswered: bool },
-    Rejected,
-    Cancelled,
-}
-
-impl McpStats {
-    pub(crate) fn record(&self, outcome: AskOutcome, cache: &orca_core::CacheStats) {
-        let add = |counter: &AtomicU64, n: u64| counter.fetch_add(n, Ordering::Relaxed);
-        match outcome {
-            AskOutcome::Answered {
-                partial,
-                unanswered,
-            } => {
-                add(&self.asks, 1);
-                add(&self.partial, u64::from(partial));
-                add(&self.unanswered, u64::from(unanswered));
-            }
-            AskOutcome::Rejected => {
-                add(&self.rejected, 1);
-            }
-            AskOutcome::Cancelled => {
-                add(&self.cancelled, 1);
-            }
-        }
-        add(&self.cache_hits, cache.hits);
-        add(&self.cache_misses, cache.misses);
-    }
-
-    pub(crate) fn snapshot(&self) -> tools::AskCounters {
-        let get = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
-        tools::AskCounters {
-            served: get(&self.asks),
-            partial: get(&self.partial),
-            unanswered: get(&self.unanswered),
-            rejected: get(&self.rejected),
-            cancelled: get(&self.cancelled),
-        }
-    }
-
-    pub(crate) fn cache(&self) -> orca_core::CacheStats {
-        orca_core::CacheStats::new(
-            self.cache_hits.load(Ordering::Relaxed),
-            self.cache_misses.load(Ordering::Relaxed),
-        )
-    }
-
-    pub(crate) fn uptime_s(&self) -> f64 {
-        self.started.elapsed().as_secs_f64()
-    }
-}
-
-/// The MCP server handler: one per session, cheap to clone (the service and counters are shared).
+/// The MCP server handler: one per session, cheap to clone (the service is shared).
 #[derive(Clone)]
 pub struct OrcaMcp {
     orca: Orca,
-    stats: Arc<McpStats>,
     /// The clock for relative time ranges when a call gives none (`--now`); else the real one.
     default_now: Option<DateTime<Utc>>,
     /// Refuse calls that carry no permissions (HTTP behind authentication); stdio needs none.
@@ -130,14 +54,8 @@ pub struct OrcaMcp {
 
 impl OrcaMcp {
     pub fn new(orca: Orca) -> OrcaMcp {
-        OrcaMcp::with_stats(orca, Arc::default())
-    }
-
-    /// A handler whose counters are shared with other sessions (the HTTP transport).
-    pub fn with_stats(orca: Orca, stats: Arc<McpStats>) -> OrcaMcp {
         OrcaMcp {
             orca,
-            stats,
             default_now: None,
             require_permissions: false,
         }
@@ -161,10 +79,6 @@ impl OrcaMcp {
 
     pub fn orca(&self) -> &Orca {
         &self.orca
-    }
-
-    pub fn stats(&self) -> &Arc<McpStats> {
-        &self.stats
     }
 
     pub(crate) fn default_now(&self) -> Option<DateTime<Utc>> {
@@ -203,13 +117,10 @@ impl ServerHandler for OrcaMcp {
     }
 }
 
-/// What the caller of a tool may see: the permissions of the [`Principal`] that the HTTP server's
-/// authentication attached to *this* request (rmcp hands tools the HTTP request parts); `None` on
-/// stdio, where the caller is the local user, who can read the store anyway.
-pub(crate) fn permissions(context: &RequestContext<RoleServer>) -> Option<Arc<Permissions>> {
+/// The caller of a tool over HTTP (see [`Caller`]); `None` on stdio.
+pub(crate) fn caller(context: &RequestContext<RoleServer>) -> Option<Caller> {
     let parts = context.extensions.get::<axum::http::request::Parts>()?;
-    let principal = parts.extensions.get::<Principal>()?;
-    Some(Arc::clone(&principal.permissions))
+    parts.extensions.get::<Caller>().cloned()
 }
 
 /// Serves MCP on stdin/stdout until the client closes stdin. Logs go to stderr.

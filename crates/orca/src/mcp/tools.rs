@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use super::{AskOutcome, OrcaMcp};
+use super::{Caller, OrcaMcp};
 use crate::permissions::Permissions;
 use crate::service::{AskError, AskOptions};
 
@@ -79,8 +79,9 @@ the user which one. No candidate is an error result. Examples: \"Ford\", \"Toyta
 \"General\" (General Electric or General Mills).";
 
 const STATS_DESCRIPTION: &str = "\
-Orca's activity and health since this server started: asks served (and how many were partial, \
-unanswered, rejected or cancelled), result cache hits and misses, the registry size, and each \
+Orca's activity and health since this server started, over every client it serves: asks served \
+(and how many were partial, unanswered, rejected or cancelled), result cache hits and misses, the \
+registry size, and each \
 data source's circuit breaker (`closed` = healthy, `open` = failing and skipped until it is \
 retried, `half_open` = probing).
 
@@ -192,7 +193,7 @@ pub struct StatsOutput {
     pub version: String,
     /// Seconds since this server started.
     pub uptime_s: f64,
-    /// Asks handled by this server.
+    /// Asks handled by this server, from every client and front end.
     pub asks: AskCounters,
     /// Result cache lookups summed over the asks served.
     pub cache: CacheOutput,
@@ -211,7 +212,8 @@ pub struct AskCounters {
     pub partial: u64,
     /// Reports whose essential (critical) source failed.
     pub unanswered: u64,
-    /// Asks rejected before running: empty request, unknown customers only, bad arguments.
+    /// Asks refused before running: an empty or malformed request, unknown customers only, or
+    /// nothing the caller may see.
     pub rejected: u64,
     /// Asks the client cancelled.
     pub cancelled: u64,
@@ -281,16 +283,17 @@ pub async fn call(
     context: RequestContext<RoleServer>,
 ) -> Result<CallToolResult, ErrorData> {
     let arguments = request.arguments.unwrap_or_default();
-    let permissions = super::permissions(&context);
-    if permissions.is_none() && server.requires_permissions() && is_tool(&request.name) {
+    let caller = super::caller(&context);
+    let permissions = caller.as_ref().map(|c| Arc::clone(&c.permissions));
+    if caller.is_none() && server.requires_permissions() && is_tool(&request.name) {
         return Ok(error_result(
             "this request was not authenticated: send `Authorization: Bearer <token>` with a token from `orca token add`",
         ));
     }
     let result = match request.name.as_ref() {
         ASK => match parse::<AskInput>(ASK, arguments) {
-            Ok(input) => ask(server, input, permissions, &context).await,
-            Err(message) => rejected(server, message),
+            Ok(input) => ask(server, input, caller, &context).await,
+            Err(message) => error_result(message),
         },
         PLAN => match parse::<PlanInput>(PLAN, arguments) {
             Ok(input) => plan(server, input, permissions.as_deref()),
@@ -335,14 +338,6 @@ fn structured_result(text: String, output: &impl Serialize) -> CallToolResult {
     result
 }
 
-/// An ask refused before it ran: counted as rejected, answered with `message`.
-fn rejected(server: &OrcaMcp, message: impl Into<String>) -> CallToolResult {
-    server
-        .stats()
-        .record(AskOutcome::Rejected, &Default::default());
-    error_result(message)
-}
-
 fn parse_now(
     now: Option<&str>,
     default: Option<DateTime<Utc>>,
@@ -359,16 +354,16 @@ fn parse_now(
     }
 }
 
+/// Runs an ask; the service records it (answered, cancelled or refused), as for every front end.
 async fn ask(
     server: &OrcaMcp,
     input: AskInput,
-    permissions: Option<Arc<Permissions>>,
+    caller: Option<Caller>,
     context: &RequestContext<RoleServer>,
 ) -> CallToolResult {
-    let stats = server.stats();
     let now = match parse_now(input.now.as_deref(), server.default_now()) {
         Ok(now) => now,
-        Err(message) => return rejected(server, message),
+        Err(message) => return error_result(message),
     };
     // Cancelling the MCP request (notifications/cancelled) cancels the run.
     let cancel = context.ct.child_token();
@@ -379,7 +374,8 @@ async fn ask(
         no_cache: input.no_cache.unwrap_or(false),
         events: progress_token.is_some().then_some(events_tx),
         cancel: cancel.clone(),
-        permissions,
+        permissions: caller.as_ref().map(|c| Arc::clone(&c.permissions)),
+        caller: caller.map(|c| c.name),
     };
     let asked = server.orca().ask(&input.request, options);
     let outcome = match progress_token {
@@ -387,21 +383,11 @@ async fn ask(
         None => asked.await,
     };
     match outcome {
-        Ok(report) if cancel.is_cancelled() => {
-            stats.record(AskOutcome::Cancelled, &report.cache);
+        Ok(_) if cancel.is_cancelled() => {
             error_result("the ask was cancelled before every source answered")
         }
-        Ok(report) => {
-            stats.record(
-                AskOutcome::Answered {
-                    partial: report.partial,
-                    unanswered: report.unanswered,
-                },
-                &report.cache,
-            );
-            report_result(&report, input.format.unwrap_or_default())
-        }
-        Err(e) => rejected(server, ask_error_message(&e)),
+        Ok(report) => report_result(&report, input.format.unwrap_or_default()),
+        Err(e) => error_result(ask_error_message(&e)),
     }
 }
 
@@ -648,9 +634,17 @@ fn match_kind_str(kind: MatchKindOutput) -> &'static str {
     }
 }
 
+/// The service's activity (every front end's asks, see `service::activity`) and its breakers.
 fn stats(server: &OrcaMcp) -> CallToolResult {
-    let counters = server.stats().snapshot();
-    let cache = server.stats().cache();
+    let monitor = server.orca().activity().monitor();
+    let (counts, cache) = monitor.counts();
+    let counters = AskCounters {
+        served: counts.answered,
+        partial: counts.partial,
+        unanswered: counts.unanswered,
+        rejected: counts.rejected,
+        cancelled: counts.cancelled,
+    };
     let breakers: Vec<BreakerOutput> = server
         .orca()
         .engine()
@@ -666,7 +660,7 @@ fn stats(server: &OrcaMcp) -> CallToolResult {
         .collect();
     let output = StatsOutput {
         version: env!("CARGO_PKG_VERSION").to_string(),
-        uptime_s: server.stats().uptime_s(),
+        uptime_s: monitor.uptime_s(),
         asks: counters,
         cache: CacheOutput {
             hits: cache.hits,

@@ -7,10 +7,9 @@
 //! hashes it and looks the hash up. Without a tokens file every request is the `anonymous`
 //! principal with `Permissions::All` (and `serve` binds to loopback only).
 //!
-//! For another front end mounted on the router: put [`require`] in front of it
-//! (`.route_layer(axum::middleware::from_fn_with_state(state, auth::require))`) and read the
-//! [`Principal`] from the request extensions; pass `principal.permissions` to
-//! `AskOptions::permissions` so the service restricts every plan.
+//! Every front end of the server authenticates through [`Auth::authenticate`] (the API's
+//! `limits::guard`, the `/mcp` gate) and passes `principal.permissions` to
+//! `AskOptions::permissions`, so the service restricts every plan.
 //!
 //! Invariant: a token is compared only by its SHA-256; no token text is logged or stored.
 
@@ -19,14 +18,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use axum::extract::{Request, State};
 use axum::http::{HeaderMap, header};
-use axum::middleware::Next;
-use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::AppState;
 use super::error::ApiError;
 use crate::permissions::Permissions;
 
@@ -124,18 +119,6 @@ impl Auth {
             .cloned()
             .ok_or_else(|| ApiError::unauthorized("unknown or revoked token"))
     }
-}
-
-/// Middleware: authenticates the request and puts its [`Principal`] in the request extensions
-/// (401 otherwise).
-pub async fn require(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Result<Response, ApiError> {
-    let principal = state.auth.authenticate(request.headers())?;
-    request.extensions_mut().insert(principal);
-    Ok(next.run(request).await)
 }
 
 /// A new random token: the prefix and 32 random bytes in hex.

@@ -7,8 +7,8 @@
 //! requests finish for up to the grace period, then cancels the asks still running (their
 //! unfinished sections end as `skipped`) and returns.
 //!
-//! Another front end (MCP over streamable HTTP) mounts itself with `router_with`, behind
-//! `auth::require`, and reuses `Principal` and `Permissions`.
+//! MCP over streamable HTTP is mounted at `/mcp` by [`mcp`] (the server depends on `crate::mcp`,
+//! never the other way). Asks are recorded by the service (`service::activity`), not here.
 //! Invariant: every `/v1` handler sees an authenticated `Principal` and passes its permissions
 //! to the service, so no response carries data outside the caller's scope.
 
@@ -16,8 +16,8 @@ pub mod auth;
 pub mod dashboard;
 pub mod error;
 pub mod limits;
+pub mod mcp;
 pub mod metrics;
-pub mod monitor;
 pub mod openapi;
 pub mod routes;
 
@@ -38,7 +38,6 @@ use auth::Auth;
 use error::ApiError;
 use limits::{ConcurrencyLimit, RateLimiter};
 use metrics::Metrics;
-use monitor::Monitor;
 
 /// Everything the handlers share.
 pub struct ServerState {
@@ -47,7 +46,6 @@ pub struct ServerState {
     pub rate_limiter: RateLimiter,
     pub concurrency: ConcurrencyLimit,
     pub metrics: Arc<Metrics>,
-    pub monitor: Monitor,
     /// Parent of every ask's cancel token: cancelled when shutdown's grace period runs out.
     pub asks_cancel: CancellationToken,
     pub max_body_bytes: usize,
@@ -64,12 +62,11 @@ impl ServerState {
         let config: ServerConfig = orca.config().server.clone();
         let openapi_json = openapi::document(auth.is_enabled()).to_string();
         ServerState {
+            metrics: Arc::new(Metrics::new(orca.activity().metrics())),
             orca,
             auth,
             rate_limiter: RateLimiter::new(config.rate_limit_per_second, config.rate_limit_burst),
             concurrency: ConcurrencyLimit::new(config.max_in_flight),
-            metrics: Arc::new(Metrics::new()),
-            monitor: Monitor::new(),
             asks_cancel: CancellationToken::new(),
             max_body_bytes: config.max_body_bytes,
             openapi_json: Arc::from(openapi_json),
@@ -77,13 +74,13 @@ impl ServerState {
     }
 }
 
-/// The whole HTTP surface: API, health, metrics, OpenAPI and dashboard.
+/// The whole HTTP surface: API, MCP at `/mcp`, health, metrics, OpenAPI and dashboard.
 pub fn router(state: AppState) -> Router {
-    router_with(Arc::clone(&state), crate::mcp::http::router_for(&state))
+    router_with(Arc::clone(&state), mcp::router(&state))
 }
 
-/// The router with `extra` routes merged in (e.g. MCP at `/mcp`, behind `auth::require`);
-/// they get the same request metrics and JSON 404/405 answers.
+/// The router with `extra` routes merged in (e.g. MCP at `/mcp`, behind its gate); they get the
+/// same request metrics and JSON 404/405 answers.
 pub fn router_with(state: AppState, extra: Router) -> Router {
     let api = Router::new()
         .route("/v1/ask", post(routes::ask::ask))

@@ -2,10 +2,10 @@
 //! HTTP, restricted to the caller's permissions.
 //!
 //! The stream is Server-Sent Events: `plan` first, then one `section` per task as it finishes,
-//! then `report` (or `error`). A client that goes away cancels its ask.
+//! then `report` (or `error`). A client that goes away cancels its ask. The service records every
+//! ask (answered or refused); these handlers only shape the responses.
 
 use std::convert::Infallible;
-use std::time::Instant;
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -14,7 +14,6 @@ use axum::http::header;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use orca_core::Report;
 use orca_engine::EngineEvent;
 use serde::Deserialize;
 use tokio_stream::wrappers::ReceiverStream;
@@ -25,7 +24,7 @@ use crate::schema::{PlanSchema, ReportSchema, SseEventSchema};
 use crate::server::AppState;
 use crate::server::auth::Principal;
 use crate::server::error::{ApiError, ErrorBody, GuardErrors};
-use crate::service::{self, AskError, AskOptions};
+use crate::service::AskOptions;
 
 /// How `/v1/ask` renders the report.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
@@ -138,39 +137,10 @@ fn ask_options(
         now,
         no_cache,
         permissions: Some(principal.permissions.clone()),
+        caller: Some(principal.name.clone()),
         cancel: state.asks_cancel.child_token(),
         ..AskOptions::default()
     }
-}
-
-/// Records an answered ask in the metrics and the monitor.
-fn answered(state: &AppState, principal: &Principal, report: &Report) {
-    state.metrics.ask(report);
-    state.monitor.answered(&principal.name, report);
-}
-
-/// Records a refused ask in the metrics and the monitor, and returns its error.
-fn refused(
-    state: &AppState,
-    principal: &Principal,
-    request: &str,
-    started: Instant,
-    e: AskError,
-) -> ApiError {
-    let error = ApiError::from(e);
-    let outcome = if error.code == "not_permitted" {
-        "not_permitted"
-    } else {
-        "bad_request"
-    };
-    state.metrics.ask_outcome(outcome);
-    state.monitor.rejected(
-        &principal.name,
-        request,
-        outcome,
-        started.elapsed().as_secs_f64() * 1e3,
-    );
-    error
 }
 
 /// Plan, run and report one request.
@@ -199,15 +169,10 @@ pub async fn ask(
     Extension(principal): Extension<Principal>,
     body: Result<Json<AskBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let started = Instant::now();
     let Json(body) = body?;
     let now = parse_now(body.now.as_deref())?;
     let options = ask_options(&state, &principal, now, body.no_cache);
-    let report = match state.orca.ask(&body.request, options).await {
-        Ok(report) => report,
-        Err(e) => return Err(refused(&state, &principal, &body.request, started, e)),
-    };
-    answered(&state, &principal, &report);
+    let report = state.orca.ask(&body.request, options).await?;
     Ok(match body.format.unwrap_or_default() {
         AskFormat::Json => Json(report).into_response(),
         AskFormat::Text => text(
@@ -281,33 +246,27 @@ pub async fn stream(
     Extension(principal): Extension<Principal>,
     params: Result<Query<StreamParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let started = Instant::now();
     let Query(params) = params?;
     let now = parse_now(params.now.as_deref())?;
+    let options = ask_options(&state, &principal, now, params.no_cache.unwrap_or(false));
     // The plan first; a request that cannot run is an error response, not a stream.
-    let plan = state
-        .orca
-        .plan_permitted(&params.request, now, Some(&principal.permissions))?;
-    if let Err(e) = service::runnable(&plan) {
-        return Err(refused(&state, &principal, &params.request, started, e));
-    }
+    let planned = state.orca.plan_to_run(&params.request, &options)?;
 
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(64);
     let (events_tx, mut events_rx) = tokio::sync::mpsc::unbounded_channel::<EngineEvent>();
     let options = AskOptions {
         events: Some(events_tx),
-        ..ask_options(&state, &principal, now, params.no_cache.unwrap_or(false))
+        ..options
     };
     let cancel = options.cancel.clone();
-    let first = json_event("plan", &plan);
+    let first = json_event("plan", &planned.plan);
     tokio::spawn(async move {
         if tx.send(Ok(first)).await.is_err() {
             cancel.cancel();
             return;
         }
         let orca = state.orca.clone();
-        let request = params.request.clone();
-        let mut ask = tokio::spawn(async move { orca.ask(&request, options).await });
+        let mut ask = tokio::spawn(async move { orca.run(planned, options).await });
         let forward = |event: EngineEvent| match event {
             EngineEvent::TaskFinished(section) => Some(json_event("section", &section)),
             _ => None,
@@ -333,11 +292,7 @@ pub async fn stream(
             }
         }
         let last = match result {
-            Ok(Ok(report)) => {
-                answered(&state, &principal, &report);
-                json_event("report", &report)
-            }
-            Ok(Err(e)) => error_event(refused(&state, &principal, &params.request, started, e)),
+            Ok(report) => json_event("report", &report),
             Err(join_error) => error_event(ApiError::internal(join_error.to_string())),
         };
         let _ = tx.send(Ok(last)).await;

@@ -6,7 +6,7 @@ use axum::extract::{Extension, State};
 use crate::server::AppState;
 use crate::server::auth::Principal;
 use crate::server::error::GuardErrors;
-use crate::server::monitor::Stats;
+use crate::service::monitor::Stats;
 
 /// Latency percentiles by complexity, cache hit rate, per-source health and the last 50 asks
 /// (request text only for the caller's own asks).
@@ -24,5 +24,6 @@ pub async fn stats(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
 ) -> Json<Stats> {
-    Json(state.monitor.stats(&principal.name, state.orca.engine()))
+    let monitor = state.orca.activity().monitor();
+    Json(monitor.stats(&principal.name, state.orca.engine()))
 }

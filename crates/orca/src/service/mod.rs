@@ -1,8 +1,15 @@
 //! The `Orca` service: one registry, one store, one engine, shared by every front end (the CLI's
 //! `ask`, `chat`, the HTTP API and the MCP server), so they all answer the same way.
 //!
+//! Every ask is recorded once, here, whichever front end made it ([`activity`]: the figures of
+//! `/v1/stats`, the Prometheus ask metrics and the MCP `stats` tool): front ends never record asks
+//! themselves.
+//!
 //! Invariant: a request sees one registry from start to end (it takes an `Arc` snapshot), and a
 //! malformed request or one naming only unknown customers is rejected before anything runs.
+
+pub mod activity;
+pub mod monitor;
 
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
@@ -17,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::permissions::Permissions;
+use activity::Activity;
 
 /// Why an ask could not even start: always the caller's input (exit 2, HTTP 400, MCP isError).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,6 +54,30 @@ pub struct AskOptions {
     pub cancel: CancellationToken,
     /// What the caller may see; `None` means everything (the CLI). See `permissions.rs`.
     pub permissions: Option<Arc<Permissions>>,
+    /// Who asks (a token's name), for the activity record: a request's text is shown only to the
+    /// caller that asked it. `None` is the local user ([`LOCAL_CALLER`]).
+    pub caller: Option<Arc<str>>,
+}
+
+/// The caller of asks made without one: the local user of the CLI, `chat` or `orca mcp`.
+pub const LOCAL_CALLER: &str = "local";
+
+impl AskOptions {
+    fn caller(&self) -> Arc<str> {
+        self.caller
+            .clone()
+            .unwrap_or_else(|| Arc::from(LOCAL_CALLER))
+    }
+}
+
+/// A request planned for its caller with something to run (see [`Orca::plan_to_run`]).
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub plan: Plan,
+    /// When the ask started (before its analysis).
+    pub started: Instant,
+    /// How long the analysis took, in microseconds.
+    pub analysis_us: f64,
 }
 
 /// The shared service. Cheap to clone.
@@ -57,8 +89,8 @@ pub struct Orca {
 struct Inner {
     config: Config,
     registry: RwLock<Arc<Registry>>,
-    store: Store,
     engine: Engine,
+    activity: Activity,
 }
 
 impl Orca {
@@ -78,8 +110,8 @@ impl Orca {
             inner: Arc::new(Inner {
                 config,
                 registry: RwLock::new(Arc::new(registry)),
-                store,
                 engine,
+                activity: Activity::new(),
             }),
         }
     }
@@ -88,12 +120,13 @@ impl Orca {
         &self.inner.config
     }
 
-    pub fn store(&self) -> &Store {
-        &self.inner.store
-    }
-
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
+    }
+
+    /// Every ask this service answered or refused, and its metrics.
+    pub fn activity(&self) -> &Activity {
+        &self.inner.activity
     }
 
     /// The current registry snapshot (a request keeps the one it started with).
@@ -155,17 +188,55 @@ impl Orca {
         )
     }
 
-    /// Plans, runs and reports one request.
+    /// Plans, runs and reports one request; answered or refused, the ask is recorded.
     pub async fn ask(&self, request: &str, options: AskOptions) -> Result<Report, AskError> {
+        let planned = self.plan_to_run(request, &options)?;
+        Ok(self.run(planned, options).await)
+    }
+
+    /// Plans a request for the caller of `options` and checks that it has something to run; a
+    /// refusal is recorded as the ask's outcome. Run the result with [`Orca::run`] (a front end
+    /// that shows the plan first, such as the event stream, takes these two steps itself).
+    pub fn plan_to_run(&self, request: &str, options: &AskOptions) -> Result<Planned, AskError> {
         let started = Instant::now();
-        let plan = self.plan_permitted(request, options.now, options.permissions.as_deref())?;
-        let analysis_us = started.elapsed().as_secs_f64() * 1e6;
-        runnable(&plan)?;
-        self.ask_plan(plan, started, analysis_us, options).await
+        let planned = self
+            .plan_permitted(request, options.now, options.permissions.as_deref())
+            .map_err(AskError::from)
+            .and_then(|plan| {
+                runnable(&plan)?;
+                Ok(plan)
+            });
+        match planned {
+            Ok(plan) => Ok(Planned {
+                plan,
+                started,
+                analysis_us: started.elapsed().as_secs_f64() * 1e6,
+            }),
+            Err(e) => {
+                let ms = started.elapsed().as_secs_f64() * 1e3;
+                self.inner
+                    .activity
+                    .refused(&options.caller(), request, &e, ms);
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs and reports a planned request, and records it (answered, or cancelled when
+    /// `options.cancel` fired before every section finished).
+    pub async fn run(&self, planned: Planned, options: AskOptions) -> Report {
+        let caller = options.caller();
+        let cancel = options.cancel.clone();
+        let report = self.run_plan(planned, options).await;
+        self.inner
+            .activity
+            .answered(&caller, &report, cancel.is_cancelled());
+        report
     }
 
     /// Runs and reports a plan made already (e.g. `chat` merging a follow-up into the previous
-    /// request); `started` and `analysis_us` say when and how long its analysis took.
+    /// request); `started` and `analysis_us` say when and how long its analysis took. Recorded as
+    /// [`Orca::run`] records.
     pub async fn ask_plan(
         &self,
         plan: Plan,
@@ -173,6 +244,20 @@ impl Orca {
         analysis_us: f64,
         options: AskOptions,
     ) -> Result<Report, AskError> {
+        let planned = Planned {
+            plan,
+            started,
+            analysis_us,
+        };
+        Ok(self.run(planned, options).await)
+    }
+
+    async fn run_plan(&self, planned: Planned, options: AskOptions) -> Report {
+        let Planned {
+            plan,
+            started,
+            analysis_us,
+        } = planned;
         let run_options = RunOptions {
             events: options.events,
             cancel: options.cancel,
@@ -180,9 +265,9 @@ impl Orca {
             ..RunOptions::default()
         };
         if plan.intent == orca_core::shape::Intent::Investigate {
-            return Ok(self
+            return self
                 .investigate(plan, started, analysis_us, run_options, options.no_cache)
-                .await);
+                .await;
         }
         let run = self.inner.engine.run(&plan, &run_options).await;
         let mut sections = run.sections;
@@ -200,7 +285,7 @@ impl Orca {
             },
         };
         let cache = cache_stats(&run.cache, options.no_cache);
-        Ok(Report::new(plan, answer, sections, timings, cache))
+        Report::new(plan, answer, sections, timings, cache)
     }
 }
 

@@ -1,5 +1,5 @@
-//! The performance monitor behind `GET /v1/stats`: latency percentiles by complexity, the cache
-//! hit rate, per-source health and the last 50 asks.
+//! The performance monitor behind `GET /v1/stats` and the MCP `stats` tool: ask counts, latency
+//! percentiles by complexity, the cache hit rate, per-source health and the last 50 asks.
 //!
 //! It keeps bounded windows (the latest `LATENCY_WINDOW` latencies per complexity and per source,
 //! the latest `RECENT` asks), so its memory is fixed however long the server runs.
@@ -16,12 +16,65 @@ use orca_engine::Engine;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::AskError;
+
 /// Latencies kept per complexity and per source for percentiles.
 pub const LATENCY_WINDOW: usize = 2048;
 /// Asks listed in `recent`.
 pub const RECENT: usize = 50;
 /// What others see instead of a request's text.
 pub const REDACTED: &str = "[redacted]";
+
+/// How an ask ended, as the metrics and the monitor count it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AskOutcome {
+    /// Every section ok.
+    Ok,
+    /// Answered with at least one section not ok.
+    Partial,
+    /// The essential (critical) section failed.
+    Unanswered,
+    /// The caller cancelled it before every section finished.
+    Cancelled,
+    /// Refused before running: a malformed request or nothing to answer.
+    BadRequest,
+    /// Refused before running: everything named is outside the caller's permissions.
+    NotPermitted,
+}
+
+impl AskOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AskOutcome::Ok => "ok",
+            AskOutcome::Partial => "partial",
+            AskOutcome::Unanswered => "unanswered",
+            AskOutcome::Cancelled => "cancelled",
+            AskOutcome::BadRequest => "bad_request",
+            AskOutcome::NotPermitted => "not_permitted",
+        }
+    }
+
+    /// The outcome of a report (`cancelled` when its caller cancelled the run).
+    pub fn of(report: &Report, cancelled: bool) -> AskOutcome {
+        if cancelled {
+            AskOutcome::Cancelled
+        } else if report.unanswered {
+            AskOutcome::Unanswered
+        } else if report.partial {
+            AskOutcome::Partial
+        } else {
+            AskOutcome::Ok
+        }
+    }
+
+    /// The outcome of an ask refused before it ran.
+    pub fn refused(error: &AskError) -> AskOutcome {
+        match error {
+            AskError::NotPermitted(_) => AskOutcome::NotPermitted,
+            _ => AskOutcome::BadRequest,
+        }
+    }
+}
 
 #[derive(Debug)]
 pub struct Monitor {
@@ -33,6 +86,8 @@ pub struct Monitor {
 struct State {
     asks: u64,
     partial: u64,
+    unanswered: u64,
+    cancelled: u64,
     rejected: u64,
     cache_hits: u64,
     cache_misses: u64,
@@ -112,12 +167,16 @@ pub struct Stats {
     pub recent: Vec<RecentAsk>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct AskCounts {
     /// Asks answered (fully or partially).
     pub answered: u64,
     /// Answered asks with at least one section not ok.
     pub partial: u64,
+    /// Answered asks whose essential (critical) section failed.
+    pub unanswered: u64,
+    /// Asks their caller cancelled before every section finished.
+    pub cancelled: u64,
     /// Asks refused before running (bad request, not permitted).
     pub rejected: u64,
 }
@@ -130,7 +189,7 @@ pub struct LatencySummary {
     pub p99_ms: f64,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 pub struct CacheSummary {
     pub hits: u64,
     pub misses: u64,
@@ -158,7 +217,7 @@ pub struct RecentAsk {
     pub mine: bool,
     pub complexity: Option<String>,
     pub strategy: Option<String>,
-    /// ok, partial, unanswered, bad_request or not_permitted.
+    /// ok, partial, unanswered, cancelled, bad_request or not_permitted.
     pub outcome: String,
     pub total_ms: f64,
     pub sections: usize,
@@ -183,22 +242,25 @@ impl Monitor {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Records an answered ask.
-    pub fn answered(&self, principal: &Arc<str>, report: &Report) {
+    /// Records an ask that ran (`outcome` says how it ended). A cancelled ask counts as
+    /// cancelled, not answered, and stays out of the latency windows.
+    pub(crate) fn answered(&self, principal: &Arc<str>, report: &Report, outcome: AskOutcome) {
         let complexity = report.plan.complexity.as_str();
         let cached_sections = report.sections.iter().filter(|s| s.cached).count();
-        let outcome = super::metrics::answered_outcome(report);
         let mut st = self.state();
-        st.asks += 1;
-        if report.partial {
-            st.partial += 1;
-        }
         st.cache_hits += report.cache.hits;
         st.cache_misses += report.cache.misses;
-        st.by_complexity
-            .entry(complexity)
-            .or_default()
-            .push(report.timings.total_ms);
+        if outcome == AskOutcome::Cancelled {
+            st.cancelled += 1;
+        } else {
+            st.asks += 1;
+            st.partial += u64::from(report.partial);
+            st.unanswered += u64::from(report.unanswered);
+            st.by_complexity
+                .entry(complexity)
+                .or_default()
+                .push(report.timings.total_ms);
+        }
         for s in &report.sections {
             let src = st.sources.entry(s.source).or_default();
             match s.status {
@@ -219,7 +281,7 @@ impl Monitor {
                 request: report.request.clone(),
                 complexity: Some(complexity),
                 strategy: Some(report.plan.strategy.as_str()),
-                outcome,
+                outcome: outcome.as_str(),
                 total_ms: report.timings.total_ms,
                 sections: report.sections.len(),
                 cached_sections,
@@ -228,7 +290,13 @@ impl Monitor {
     }
 
     /// Records an ask refused before running.
-    pub fn rejected(&self, principal: &Arc<str>, request: &str, outcome: &'static str, ms: f64) {
+    pub(crate) fn rejected(
+        &self,
+        principal: &Arc<str>,
+        request: &str,
+        outcome: AskOutcome,
+        ms: f64,
+    ) {
         let mut st = self.state();
         st.rejected += 1;
         push_recent(
@@ -239,12 +307,23 @@ impl Monitor {
                 request: request.chars().take(500).collect(),
                 complexity: None,
                 strategy: None,
-                outcome,
+                outcome: outcome.as_str(),
                 total_ms: ms,
                 sections: 0,
                 cached_sections: 0,
             },
         );
+    }
+
+    /// The ask counts and the cache figures, without the rest of [`Monitor::stats`].
+    pub fn counts(&self) -> (AskCounts, CacheSummary) {
+        let st = self.state();
+        (st.counts(), st.cache())
+    }
+
+    /// Seconds since the monitor (its service) started.
+    pub fn uptime_s(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
     }
 
     /// The stats as `viewer` may see them.
@@ -269,7 +348,6 @@ impl Monitor {
                 });
             latency_ms.insert(c.as_str().to_string(), summary);
         }
-        let lookups = st.cache_hits + st.cache_misses;
         let sources = breakers
             .iter()
             .map(|(source, breaker)| {
@@ -309,24 +387,37 @@ impl Monitor {
             })
             .collect();
         Stats {
-            uptime_s: self.started.elapsed().as_secs_f64(),
-            asks: AskCounts {
-                answered: st.asks,
-                partial: st.partial,
-                rejected: st.rejected,
-            },
+            uptime_s: self.uptime_s(),
+            asks: st.counts(),
             latency_ms,
-            cache: CacheSummary {
-                hits: st.cache_hits,
-                misses: st.cache_misses,
-                hit_rate: if lookups == 0 {
-                    0.0
-                } else {
-                    st.cache_hits as f64 / lookups as f64
-                },
-            },
+            cache: st.cache(),
             sources,
             recent,
+        }
+    }
+}
+
+impl State {
+    fn counts(&self) -> AskCounts {
+        AskCounts {
+            answered: self.asks,
+            partial: self.partial,
+            unanswered: self.unanswered,
+            cancelled: self.cancelled,
+            rejected: self.rejected,
+        }
+    }
+
+    fn cache(&self) -> CacheSummary {
+        let lookups = self.cache_hits + self.cache_misses;
+        CacheSummary {
+            hits: self.cache_hits,
+            misses: self.cache_misses,
+            hit_rate: if lookups == 0 {
+                0.0
+            } else {
+                self.cache_hits as f64 / lookups as f64
+            },
         }
     }
 }
