@@ -158,10 +158,15 @@ pub(crate) fn find(
             ("worst", _) if !items => None,
             _ => None,
         };
-        if let Some((order, by, len)) = list_sort
+        if let Some((order, by, mut len)) = list_sort
             && items
         {
             set(&mut intent, Intent::List);
+            // "oldest first", "newest first": the order said twice.
+            if free(toks, i + len) == Some("first") {
+                claim(toks, i + len, i + len + 1);
+                len += 1;
+            }
             found.shape.sort = Some(Sort { by, order });
             // "the 5 oldest" or "oldest 5": the count; "the oldest open case": one.
             if i > 0
@@ -403,16 +408,25 @@ pub(crate) fn find(
                 i += 2;
                 continue;
             }
-            "getting" | "going"
+            "getting" | "going" | "go" | "goes" | "went" | "gone" | "get" | "got"
                 if items && matches!(next, Some("better" | "worse" | "up" | "down")) =>
             {
                 set(&mut intent, Intent::Trend);
-                claim(toks, i, i + 2);
-                i += 2;
+                // "go up or down", "getting better or worse": both directions asked.
+                let mut len = 2;
+                if free(toks, i + 2) == Some("or")
+                    && matches!(free(toks, i + 3), Some("better" | "worse" | "up" | "down"))
+                {
+                    len = 4;
+                }
+                claim(toks, i, i + len);
+                i += len;
                 continue;
             }
             "improving" | "worsening" | "rising" | "increasing" | "decreasing" | "declining"
             | "growing" | "changed" | "evolved" | "evolution" | "history" | "historical"
+            | "increase" | "increased" | "decrease" | "decreased" | "grow" | "grew" | "rise"
+            | "rose" | "improve" | "improved" | "worsen" | "worsened"
                 if items =>
             {
                 set(&mut intent, Intent::Trend);

@@ -208,7 +208,11 @@ pub(crate) fn cannot_answer(toks: &[super::Tok<'_>]) -> Option<&'static str> {
 /// section 9), and the negation words, which the filter pass claims when they negate something.
 pub(crate) fn is_filler(w: &str) -> bool {
     is_scope_noun(w)
-        || (is_stop_word(w) && !matches!(w, "most" | "few" | "which" | "why" | "by" | "between"))
+        || (is_stop_word(w)
+            && !matches!(
+                w,
+                "most" | "few" | "which" | "why" | "by" | "between" | "no" | "not"
+            ))
         || matches!(
             w,
             "show"
