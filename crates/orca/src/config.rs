@@ -48,6 +48,24 @@ pub struct ServerConfig {
     pub rate_limit_burst: u32,
     /// How long shutdown waits for in-flight requests before cancelling them (ms).
     pub shutdown_grace_ms: u64,
+    /// A request head (request line and headers) must arrive within this time of the
+    /// connection's start or of its first byte; else the connection is closed (ms).
+    pub header_read_timeout_ms: u64,
+    /// A connection on which no byte moves either way for this long is closed (ms). Keep it above
+    /// the engine's deadline and the 15 s keep-alive of event streams.
+    pub idle_timeout_ms: u64,
+    /// Threads for blocking work (store queries): bounds the threads, the open store connections
+    /// and the memory a burst of asks can take; more work waits in a queue.
+    pub max_blocking_threads: usize,
+    /// MCP sessions open at once over `/mcp`, for all tokens; beyond it a new session is refused
+    /// with 503 and Retry-After.
+    pub mcp_max_sessions: usize,
+    /// MCP sessions one token may hold open; beyond it a new session is refused with 429 and
+    /// Retry-After.
+    pub mcp_max_sessions_per_token: usize,
+    /// An MCP session without any request for this long is closed (ms); its client must start a
+    /// new one (MCP clients do so on the 404 that follows).
+    pub mcp_session_idle_ms: u64,
 }
 
 impl Default for ServerConfig {
@@ -60,6 +78,12 @@ impl Default for ServerConfig {
             rate_limit_per_second: 50.0,
             rate_limit_burst: 100,
             shutdown_grace_ms: 10_000,
+            header_read_timeout_ms: 10_000,
+            idle_timeout_ms: 60_000,
+            max_blocking_threads: 16,
+            mcp_max_sessions: 256,
+            mcp_max_sessions_per_token: 32,
+            mcp_session_idle_ms: 300_000,
         }
     }
 }
@@ -98,6 +122,24 @@ impl ServerConfig {
                 "server.rate_limit_burst",
                 "server.rate_limit_burst must be at least 1",
             ));
+        }
+        for (key, value) in [
+            ("header_read_timeout_ms", self.header_read_timeout_ms),
+            ("idle_timeout_ms", self.idle_timeout_ms),
+            ("mcp_session_idle_ms", self.mcp_session_idle_ms),
+            ("max_blocking_threads", self.max_blocking_threads as u64),
+            ("mcp_max_sessions", self.mcp_max_sessions as u64),
+            (
+                "mcp_max_sessions_per_token",
+                self.mcp_max_sessions_per_token as u64,
+            ),
+        ] {
+            if value == 0 {
+                errors.push(ConfigError::new(
+                    format!("server.{key}"),
+                    format!("server.{key} must be greater than 0"),
+                ));
+            }
         }
     }
 }
