@@ -348,6 +348,20 @@ fn filters_users_say_are_applied() {
             "t.tenant_id = ?1 AND t.product_area NOT IN ('Audit', 'DLP')",
         );
         check_count(
+            "cases for ford not in dlp",
+            "kusto",
+            ford,
+            "cases",
+            "t.tenant_id = ?1 AND t.product_area <> 'DLP'",
+        );
+        check_count(
+            "how many open bugs does toyota have in ado",
+            "ado",
+            Some("Toyota Motor Corporation"),
+            "work_items",
+            "t.tenant_id = ?1 AND t.work_item_type = 'Bug' AND t.state NOT IN ('Resolved', 'Closed')",
+        );
+        check_count(
             "ford cases that aren't sev c",
             "kusto",
             ford,
@@ -362,6 +376,18 @@ fn the_verb_picks_the_event_column() {
     let ford = Some("Ford Motor Company");
     check_count(
         "cases closed last week for ford",
+        "kusto",
+        ford,
+        "cases",
+        &format!(
+            "t.tenant_id = ?1 AND t.closed_at >= {} AND t.closed_at < {}",
+            at("2026-11-16T00:00:00Z"),
+            at("2026-11-23T00:00:00Z")
+        ),
+    );
+    // The customer may sit between the verb and the range.
+    check_count(
+        "how many cases were closed for ford last week",
         "kusto",
         ford,
         "cases",

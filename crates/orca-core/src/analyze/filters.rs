@@ -182,9 +182,10 @@ pub(crate) fn find(toks: &mut [Tok<'_>], cx: &Context<'_>) -> (Filters, Vec<Stri
     (filters, notes)
 }
 
-/// The number of negation words starting at `i` ("not", "other than", "but not"), or 0.
+/// The number of negation words starting at `i` ("not", "other than", "but not"), with a
+/// preposition after them ("not in DLP", "except for Sev A"), or 0.
 fn negation_at(toks: &[Tok<'_>], i: usize) -> usize {
-    match (word(toks, i), word(toks, i + 1)) {
+    let n = match (word(toks, i), word(toks, i + 1)) {
         (Some("other" | "rather"), Some("than")) | (Some("but"), Some("not")) => 2,
         (
             Some(
@@ -193,7 +194,11 @@ fn negation_at(toks: &[Tok<'_>], i: usize) -> usize {
             ),
             Some(_),
         ) => 1,
-        _ => 0,
+        _ => return 0,
+    };
+    match (word(toks, i + n), word(toks, i + n + 1)) {
+        (Some("in" | "from" | "about" | "on" | "for" | "under" | "within"), Some(_)) => n + 1,
+        _ => n,
     }
 }
 

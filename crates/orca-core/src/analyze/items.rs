@@ -82,7 +82,8 @@ pub(super) fn fused_item_ids(toks: &mut [Tok<'_>]) -> Vec<(AgentName, ItemId)> {
 
 /// Work item types the request asks for: "bugs" -> Bug, "DCRs" -> DCR, "feature requests" ->
 /// Feature. A generic mention ("work items", "ADO", "DevOps") asks for every type, unless it
-/// only qualifies a specific one right after it ("ADO bugs", "DevOps DCRs"). Empty = every type.
+/// only qualifies a specific one right after it ("ADO bugs", "DevOps DCRs") or is the source's
+/// name beside a named type ("bugs in ADO"). Empty = every type.
 pub(super) fn work_item_types(toks: &[Tok<'_>], mentions: &[AgentMention]) -> Vec<String> {
     let kind = |m: &AgentMention| -> Option<&'static str> {
         let words: Vec<&str> = toks[m.first..=m.last]
@@ -112,7 +113,13 @@ pub(super) fn work_item_types(toks: &[Tok<'_>], mentions: &[AgentMention]) -> Ve
                 let qualifies_next = ado
                     .get(i + 1)
                     .is_some_and(|next| next.first == m.last + 1 && kind(next).is_some());
-                if !qualifies_next {
+                // The source's own name only says where a named type lives ("bugs in ADO",
+                // "open bugs does Toyota have in DevOps"); "work items" asks for every type.
+                let names_source = toks[m.first..=m.last]
+                    .iter()
+                    .any(|t| matches!(t.folded, "ado" | "devops" | "vsts"));
+                let names_a_type = ado.iter().any(|other| kind(other).is_some());
+                if !qualifies_next && !(names_source && names_a_type) {
                     return Vec::new();
                 }
             }

@@ -12,13 +12,16 @@ pub(crate) fn event_verb(toks: &mut [Tok<'_>], age_tokens: &[bool]) -> Option<Ti
     let first_time = (0..toks.len()).find(|&k| toks[k].role == Role::Time && !age_tokens[k])?;
     // The verb is right before the range ("were closed last week"), perhaps before a
     // preposition and an article the range left ("closed in the last 30 days").
+    // The customers the verb was about may sit between ("were closed for Ford last week").
     let mut k = first_time.checked_sub(1)?;
     while k > 0
-        && toks[k].role == Role::Free
-        && matches!(
-            toks[k].folded,
-            "in" | "the" | "during" | "over" | "within" | "for" | "on" | "at" | "this"
-        )
+        && (toks[k].role == Role::Customer
+            || (toks[k].role == Role::Free
+                && matches!(
+                    toks[k].folded,
+                    "in" | "the" | "during" | "over" | "within" | "for" | "on" | "at" | "this"
+                        | "by" | "and" | "&" | "or"
+                )))
     {
         k -= 1;
     }
