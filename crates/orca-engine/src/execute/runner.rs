@@ -219,7 +219,7 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// Sends a ready task down its path: the memory tier here (a hit closes the task at once),
+    /// Sends a ready task down its path: the memory tier here (a hit settles the task at once),
     /// the rest in a spawned `task::run`.
     fn start_task(&mut self, i: usize) {
         let plan = self.plan;

@@ -1,5 +1,6 @@
-//! The path of one spawned task, the same for every task: its cache layer when the run has one
-//! (`flight.rs`), then `guarded`: breaker -> `timeout_at(budget) { bulkhead -> retry { connector } }`.
+//! The path of one spawned task (every task but a memory hit), the same for all: its cache
+//! layer when the run has one (`flight.rs`), then `guarded`:
+//! breaker -> `timeout_at(budget) { bulkhead -> retry { connector } }`.
 //!
 //! A task owns a `TaskRun` and shares a `TaskState` with the runner, which reads it even after
 //! aborting the task: attempts started, the breaker permit to record, what it is waiting for.
