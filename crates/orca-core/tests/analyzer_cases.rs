@@ -551,6 +551,9 @@ fn scope_and_cohorts() {
         ("cases across customers", "scope=all"),
         ("cases across all customers", "scope=all"),
         ("which customers have Sev A cases", "scope=all; sev=A; cohort=-; tasks=1; nu=-; intent=rank; limit=1000"),
+        ("how many customers have open sev a cases", "scope=all; sev=A; status=open; intent=rank; limit=1000; nu=-"),
+        ("number of MCS customers with incidents this month", "scope=all; cohort=MCS; agents=icm; intent=rank; limit=1000; nu=-"),
+        ("how many customers are in MCS", "intent=aggregate; cohort=MCS"),
         // A negation no pass understood is said, never dropped: the answer would be the opposite.
         ("which customers have no open cases", "nu=no"),
         ("which customers do not have open cases", "nu=not"),

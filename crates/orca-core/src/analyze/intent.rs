@@ -29,7 +29,7 @@
 use chrono::{DateTime, Utc};
 
 use super::tokens::{Role, Tok};
-use super::vocab::{is_number, number_word};
+use super::vocab::{is_number, is_scope_noun, number_word};
 use crate::plan::TimeRange;
 use crate::shape::{Bucket, GroupBy, Intent, Measure, Order, Shape, Sort, SortKey};
 
@@ -295,6 +295,29 @@ pub(crate) fn find(
                         claim(toks, i + 1, i + 2);
                     }
                 }
+            }
+            // "how many customers have open Sev A cases", "number of MCS accounts with
+            // incidents": the customers that have them, counted and named (a rank of every
+            // one), never the items' own count.
+            "how" | "number" | "count"
+                if items
+                    && matches!(
+                        (w, next),
+                        ("how", Some("many")) | ("number" | "count", Some("of"))
+                    )
+                    && (2..=3).any(|k| free(toks, i + k).is_some_and(is_scope_noun)) =>
+            {
+                set(&mut intent, Intent::Rank);
+                found.across_customers = true;
+                plural_which = true;
+                claim(toks, i, i + 2);
+                // The noun itself, unless a cohort word sits between (the scope pass reads
+                // "MCS customers").
+                if free(toks, i + 2).is_some_and(is_scope_noun) {
+                    claim(toks, i + 2, i + 3);
+                }
+                i += 2;
+                continue;
             }
             "rank" | "ranked" | "ranking" | "rankings" | "leaderboard" if items => {
                 set(&mut intent, Intent::Rank);

@@ -119,7 +119,7 @@ pub(super) fn work_item_types(toks: &[Tok<'_>], mentions: &[AgentMention]) -> Ve
                     .iter()
                     .any(|t| matches!(t.folded, "ado" | "devops" | "vsts"));
                 let names_a_type = ado.iter().any(|other| kind(other).is_some());
-                if !qualifies_next && !(names_source && names_a_type) {
+                if !(qualifies_next || (names_source && names_a_type)) {
                     return Vec::new();
                 }
             }
