@@ -106,6 +106,8 @@ pub enum Command {
     /// Generate, import and inspect the embedded data set.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Soak test: many asks with injected faults through an in-process server on loopback.
+    Soak(SoakArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
@@ -144,6 +146,49 @@ pub struct ServeArgs {
     /// Serve without a tokens file on a non-loopback address (every caller sees everything).
     #[arg(long)]
     pub allow_unauthenticated: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SoakArgs {
+    /// Asks to send (1 to 100000).
+    #[arg(long, default_value_t = 1000)]
+    pub asks: usize,
+    /// Probability that one source call misbehaves (0 to 1): an error, a hang, or a delay.
+    #[arg(long, default_value_t = 0.3)]
+    pub fault_rate: f64,
+    /// Seed of the ask sequence and the fault draws (random when absent; the report shows it).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Asks in flight at once (1 to 256).
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// The engine deadline of each ask during the soak (`engine.deadline_ms`).
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    pub deadline_ms: u64,
+    /// The budget of one task during the soak (`engine.task_timeout_ms`) [default: the deadline,
+    /// so hung calls run into it].
+    #[arg(long, value_name = "MS")]
+    pub task_timeout_ms: Option<u64>,
+    /// How long past the deadline the client waits before counting an ask as hung.
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    pub margin_ms: u64,
+    /// Fail when the slowest ask ends more than this past the deadline.
+    #[arg(long, default_value_t = 50, value_name = "MS")]
+    pub max_overshoot_ms: u64,
+    /// Fail with more hung asks than this.
+    #[arg(long, default_value_t = 0)]
+    pub max_hangs: u64,
+    /// Fail with more sections that are not ok and give no reason than this.
+    #[arg(long, default_value_t = 0)]
+    pub max_reasonless: u64,
+    /// Fail with more 5xx answers than this.
+    #[arg(long, default_value_t = 0)]
+    pub max_5xx: u64,
+    /// Loopback address of the in-process server (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    pub addr: String,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: PlanFormat,
 }
 
 #[derive(Debug, Subcommand)]

@@ -41,5 +41,6 @@ pub fn run(cli: Cli) -> CliResult<ExitCode> {
         Command::Serve(args) => commands::serve::run(&common, args),
         Command::Token(cmd) => commands::token::run(&common, cmd),
         Command::Mcp => commands::mcp::run(&common),
+        Command::Soak(args) => commands::soak::run(&common, args),
     }
 }

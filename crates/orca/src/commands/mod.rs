@@ -7,6 +7,7 @@ pub mod data;
 pub mod mcp;
 pub mod plan;
 pub mod serve;
+pub mod soak;
 pub mod token;
 
 use std::process::ExitCode;
