@@ -554,6 +554,8 @@ fn scope_and_cohorts() {
         ("how many customers have open sev a cases", "scope=all; sev=A; status=open; intent=rank; limit=1000; nu=-"),
         ("number of MCS customers with incidents this month", "scope=all; cohort=MCS; agents=icm; intent=rank; limit=1000; nu=-"),
         ("how many customers are in MCS", "intent=aggregate; cohort=MCS"),
+        ("biggest customers by case count", "intent=rank; scope=all; limit=10; nu=-"),
+        ("biggest customer by incidents", "intent=rank; scope=all; agents=icm; limit=1; nu=-"),
         // A negation no pass understood is said, never dropped: the answer would be the opposite.
         ("which customers have no open cases", "nu=no"),
         ("which customers do not have open cases", "nu=not"),

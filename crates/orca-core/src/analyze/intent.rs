@@ -240,6 +240,27 @@ pub(crate) fn find(
             }
             // "the most open cases", "which customer has the most": a ranking; "least
             // privilege", "most important" are not.
+            // "biggest customers by cases", "least active accounts by incidents": the same,
+            // with the customers named before what ranks them.
+            "most" | "highest" | "biggest" | "largest" | "fewest" | "least" | "lowest"
+                if items && next.is_some_and(is_scope_noun) && free(toks, i + 2) == Some("by") =>
+            {
+                set(&mut intent, Intent::Rank);
+                found.across_customers = true;
+                plural_which |= next.is_some_and(|n| n.ends_with('s'));
+                let order = if matches!(w, "fewest" | "least" | "lowest") {
+                    Order::Asc
+                } else {
+                    Order::Desc
+                };
+                found.shape.sort = Some(Sort {
+                    by: SortKey::Value,
+                    order,
+                });
+                claim(toks, i, i + 3);
+                i += 3;
+                continue;
+            }
             "most" | "highest" | "biggest" | "largest" | "fewest" | "least" | "lowest"
                 if items
                     && (intent == Some(Intent::Rank)
