@@ -248,15 +248,7 @@ pub(crate) fn find(
                 set(&mut intent, Intent::Rank);
                 found.across_customers = true;
                 plural_which |= next.is_some_and(|n| n.ends_with('s'));
-                let order = if matches!(w, "fewest" | "least" | "lowest") {
-                    Order::Asc
-                } else {
-                    Order::Desc
-                };
-                found.shape.sort = Some(Sort {
-                    by: SortKey::Value,
-                    order,
-                });
+                found.shape.sort = Some(rank_sort(w));
                 claim(toks, i, i + 3);
                 i += 3;
                 continue;
@@ -270,15 +262,7 @@ pub(crate) fn find(
             {
                 set(&mut intent, Intent::Rank);
                 found.across_customers = true;
-                let order = if matches!(w, "fewest" | "least" | "lowest") {
-                    Order::Asc
-                } else {
-                    Order::Desc
-                };
-                found.shape.sort = Some(Sort {
-                    by: SortKey::Value,
-                    order,
-                });
+                found.shape.sort = Some(rank_sort(w));
                 claim(toks, i, i + 1);
             }
             "which" | "what" if items => {
@@ -658,4 +642,18 @@ fn default_trend_range(now: DateTime<Utc>) -> TimeRange {
     );
     range.to_inclusive = true;
     range
+}
+
+/// The order a rank word asks for: "fewest", "least" and "lowest" ascending, the rest
+/// descending.
+fn rank_sort(word: &str) -> Sort {
+    let order = if matches!(word, "fewest" | "least" | "lowest") {
+        Order::Asc
+    } else {
+        Order::Desc
+    };
+    Sort {
+        by: SortKey::Value,
+        order,
+    }
 }
