@@ -959,3 +959,158 @@ async fn shutdown_cancels_asks_still_running_after_the_grace_period() {
     assert!(reply.starts_with("HTTP/1.1 200 OK"), "{reply}");
     assert!(reply.contains("\"status\":\"skipped\""), "{reply}");
 }
+
+/// Reads one HTTP/1.1 response (head and body, by Content-Length or chunked) from `stream`.
+async fn read_response(
+    stream: &mut tokio::io::BufReader<tokio::net::TcpStream>,
+) -> std::io::Result<(String, Vec<u8>)> {
+    use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _};
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        if stream.read_line(&mut line).await? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        head.push_str(&line);
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let header = |name: &str| {
+        head.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+        })
+    };
+    let mut body = Vec::new();
+    if let Some(length) = header("content-length") {
+        body.resize(length.parse().unwrap(), 0);
+        stream.read_exact(&mut body).await?;
+    } else if header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
+        loop {
+            let mut size = String::new();
+            stream.read_line(&mut size).await?;
+            let size = usize::from_str_radix(size.trim(), 16).unwrap();
+            let mut chunk = vec![0; size + 2];
+            stream.read_exact(&mut chunk).await?;
+            if size == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..size]);
+        }
+    }
+    Ok((head, body))
+}
+
+/// Waits until the server closes `stream` (EOF or reset); panics after `within`.
+async fn closed_within(stream: &mut tokio::net::TcpStream, within: Duration) -> Duration {
+    use tokio::io::AsyncReadExt as _;
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 1024];
+    loop {
+        match tokio::time::timeout(within, stream.read(&mut buf)).await {
+            Err(_) => panic!("the server kept the connection open for {within:?}"),
+            Ok(Ok(0) | Err(_)) => return started.elapsed(),
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn half_a_header_or_none_is_cut_off_after_the_header_read_timeout() {
+    use tokio::io::AsyncWriteExt as _;
+    let api = api_with(tokens(), &[], |c| {
+        c.server.header_read_timeout_ms = 300;
+        c.server.idle_timeout_ms = 60_000;
+    });
+    let running = start(api, Duration::from_secs(5)).await;
+    let mut half = tokio::net::TcpStream::connect(running.addr).await.unwrap();
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost: orca\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let mut silent = tokio::net::TcpStream::connect(running.addr).await.unwrap();
+    let took = closed_within(&mut half, Duration::from_secs(5)).await;
+    assert!(took >= Duration::from_millis(200), "closed after {took:?}");
+    closed_within(&mut silent, Duration::from_secs(5)).await;
+    running.shutdown.cancel();
+    running.server.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn an_idle_kept_alive_connection_is_closed_after_the_idle_timeout() {
+    use tokio::io::AsyncWriteExt as _;
+    let api = api_with(tokens(), &[], |c| {
+        c.server.header_read_timeout_ms = 10_000;
+        c.server.idle_timeout_ms = 400;
+    });
+    let running = start(api, Duration::from_secs(5)).await;
+    let stream = tokio::net::TcpStream::connect(running.addr).await.unwrap();
+    let mut stream = tokio::io::BufReader::new(stream);
+    for _ in 0..2 {
+        stream
+            .get_mut()
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: orca\r\n\r\n")
+            .await
+            .unwrap();
+        let (head, body) = read_response(&mut stream).await.unwrap();
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        assert_eq!(body, b"{\"status\":\"ok\"}");
+    }
+    let took = closed_within(stream.get_mut(), Duration::from_secs(5)).await;
+    assert!(took >= Duration::from_millis(300), "closed after {took:?}");
+    running.shutdown.cancel();
+    running.server.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn a_request_being_answered_is_not_cut_by_the_header_clock() {
+    let api = api_with(tokens(), &["kusto=slow:600"], |c| {
+        c.server.header_read_timeout_ms = 200;
+        c.server.idle_timeout_ms = 5_000;
+    });
+    let running = start(api, Duration::from_secs(5)).await;
+    let body = json!({"request": "cases for Ford"}).to_string();
+    let reply = http_post(running.addr, "/v1/ask", ALL_TOKEN, &body)
+        .await
+        .unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200 OK"), "{reply}");
+    assert!(reply.contains("\"partial\":false"), "{reply}");
+    running.shutdown.cancel();
+    running.server.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn streams_are_not_held_back_by_nagle_and_delayed_acks() {
+    // Without TCP_NODELAY every event stream waited ~40 ms (Linux's shortest delayed ACK) for
+    // the ACK of its first write before sending the rest. A cached ask streams in well under
+    // that; the median of a dozen keeps one slow run on a busy machine from deciding.
+    use tokio::io::AsyncWriteExt as _;
+    let running = start(api(), Duration::from_secs(5)).await;
+    let stream = tokio::net::TcpStream::connect(running.addr).await.unwrap();
+    let mut stream = tokio::io::BufReader::new(stream);
+    let request = format!(
+        "GET /v1/ask/stream?request=How%20many%20cases%20does%20Ford%20have%3F HTTP/1.1\r\n\
+         Host: orca\r\nAuthorization: Bearer {ALL_TOKEN}\r\n\r\n"
+    );
+    let mut took = Vec::new();
+    for _ in 0..13 {
+        let started = std::time::Instant::now();
+        stream
+            .get_mut()
+            .write_all(request.as_bytes())
+            .await
+            .unwrap();
+        let (head, body) = read_response(&mut stream).await.unwrap();
+        took.push(started.elapsed());
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        assert!(String::from_utf8_lossy(&body).contains("event: report"));
+    }
+    took.sort();
+    let median = took[took.len() / 2];
+    assert!(
+        median < Duration::from_millis(30),
+        "median stream {median:?} (all: {took:?})"
+    );
+    running.shutdown.cancel();
+    running.server.await.unwrap().unwrap();
+}

@@ -13,6 +13,7 @@
 //! to the service, so no response carries data outside the caller's scope.
 
 pub mod auth;
+pub mod conn;
 pub mod dashboard;
 pub mod error;
 pub mod limits;
@@ -21,7 +22,6 @@ pub mod metrics;
 pub mod openapi;
 pub mod routes;
 
-use std::future::IntoFuture as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -159,7 +159,8 @@ fn route_label(matched: Option<&str>) -> &'static str {
 
 /// Serves `app` on `listener` until `shutdown` is cancelled, then drains: in-flight requests get
 /// `grace` to finish, after which running asks are cancelled (they answer at once with skipped
-/// sections) and connections get one more second.
+/// sections) and connections get one more second. Connections get `TCP_NODELAY` and the
+/// header-read and idle timeouts of `[server]` (see [`conn`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
@@ -167,9 +168,12 @@ pub async fn serve(
     shutdown: CancellationToken,
     grace: Duration,
 ) -> std::io::Result<()> {
-    let server = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-        .into_future();
+    let config = &state.orca.config().server;
+    let timeouts = conn::Timeouts {
+        header_read: Duration::from_millis(config.header_read_timeout_ms),
+        idle: Duration::from_millis(config.idle_timeout_ms),
+    };
+    let server = conn::serve(listener, app, timeouts, shutdown.clone());
     let mut server = tokio::spawn(server);
     tokio::select! {
         joined = &mut server => return joined.map_err(std::io::Error::other)?,
