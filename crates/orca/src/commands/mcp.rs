@@ -12,7 +12,7 @@ use crate::mcp::{OrcaMcp, serve_stdio};
 
 pub fn run(common: &CommonArgs) -> CliResult<ExitCode> {
     let config = app::config(common)?;
-    let runtime = app::runtime()?;
+    let runtime = crate::server::runtime(&config.server)?;
     let stop = tokio_util::sync::CancellationToken::new();
     // Opening the service may create the demo data set first (its notice goes to stderr).
     let orca = app::open_watched_service(config, common, &runtime, &stop)?;

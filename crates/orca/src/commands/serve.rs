@@ -54,7 +54,7 @@ pub fn run(common: &CommonArgs, args: ServeArgs) -> CliResult<ExitCode> {
         );
     }
     let grace = Duration::from_millis(config.server.shutdown_grace_ms);
-    let runtime = app::runtime()?;
+    let runtime = server::runtime(&config.server)?;
     let shutdown = CancellationToken::new();
     let orca = app::open_watched_service(config, common, &runtime, &shutdown)?;
     runtime.block_on(async move {

@@ -157,6 +157,18 @@ fn route_label(matched: Option<&str>) -> &'static str {
     }
 }
 
+/// The runtime of a long-running server (`orca serve`, `orca mcp`): the blocking pool, where store
+/// queries run, is bounded by `max_blocking_threads`. Tokio's default (512) let a burst of 200
+/// concurrent asks start a thread and a store connection per query, and the memory they took
+/// stayed with the process after the burst; bounded, the extra queries wait in the pool's queue
+/// (each still bounded by its task timeout) and memory returns near its steady state.
+pub fn runtime(config: &ServerConfig) -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(config.max_blocking_threads.max(1))
+        .build()
+}
+
 /// Serves `app` on `listener` until `shutdown` is cancelled, then drains: in-flight requests get
 /// `grace` to finish, after which running asks are cancelled (they answer at once with skipped
 /// sections) and connections get one more second. Connections get `TCP_NODELAY` and the

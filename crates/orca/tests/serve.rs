@@ -1,0 +1,129 @@
+//! `orca serve` as a process, for what only the whole binary shows: the threads a burst of asks
+//! starts (the blocking pool is bounded by `[server] max_blocking_threads`) and a token removed
+//! from the tokens file while the server runs (refused from then on, as revoked).
+
+mod common;
+
+use std::io::BufRead as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::json;
+
+/// A running `orca serve`, killed when dropped.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `orca serve` on a free loopback port over the shared demo store, with `config` as its
+/// orca.toml (in `dir`) and `args` after `serve`.
+fn serve(dir: &Path, config: &str, args: &[&str]) -> Server {
+    let config_file = dir.join("orca.toml");
+    std::fs::write(&config_file, config).unwrap();
+    let store: PathBuf = common::shared_demo_store().join("store");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("orca"))
+        .env_remove("ORCA_DATA")
+        .env_remove("ORCA_REDIS_URL")
+        .current_dir(dir)
+        .arg("--config")
+        .arg(&config_file)
+        .arg("--data")
+        .arg(&store)
+        .args(["--now", common::NOW, "serve", "--addr", "127.0.0.1:0"])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let addr = loop {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap() == 0 {
+            panic!("orca serve exited before listening: {seen}");
+        }
+        seen.push_str(&line);
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            break rest.split_whitespace().next().unwrap().parse().unwrap();
+        }
+    };
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    Server { child, addr }
+}
+
+/// One request on a fresh connection; the whole response as text.
+async fn request(addr: SocketAddr, head: String, body: String) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "{head}\r\nHost: orca\r\nConnection: close\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).await.unwrap();
+    out
+}
+
+/// The threads of process `pid` now (Linux).
+fn threads(pid: u32) -> usize {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_asks_runs_on_a_bounded_blocking_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(
+        dir.path(),
+        "[server]\nmax_blocking_threads = 3\nrate_limit_per_second = 0.0\n",
+        &[],
+    );
+    let pid = server.child.id();
+    let asks: Vec<_> = (0..120)
+        .map(|i| {
+            let customer = ["Ford", "Toyota", "Contoso", "Fabrikam"][i % 4];
+            let body =
+                json!({"request": format!("cases and ICMs for {customer}"), "no_cache": true});
+            tokio::spawn(request(
+                server.addr,
+                "POST /v1/ask HTTP/1.1".into(),
+                body.to_string(),
+            ))
+        })
+        .collect();
+    let mut peak = threads(pid);
+    while !asks.iter().all(|a| a.is_finished()) {
+        peak = peak.max(threads(pid));
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    for ask in asks {
+        let reply = ask.await.unwrap();
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    }
+    // The main thread, the runtime's workers, the bounded blocking pool, and slack for a thread
+    // the runtime may have starting or ending.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let bound = 1 + workers + 3 + 2;
+    assert!(peak <= bound, "{peak} threads at the peak (bound {bound})");
+}
