@@ -3,7 +3,9 @@
 //! lookups instead of an edit distance against every customer.
 //!
 //! Invariant: a word is only ever matched to registry words within `max_distance` edits
-//! (optimal string alignment: a swap of two neighbours is one edit).
+//! (optimal string alignment: a swap of two neighbours is one edit), and only words of at most
+//! `MAX_WORD_CHARS` characters take part, so the index and each lookup cost a bounded amount
+//! per word, whatever the registry or the request holds.
 
 use std::collections::HashSet;
 
@@ -15,6 +17,12 @@ use super::normalize::is_legal_suffix;
 const MIN_TOKEN_CHARS: usize = 3;
 /// Shortest word of a request that is ever corrected.
 pub(crate) const MIN_QUERY_CHARS: usize = 4;
+/// Longest word indexed for typos or corrected. A word of n characters has about n * n / 2
+/// strings two deletions away, each of n characters, so a 30,000-letter registry "word" took
+/// seconds and gigabytes; 32 characters is longer than the words of real company names
+/// ("Versicherungsgesellschaft" has 25) and costs at most ~530 strings per word. A longer word
+/// still matches as written (exact, alias or normalized), never as a typo.
+pub(crate) const MAX_WORD_CHARS: usize = 32;
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FuzzyIndex {
@@ -44,7 +52,7 @@ pub(crate) fn max_distance(query_chars: usize, token_chars: usize) -> usize {
 }
 
 fn indexable(token: &str) -> bool {
-    token.chars().count() >= MIN_TOKEN_CHARS
+    (MIN_TOKEN_CHARS..=MAX_WORD_CHARS).contains(&token.chars().count())
         && token.chars().all(char::is_alphabetic)
         && !is_legal_suffix(token)
         && !matches!(token, "and" | "the" | "for")
@@ -121,9 +129,16 @@ impl FuzzyIndex {
 
     /// Registry words within the allowed edits of `word`, closest first (ties by spelling).
     /// Includes `word` itself (distance 0) when it is a registry word.
+    /// Nothing for a word shorter than `MIN_QUERY_CHARS` or longer than `MAX_WORD_CHARS`.
     pub(crate) fn near(&self, word: &str) -> Vec<Near> {
+        if word.len() > 4 * MAX_WORD_CHARS {
+            // More characters than allowed whatever their width: not even collected.
+            return Vec::new();
+        }
         let chars: Vec<char> = word.chars().collect();
-        if chars.len() < MIN_QUERY_CHARS || !chars.iter().all(|c| c.is_alphabetic()) {
+        if !(MIN_QUERY_CHARS..=MAX_WORD_CHARS).contains(&chars.len())
+            || !chars.iter().all(|c| c.is_alphabetic())
+        {
             return Vec::new();
         }
         let mut variants = HashSet::new();
@@ -195,6 +210,34 @@ mod tests {
         assert!(near(&idx, "fo").is_empty());
         assert!(near(&idx, "tyt").is_empty());
         assert!(near(&idx, "motorola").is_empty());
+        let long = "a".repeat(MAX_WORD_CHARS + 1);
+        assert!(near(&idx, &long).is_empty());
         assert_eq!(idx.customers(idx.near("ford")[0].token), [1, 2]);
+    }
+
+    #[test]
+    fn long_words_are_not_indexed() {
+        let word = "b".repeat(MAX_WORD_CHARS);
+        let longer = "c".repeat(MAX_WORD_CHARS + 1);
+        let idx = index(&[&format!("{word} {longer}")]);
+        assert!(idx.contains(&word));
+        assert!(!idx.contains(&longer));
+        assert_eq!(near(&idx, &word), [(word.clone(), 0)]);
+        assert!(near(&idx, &longer).is_empty());
+    }
+
+    #[test]
+    fn index_size_is_bounded_per_word() {
+        // Words at the limit, no two alike: each adds at most 1 + n + n * (n - 1) / 2 strings.
+        let words: Vec<String> = (0..50u32)
+            .map(|i| {
+                (0..MAX_WORD_CHARS as u32)
+                    .map(|j| char::from(b'a' + ((i * 7 + j * j * 3 + j) % 26) as u8))
+                    .collect()
+            })
+            .collect();
+        let idx = index(&[&words.join(" ")]);
+        let n = MAX_WORD_CHARS;
+        assert!(idx.deletes.len() <= idx.tokens.len() * (1 + n + n * (n - 1) / 2));
     }
 }

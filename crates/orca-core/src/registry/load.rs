@@ -1,8 +1,9 @@
 //! Reading the registry CSV (DESIGN section 3) into customers, skipping bad rows with a reason.
 //!
-//! Invariant: every customer returned has a non-empty name with at least one word and a
-//! lower-case hyphenated GUID tenant id that no earlier row has; every skipped row is reported
-//! with its 1-based physical line (the header is line 1).
+//! Invariant: every customer returned has a non-empty name with at least one word, a name and
+//! aliases of at most `MAX_NAME_CHARS` characters, and a lower-case hyphenated GUID tenant id
+//! that no earlier row has; every skipped row is reported with its 1-based physical line (the
+//! header is line 1).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -10,7 +11,7 @@ use std::io::Read;
 use rustc_hash::FxHashMap;
 
 use super::guid::{format_guid, parse_guid};
-use super::{Customer, RegistryError, RowError};
+use super::{Customer, MAX_NAME_CHARS, RegistryError, RowError};
 
 const NAME: &str = "Customer Name";
 const TENANT: &str = "Tenant ID";
@@ -131,11 +132,13 @@ fn row(
         field(i)?;
     }
     let name = field(columns.name)?.trim();
-    let tenant_id = checker.check(name, field(columns.tenant)?, line)?;
     let aliases = match columns.aliases {
         Some(i) => split_aliases(field(i)?),
         None => Vec::new(),
     };
+    check_aliases(&aliases)?;
+    // Last: a row that passes records its tenant id as taken.
+    let tenant_id = checker.check(name, field(columns.tenant)?, line)?;
     let segment = match columns.segment {
         Some(i) => Some(field(i)?.trim())
             .filter(|s| !s.is_empty())
@@ -168,7 +171,23 @@ pub(super) fn split_aliases(field: &str) -> Vec<String> {
         .collect()
 }
 
-/// The checks every row passes, whatever it was read from: a name, a GUID, no repeat.
+/// Refuses a row with an alias longer than `MAX_NAME_CHARS` characters (it would be
+/// truncated or make every lookup that compares it slow).
+pub(super) fn check_aliases(aliases: &[String]) -> Result<(), String> {
+    for (n, alias) in aliases.iter().enumerate() {
+        if alias.chars().nth(MAX_NAME_CHARS).is_some() {
+            return Err(format!(
+                "alias {} is {} characters long; at most {MAX_NAME_CHARS} are allowed",
+                n + 1,
+                alias.chars().count()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The checks every row passes, whatever it was read from: a name of at most `MAX_NAME_CHARS`
+/// characters, a GUID, no repeat.
 #[derive(Default)]
 pub(super) struct Checker {
     /// Tenant id -> the line that first had it.
@@ -185,6 +204,13 @@ impl Checker {
         if !name.chars().any(|c| c.is_alphanumeric() || c == '&') {
             // No word at all for `text::words` to find.
             return Err(format!("customer name \"{name}\" has no letters or digits"));
+        }
+        if name.chars().nth(MAX_NAME_CHARS).is_some() {
+            // Never truncated: a shortened name could claim another customer's key.
+            return Err(format!(
+                "customer name is {} characters long; at most {MAX_NAME_CHARS} are allowed",
+                name.chars().count()
+            ));
         }
         let tenant = tenant.trim();
         if tenant.is_empty() {

@@ -119,6 +119,17 @@
 //! key. The prefix, tenant id and typo indexes are built on the first request that needs them;
 //! no request costs time in proportion to the registry.
 //!
+//! Long input is bounded, so no registry row and no request can make a lookup slow (issue 14.2:
+//! a 30,000-character name cost seconds per request): a name or alias is at most
+//! [`MAX_NAME_CHARS`] characters (a longer one is a row error, never truncated), and so is a
+//! name looked up ([`check_name_length`]; `resolve` finds nothing for a longer one). Only words
+//! of at most `fuzzy::MAX_WORD_CHARS` characters are corrected as typos or indexed for them
+//! (the deletion index grows with the square of a word's length), and `resolve`'s similarity
+//! scoring stops after a fixed number of edit-distance cells (`resolve::MAX_SIMILARITY_CELLS`).
+//! So a lookup costs time linear in the request and a small constant per candidate; the
+//! worst case (`benches/registry.rs`, "worst case") takes well under a millisecond per name
+//! and a few milliseconds per request, small enough to run on an async worker.
+//!
 //! # Typed on its own (`resolve.rs`)
 //! `resolve` lists every claimant of the key (confidence 1.0, exact then alias then
 //! normalized), then customers whose name starts with it (match `fuzzy`, 0.5-0.9 by the share
@@ -145,6 +156,32 @@ mod scan;
 pub use guid::{canonical_tenant_id, format_guid};
 use index::Index;
 pub(crate) use normalize::is_legal_suffix;
+
+/// Most characters in a customer name or alias, and in a name looked up (`orca customers NAME`,
+/// HTTP `/v1/customers?q=`, MCP `resolve_customer`). Real company names are under 100
+/// characters, and the longest registered legal names run to about 150; 200 leaves room for
+/// those while bounding every per-name cost (an edit distance is quadratic in the length).
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// A name looked up that is longer than [`MAX_NAME_CHARS`]: refused, never truncated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the customer name is {chars} characters long; at most {MAX_NAME_CHARS} are accepted")]
+pub struct NameTooLong {
+    /// Characters in the name as given (trimmed).
+    pub chars: usize,
+}
+
+/// Refuses a name to look up that is longer than [`MAX_NAME_CHARS`] characters (after
+/// trimming): callers check it at the edge, so the user reads why nothing was found.
+pub fn check_name_length(name: &str) -> Result<(), NameTooLong> {
+    let name = name.trim();
+    if name.chars().nth(MAX_NAME_CHARS).is_none() {
+        return Ok(());
+    }
+    Err(NameTooLong {
+        chars: name.chars().count(),
+    })
+}
 
 /// One registry row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -239,11 +276,14 @@ impl Registry {
         let mut errors = Vec::new();
         for (i, mut customer) in customers.into_iter().enumerate() {
             let line = i as u64 + 2;
-            match checker.check(&customer.name, &customer.tenant_id, line) {
+            let aliases = load::split_aliases(&customer.aliases.join(";"));
+            let checked = load::check_aliases(&aliases)
+                .and_then(|()| checker.check(&customer.name, &customer.tenant_id, line));
+            match checked {
                 Ok(tenant_id) if kept.len() < u32::MAX as usize => {
                     customer.name = customer.name.trim().to_owned();
                     customer.tenant_id = tenant_id;
-                    customer.aliases = load::split_aliases(&customer.aliases.join(";"));
+                    customer.aliases = aliases;
                     kept.push(customer);
                 }
                 Ok(_) => errors.push(RowError {
@@ -276,7 +316,9 @@ impl Registry {
     }
 
     /// Candidates for a name typed on its own (`orca customers "<name>"`), best first, at most
-    /// ten; several at confidence 1.0 mean the name is ambiguous.
+    /// ten; several at confidence 1.0 mean the name is ambiguous. A name longer than
+    /// [`MAX_NAME_CHARS`] has none (refuse it first with [`check_name_length`] to say why).
+    /// Bounded work whatever the registry holds (see "Cost" above).
     pub fn resolve(&self, name: &str) -> Vec<Candidate> {
         resolve::resolve(self, name)
     }

@@ -2,13 +2,15 @@
 //! plausible customer, best first, with how it matched.
 //!
 //! Invariant: confidence 1.0 only for exact, alias and normalized matches; leading-word and typo
-//! candidates stay below 1.0, so a caller can tell a lookup hit from a guess.
+//! candidates stay below 1.0, so a caller can tell a lookup hit from a guess. The work is
+//! bounded: a name longer than `MAX_NAME_CHARS` finds nothing, and similarity scoring stops
+//! after `MAX_SIMILARITY_CELLS` edit-distance cells.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use super::guid::{format_guid, parse_guid};
 use super::normalize::{name_key, same_words, strip_possessive};
-use super::{Candidate, Registry};
+use super::{Candidate, MAX_NAME_CHARS, Registry};
 use crate::plan::MatchKind;
 
 /// Most candidates `resolve` returns.
@@ -18,9 +20,20 @@ const MIN_SIMILARITY: f64 = 0.5;
 /// A registry word shared by more customers than this says nothing about which one is meant
 /// ("holdings"), so it does not propose candidates.
 const MAX_POSTING: usize = 1_000;
+/// Most edit-distance cells (characters of one string times characters of the other) one
+/// `similar` call computes. Two names of `MAX_NAME_CHARS` characters cost 40,000 cells (whole
+/// key) plus at most as many (word by word); 2,000,000 cells is tens of names at the limit or
+/// thousands of real ones, and a few milliseconds. Candidates are scored most promising first
+/// (most words in common), so only a pathological registry reaches the bound, and then
+/// the rest are simply not suggested.
+pub(super) const MAX_SIMILARITY_CELLS: usize = 2_000_000;
 
 pub(super) fn resolve(registry: &Registry, name: &str) -> Vec<Candidate> {
     let name = name.trim();
+    if name.chars().nth(MAX_NAME_CHARS).is_some() {
+        // No registry name is this long (the loader refuses them), and comparing it would cost.
+        return Vec::new();
+    }
     let customers = registry.customers();
     if let Some(guid) = parse_guid(name) {
         let tenant = format_guid(guid);
@@ -119,38 +132,96 @@ pub(super) fn similar(registry: &Registry, key: &str, most: usize) -> Vec<u32> {
 /// Customers sharing a word, or a word within a typo, with `key`, scored by how alike the
 /// whole names are (or, for a partial name, how alike its words are), best first.
 fn similar_scored(registry: &Registry, key: &str, most: usize) -> Vec<(u32, f64)> {
+    similar_bounded(registry, key, most, &mut Budget::new(MAX_SIMILARITY_CELLS))
+}
+
+/// The edit-distance cells left to one `similar` call.
+#[derive(Debug)]
+struct Budget {
+    cells: usize,
+}
+
+impl Budget {
+    fn new(cells: usize) -> Budget {
+        Budget { cells }
+    }
+
+    /// Takes the cells of comparing `a` and `b`; false (nothing taken) when too few are left.
+    fn take(&mut self, a: &str, b: &str) -> bool {
+        let cost = (a.chars().count() + 1) * (b.chars().count() + 1);
+        match self.cells.checked_sub(cost) {
+            Some(left) => {
+                self.cells = left;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// `similar_scored` within `budget`: candidates are scored most shared words first (then in
+/// registry order), each key only while the budget lasts, so the work is bounded whatever
+/// the registry holds.
+fn similar_bounded(
+    registry: &Registry,
+    key: &str,
+    most: usize,
+    budget: &mut Budget,
+) -> Vec<(u32, f64)> {
     let lazy = registry.index.lazy(registry.customers());
     let fuzzy = registry.index.fuzzy(registry.customers());
     let query: Vec<&str> = key.split(' ').collect();
-    let mut pool = BTreeSet::new();
+    // Customer -> how many (query word, registry word) pairs bring it in.
+    let mut pool: BTreeMap<u32, usize> = BTreeMap::new();
     for token in &query {
         for near in fuzzy.near(token) {
             let owners = fuzzy.customers(near.token);
             if owners.len() <= MAX_POSTING {
-                pool.extend(owners.iter().copied());
+                for &id in owners {
+                    *pool.entry(id).or_default() += 1;
+                }
             }
         }
     }
+    let mut order: Vec<(u32, usize)> = pool.into_iter().collect();
+    order.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let customers = registry.customers();
-    let mut scored: Vec<(u32, f64)> = pool
-        .into_iter()
-        .map(|id| {
-            let customer = &customers[id as usize];
-            let best = std::iter::once(lazy.name_keys[id as usize].clone())
-                .chain(customer.aliases.iter().map(|a| name_key(a)))
-                .map(|k| similarity(&query, key, &k))
-                .fold(0.0, f64::max);
-            (id, best)
-        })
-        .filter(|&(_, score)| score >= MIN_SIMILARITY)
-        .collect();
+    let mut scored: Vec<(u32, f64)> = Vec::new();
+    let mut spent = false;
+    for (id, _) in order {
+        let customer = &customers[id as usize];
+        let mut best: Option<f64> = None;
+        for other in std::iter::once(lazy.name_keys[id as usize].clone())
+            .chain(customer.aliases.iter().map(|a| name_key(a)))
+        {
+            match similarity(&query, key, &other, budget) {
+                Some(score) => best = Some(best.map_or(score, |b: f64| b.max(score))),
+                None => {
+                    spent = true;
+                    break;
+                }
+            }
+        }
+        if let Some(score) = best.filter(|&s| s >= MIN_SIMILARITY) {
+            scored.push((id, score));
+        }
+        if spent {
+            break;
+        }
+    }
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     scored.truncate(most);
     scored
 }
 
-/// The better of whole-key similarity and (slightly discounted) mean best word similarity.
-fn similarity(query: &[&str], key: &str, other: &str) -> f64 {
+/// The better of whole-key similarity and (slightly discounted) mean best word similarity;
+/// `None` when the budget cannot pay for it.
+fn similarity(query: &[&str], key: &str, other: &str, budget: &mut Budget) -> Option<f64> {
+    // Every word of `key` against every word of `other` costs the whole-key cells again
+    // (each word counted with the space after it).
+    if !budget.take(key, other) || !budget.take(key, other) {
+        return None;
+    }
     let whole = strsim::normalized_damerau_levenshtein(key, other);
     let words: Vec<&str> = other.split(' ').collect();
     let per_word = query
@@ -163,5 +234,98 @@ fn similarity(query: &[&str], key: &str, other: &str) -> f64 {
         })
         .sum::<f64>()
         / query.len().max(1) as f64;
-    whole.max(0.9 * per_word)
+    Some(whole.max(0.9 * per_word))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::Customer;
+    use crate::registry::fuzzy::MAX_WORD_CHARS;
+
+    /// A word of `MAX_WORD_CHARS` pseudo-random letters (no two alike, few deletions shared).
+    fn word(seed: u64) -> String {
+        let mut z = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        (0..MAX_WORD_CHARS)
+            .map(|_| {
+                z ^= z << 13;
+                z ^= z >> 7;
+                z ^= z << 17;
+                char::from(b'a' + (z % 26) as u8)
+            })
+            .collect()
+    }
+
+    /// `MAX_NAME_CHARS` characters: a word every customer shares, then words of its own.
+    fn long_name(shared: &str, i: u64) -> String {
+        let mut name = shared.to_owned();
+        let mut n = 0;
+        while name.len() + 1 + MAX_WORD_CHARS <= MAX_NAME_CHARS {
+            name.push(' ');
+            // From a pool of 64 words, so the typo index stays small (fast in debug builds).
+            name.push_str(&word((5 * i + 3 * n) % 64 + 8));
+            n += 1;
+        }
+        while name.len() < MAX_NAME_CHARS {
+            name.push('x');
+        }
+        name
+    }
+
+    /// 500 customers with a name and an alias at the limit, all sharing a word with the query:
+    /// every one is a candidate, and scoring them all would cost 40 times the budget.
+    #[test]
+    fn similarity_work_is_bounded_by_the_budget() {
+        const CUSTOMERS: usize = 500;
+        let shared = word(7);
+        let customers = (0..CUSTOMERS as u64)
+            .map(|i| Customer {
+                name: long_name(&shared, i),
+                tenant_id: crate::registry::format_guid(u128::from(i) + 1),
+                aliases: vec![long_name(&shared, i + 5_000)],
+                segment: None,
+                attributes: Default::default(),
+            })
+            .collect();
+        let (registry, errors) = Registry::from_customers(customers);
+        assert_eq!(errors, []);
+        let query = long_name(&shared, 99_999);
+        assert_eq!(query.chars().count(), MAX_NAME_CHARS);
+        let key = name_key(&query);
+        let unbounded = CUSTOMERS * 2 * 2 * (MAX_NAME_CHARS + 1) * (MAX_NAME_CHARS + 1);
+        assert!(unbounded > 40 * MAX_SIMILARITY_CELLS);
+
+        let mut budget = Budget::new(MAX_SIMILARITY_CELLS);
+        let scored = similar_bounded(&registry, &key, MAX_RESULTS, &mut budget);
+        let spent = MAX_SIMILARITY_CELLS - budget.cells;
+        assert!(spent <= MAX_SIMILARITY_CELLS);
+        assert!(spent > MAX_SIMILARITY_CELLS / 2, "the budget was reached");
+        assert!(scored.len() <= MAX_RESULTS);
+        assert!(resolve(&registry, &query).len() <= MAX_RESULTS);
+    }
+
+    #[test]
+    fn budget_refuses_what_it_cannot_pay() {
+        let mut budget = Budget::new(30);
+        assert!(budget.take("abcd", "abcd")); // 25 cells
+        assert!(!budget.take("ab", "ab")); // 9 cells, 5 left
+        assert_eq!(budget.cells, 5);
+    }
+
+    #[test]
+    fn a_name_over_the_limit_finds_nothing() {
+        let customers = vec![Customer {
+            name: "Ford".into(),
+            tenant_id: crate::registry::format_guid(1),
+            aliases: Vec::new(),
+            segment: None,
+            attributes: Default::default(),
+        }];
+        let (registry, _) = Registry::from_customers(customers);
+        assert_eq!(resolve(&registry, "Ford").len(), 1);
+        let at_limit = format!("Ford{}", " ".repeat(MAX_NAME_CHARS - 5) + "!");
+        assert_eq!(resolve(&registry, &at_limit).len(), 1, "the same words");
+        let over = format!("Ford{}", " ".repeat(MAX_NAME_CHARS - 4) + "!");
+        assert!(resolve(&registry, &over).is_empty());
+    }
 }
