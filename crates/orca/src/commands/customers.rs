@@ -14,6 +14,8 @@ pub fn run(common: &CommonArgs, args: CustomersArgs) -> CliResult<ExitCode> {
     if name.is_empty() {
         return Err(CliError::bad_input(anyhow!("the customer name is empty")));
     }
+    // Before any work: a name longer than any registry name is refused, not compared.
+    orca_core::registry::check_name_length(name).map_err(CliError::bad_input)?;
     if let Some((i, c)) = name.char_indices().find(|(_, c)| c.is_control()) {
         return Err(CliError::bad_input(anyhow!(
             "the customer name contains a control character ({:?}) at position {i}",

@@ -572,6 +572,12 @@ fn resolve_customer(
     if name.chars().any(char::is_control) {
         return error_result("the customer name contains a control character");
     }
+    if let Err(e) = orca_core::registry::check_name_length(name) {
+        return error_result(e.to_string());
+    }
+    // On the async worker on purpose: with the name capped, `Registry::resolve` is bounded
+    // work (a fixed edit-distance budget; well under a millisecond), cheaper than a hop to
+    // the blocking pool.
     let candidates = match permissions {
         Some(permissions) => server.orca().resolve_permitted(name, permissions),
         None => server.orca().resolve(name),

@@ -65,11 +65,15 @@ pub async fn customers(
     if q.is_empty() {
         return Err(ApiError::bad_request("the customer name `q` is empty"));
     }
-    if q.chars().count() > 200 {
-        return Err(ApiError::bad_request(
-            "the customer name `q` is longer than 200 characters",
-        ));
+    if q.chars().count() > orca_core::registry::MAX_NAME_CHARS {
+        return Err(ApiError::bad_request(format!(
+            "the customer name `q` is longer than {} characters",
+            orca_core::registry::MAX_NAME_CHARS
+        )));
     }
+    // On the async worker on purpose: with `q` capped, `Registry::resolve` is bounded work (a
+    // fixed edit-distance budget; well under a millisecond), cheaper than a hop to the blocking
+    // pool.
     let candidates = state
         .orca
         .resolve_permitted(q, &principal.permissions)
