@@ -46,9 +46,11 @@ pub struct CacheConfig {
     pub url: Option<String>,
     /// Prefix of every Redis key; bump the version part when the key or value format changes.
     pub key_prefix: String,
-    /// Bound of one Redis operation once connected (ms); slower means degraded, never failed.
+    /// Bound of one Redis operation of an ask (ms), connecting included when there is no
+    /// connection yet; slower means degraded, never failed.
     pub redis_timeout_ms: u64,
-    /// Bound of the first connection to Redis (ms).
+    /// Bound of a connection attempt by the background probe that runs while Redis is degraded
+    /// (ms); off the ask path, so a slow handshake can still connect.
     pub redis_connect_timeout_ms: u64,
     /// Relative time ranges are rounded down to this many seconds in cache keys, so "last 30
     /// days" asked twice a minute apart is the same key.

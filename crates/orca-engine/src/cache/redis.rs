@@ -1,25 +1,41 @@
 //! The shared tier: results in Redis, so replicas (and successive `orca` processes) share them.
 //!
 //! Key: `{key_prefix}{source}:{fnv1a64 of the canonical key}` (see `key.rs`). Value, format
-//! version 1: one byte `0x01`, the canonical key's length (u32, big endian) and bytes, then the
+//! version 2: one byte `0x02`, the canonical key's length (u32, big endian) and bytes, then the
 //! `QueryOutput` as JSON. A reader checks the version and the canonical key, so an old format or
 //! a hash collision reads as a miss, never as another query's rows. The TTL is set in Redis
 //! (`SET .. PX`); a hit is copied into the memory tier for what is left of it (`PTTL`).
 //!
-//! Redis is an optimization, never a dependency: every operation is bounded
-//! (`redis_timeout_ms`, `redis_connect_timeout_ms` for the first connection); a failure or a
-//! timeout marks the tier degraded and skips it for a backoff (1 s doubling to 30 s) so a dead
-//! server costs nothing and sees no reconnect storm; the first success after that clears it.
+//! Redis is an optimization, never a dependency. The policy (issue 14.11):
+//!
+//! - **Every operation an ask makes is bounded by `redis_timeout_ms`** (default 50 ms) in total,
+//!   connecting included when there is no connection yet. A cold process (`orca ask`) whose
+//!   Redis is unreachable or silent pays at most one such timeout, then answers from memory and
+//!   the sources, marked degraded. Concurrent operations share one connection attempt (the
+//!   others wait for it within their own bound), and a failed attempt is not retried inside the
+//!   operation, so there is never a second connect on the ask's path.
+//! - **A failure or a timeout marks the tier degraded.** From then on operations skip Redis at
+//!   once (no cost, no error counted) while one background probe per process tries every
+//!   [`PROBE_INTERVAL`] (500 ms): a new connection if the last one failed, bounded by
+//!   `redis_connect_timeout_ms` (off the ask path, so a slow handshake can still succeed), then
+//!   `PING`, bounded by `redis_timeout_ms`.
+//! - **The first probe (or operation) that succeeds clears degraded**: a server stops saying
+//!   `degraded` within about one interval of Redis coming back, with or without traffic. A dead
+//!   Redis sees one connection attempt per process per interval, never a reconnect storm.
+//!   Failed probes update `last_error`, not `errors` (which counts the asks' operations).
+//! - A connection whose operation failed with an I/O error or timed out is dropped; the probe
+//!   opens the next one.
+//!
 //! Invariant: no method here returns an error; the worst case is "degraded, go to the source".
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use orca_core::QueryOutput;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::AsyncConnectionConfig;
+use redis::aio::MultiplexedConnection;
 use serde::Serialize;
-use tokio::sync::OnceCell;
 use tokio::time::Instant;
 
 use super::config::CacheConfig;
@@ -27,17 +43,17 @@ use super::key::CacheKey;
 
 /// The value format version this build writes and reads.
 pub const FORMAT_VERSION: u8 = 2;
-const FIRST_BACKOFF: Duration = Duration::from_secs(1);
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// How often the background probe tries a degraded Redis.
+pub const PROBE_INTERVAL: Duration = Duration::from_millis(500);
 
 /// Health of the shared tier, for stats and the ask report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SharedHealth {
     /// The server, without credentials.
     pub url: String,
-    /// The last operation failed or timed out, or the tier is skipped after a failure.
+    /// An operation failed or timed out and no probe has succeeded since: Redis is skipped.
     pub degraded: bool,
-    /// Failed or timed-out operations since start.
+    /// Failed or timed-out operations of asks since start (background probes not counted).
     pub errors: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
@@ -52,24 +68,51 @@ pub(crate) enum SharedGet {
     Degraded,
 }
 
-struct Health {
-    down_until: Option<Instant>,
-    backoff: Duration,
-    errors: u64,
-    last_error: Option<String>,
-    degraded: bool,
-}
-
 pub(crate) struct SharedTier {
-    client: redis::Client,
-    url: String,
+    link: Arc<Link>,
     prefix: String,
     ttl: Duration,
+}
+
+/// The connection and its health, shared with the background probe (which holds it weakly, so
+/// dropping the cache ends the probe).
+struct Link {
+    client: redis::Client,
+    url: String,
     op_timeout: Duration,
     connect_timeout: Duration,
-    connection: OnceCell<ConnectionManager>,
-    connected_once: AtomicBool,
+    /// The connection in use and its generation (a failure drops only the one it used).
+    connection: Mutex<Option<(u64, MultiplexedConnection)>>,
+    generations: AtomicU64,
+    /// Held while connecting: concurrent operations share one connection attempt.
+    connecting: tokio::sync::Mutex<()>,
     health: Mutex<Health>,
+}
+
+struct Health {
+    degraded: bool,
+    /// A probe task is alive (at most one per process).
+    probing: bool,
+    errors: u64,
+    last_error: Option<String>,
+}
+
+/// Why an operation gave no value.
+enum Failure {
+    /// Redis is degraded: skipped, nothing to record.
+    Skipped,
+    /// Connecting failed; already recorded.
+    Recorded,
+    /// The command failed on connection `generation`.
+    Command(u64, redis::RedisError),
+}
+
+/// Who is connecting: an ask's operation (bounded by its own deadline, records its failure) or
+/// the probe.
+#[derive(Clone, Copy, PartialEq)]
+enum Caller {
+    Ask,
+    Probe,
 }
 
 impl SharedTier {
@@ -79,28 +122,30 @@ impl SharedTier {
         let client = redis::Client::open(url.as_str())
             .map_err(|e| format!("`{}` is not a Redis URL ({e})", redact(&url)))?;
         Ok(SharedTier {
-            client,
-            url: redact(&url),
+            link: Arc::new(Link {
+                client,
+                url: redact(&url),
+                op_timeout: Duration::from_millis(config.redis_timeout_ms),
+                connect_timeout: Duration::from_millis(config.redis_connect_timeout_ms),
+                connection: Mutex::new(None),
+                generations: AtomicU64::new(0),
+                connecting: tokio::sync::Mutex::new(()),
+                health: Mutex::new(Health {
+                    degraded: false,
+                    probing: false,
+                    errors: 0,
+                    last_error: None,
+                }),
+            }),
             prefix: config.key_prefix.clone(),
             ttl: config.ttl(),
-            op_timeout: Duration::from_millis(config.redis_timeout_ms),
-            connect_timeout: Duration::from_millis(config.redis_connect_timeout_ms),
-            connection: OnceCell::new(),
-            connected_once: AtomicBool::new(false),
-            health: Mutex::new(Health {
-                down_until: None,
-                backoff: FIRST_BACKOFF,
-                errors: 0,
-                last_error: None,
-                degraded: false,
-            }),
         })
     }
 
     pub(crate) fn health(&self) -> SharedHealth {
-        let h = lock(&self.health);
+        let h = lock(&self.link.health);
         SharedHealth {
-            url: self.url.clone(),
+            url: self.link.url.clone(),
             degraded: h.degraded,
             errors: h.errors,
             last_error: h.last_error.clone(),
@@ -153,79 +198,211 @@ impl SharedTier {
         .is_some()
     }
 
-    /// Runs one bounded operation; `None` on failure, timeout or while skipped.
+    /// Runs one operation of an ask, bounded by `redis_timeout_ms` in total (connecting
+    /// included); `None` on failure, timeout or while degraded.
     async fn call<T, F, Fut>(&self, op: F) -> Option<T>
     where
-        F: FnOnce(ConnectionManager) -> Fut,
-        Fut: std::future::Future<Output = redis::RedisResult<T>>,
+        F: FnOnce(MultiplexedConnection) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
     {
-        if !self.may_try() {
+        let link = &self.link;
+        if link.skipping() {
             return None;
         }
-        let first = !self.connected_once.load(Ordering::Relaxed);
-        let bound = if first {
-            self.connect_timeout + self.op_timeout
-        } else {
-            self.op_timeout
-        };
+        let deadline = Instant::now() + link.op_timeout;
+        // The generation of the connection the command went out on (0: none yet).
+        let used = AtomicU64::new(0);
         let work = async {
-            let conn = self
-                .connection
-                .get_or_try_init(|| async {
-                    let config = ConnectionManagerConfig::new()
-                        .set_connection_timeout(Some(self.connect_timeout))
-                        .set_response_timeout(Some(self.op_timeout))
-                        .set_number_of_retries(1)
-                        .set_min_delay(Duration::from_millis(100))
-                        .set_max_delay(FIRST_BACKOFF);
-                    ConnectionManager::new_lazy_with_config(self.client.clone(), config)
-                })
-                .await?
-                .clone();
-            op(conn).await
+            let (generation, conn) = link.connection(Caller::Ask, deadline).await?;
+            used.store(generation, Ordering::Relaxed);
+            op(conn).await.map_err(|e| Failure::Command(generation, e))
         };
-        match tokio::time::timeout(bound, work).await {
+        match tokio::time::timeout_at(deadline, work).await {
             Ok(Ok(value)) => {
-                self.succeeded();
+                link.succeeded();
                 Some(value)
             }
-            Ok(Err(e)) => {
-                self.failed(e.to_string());
+            Ok(Err(Failure::Skipped | Failure::Recorded)) => None,
+            Ok(Err(Failure::Command(generation, e))) => {
+                if e.is_io_error() || e.is_unrecoverable_error() || e.is_timeout() {
+                    link.drop_connection(generation);
+                }
+                link.failed(e.to_string());
                 None
             }
             Err(_) => {
-                self.failed(format!("no answer within {} ms", bound.as_millis()));
+                link.drop_connection(used.load(Ordering::Relaxed));
+                link.failed(format!(
+                    "no answer within {} ms",
+                    link.op_timeout.as_millis()
+                ));
                 None
             }
         }
     }
+}
 
-    fn may_try(&self) -> bool {
-        let h = lock(&self.health);
-        h.down_until.is_none_or(|until| Instant::now() >= until)
+impl Link {
+    /// True while degraded: the operation skips Redis. Makes sure a probe is running (one lost
+    /// with the runtime that ran it is started again).
+    fn skipping(self: &Arc<Self>) -> bool {
+        let mut h = lock(&self.health);
+        if !h.degraded {
+            return false;
+        }
+        if !h.probing {
+            self.start_probe(&mut h);
+        }
+        true
+    }
+
+    /// The connection in use, or a new one made before `deadline`. An ask's failed attempt is
+    /// recorded while the attempt's lock is held, so operations waiting for it skip Redis
+    /// instead of connecting again.
+    async fn connection(
+        self: &Arc<Self>,
+        caller: Caller,
+        deadline: Instant,
+    ) -> Result<(u64, MultiplexedConnection), Failure> {
+        if let Some(current) = self.current() {
+            return Ok(current);
+        }
+        let _attempt = self.connecting.lock().await;
+        if let Some(current) = self.current() {
+            return Ok(current);
+        }
+        if caller == Caller::Ask && lock(&self.health).degraded {
+            return Err(Failure::Skipped);
+        }
+        let bound = deadline.saturating_duration_since(Instant::now());
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(bound))
+            .set_response_timeout(Some(self.op_timeout));
+        let connect = self
+            .client
+            .get_multiplexed_async_connection_with_config(&config);
+        let error = match tokio::time::timeout_at(deadline, connect).await {
+            Ok(Ok(conn)) => {
+                let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
+                *lock(&self.connection) = Some((generation, conn.clone()));
+                return Ok((generation, conn));
+            }
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => format!("no connection within {} ms", bound.as_millis()),
+        };
+        match caller {
+            Caller::Ask => self.failed(error),
+            Caller::Probe => lock(&self.health).last_error = Some(error),
+        }
+        Err(Failure::Recorded)
+    }
+
+    fn current(&self) -> Option<(u64, MultiplexedConnection)> {
+        lock(&self.connection).clone()
+    }
+
+    /// Forgets connection `generation` (not a newer one another operation made).
+    fn drop_connection(&self, generation: u64) {
+        let mut slot = lock(&self.connection);
+        if slot.as_ref().is_some_and(|(g, _)| *g == generation) {
+            *slot = None;
+        }
     }
 
     fn succeeded(&self) {
-        self.connected_once.store(true, Ordering::Relaxed);
         let mut h = lock(&self.health);
         if h.degraded {
             tracing::info!(url = %self.url, "shared cache recovered");
         }
         h.degraded = false;
-        h.down_until = None;
-        h.backoff = FIRST_BACKOFF;
     }
 
-    fn failed(&self, error: String) {
+    fn failed(self: &Arc<Self>, error: String) {
         let mut h = lock(&self.health);
         if !h.degraded {
-            tracing::warn!(url = %self.url, %error, retry_in_ms = h.backoff.as_millis() as u64, "shared cache degraded: answering from the sources");
+            tracing::warn!(url = %self.url, %error, probe_every_ms = PROBE_INTERVAL.as_millis() as u64, "shared cache degraded: answering from the sources");
         }
         h.errors += 1;
         h.degraded = true;
         h.last_error = Some(error);
-        h.down_until = Some(Instant::now() + h.backoff);
-        h.backoff = (h.backoff * 2).min(MAX_BACKOFF);
+        if !h.probing {
+            self.start_probe(&mut h);
+        }
+    }
+
+    /// Spawns the probe on the current runtime (none outside one: the next operation retries).
+    fn start_probe(self: &Arc<Self>, h: &mut Health) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        h.probing = true;
+        let mut guard = ProbeGuard {
+            link: Arc::downgrade(self),
+            armed: true,
+        };
+        runtime.spawn(async move {
+            loop {
+                tokio::time::sleep(PROBE_INTERVAL).await;
+                let Some(link) = guard.link.upgrade() else {
+                    return;
+                };
+                if link.probe().await {
+                    guard.disarm();
+                    return;
+                }
+            }
+        });
+    }
+
+    /// One probe: connect if needed, then `PING`. On success clears degraded and ends probing
+    /// (under one lock, so a failure right after starts a new probe).
+    async fn probe(self: &Arc<Self>) -> bool {
+        let deadline = Instant::now() + self.connect_timeout;
+        let Ok((generation, mut conn)) = self.connection(Caller::Probe, deadline).await else {
+            return false;
+        };
+        let ping_cmd = redis::cmd("PING");
+        let ping = ping_cmd.query_async::<String>(&mut conn);
+        let error = match tokio::time::timeout(self.op_timeout, ping).await {
+            Ok(Ok(_)) => {
+                let mut h = lock(&self.health);
+                if h.degraded {
+                    tracing::info!(url = %self.url, "shared cache recovered");
+                }
+                h.degraded = false;
+                h.probing = false;
+                return true;
+            }
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => format!("no answer within {} ms", self.op_timeout.as_millis()),
+        };
+        self.drop_connection(generation);
+        lock(&self.health).last_error = Some(error);
+        false
+    }
+}
+
+/// Marks the probe gone if its task ends without a success (cache dropped, runtime shut down),
+/// so the next operation starts another.
+struct ProbeGuard {
+    link: Weak<Link>,
+    armed: bool,
+}
+
+impl ProbeGuard {
+    /// The probe succeeded (and already marked itself gone).
+    fn disarm(&mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for ProbeGuard {
+    fn drop(&mut self) {
+        if self.armed
+            && let Some(link) = self.link.upgrade()
+        {
+            lock(&link.health).probing = false;
+        }
     }
 }
 
