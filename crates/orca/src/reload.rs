@@ -1,6 +1,8 @@
-//! Registry reload for long-running processes (`chat`, `serve`): the registry file is polled
-//! (modification time and length, once a second by default) and, when it changed, loaded again
-//! and swapped into the service with `Orca::replace_registry`.
+//! File reload for long-running processes: the registry file (`chat`, `serve`, `mcp`) and the
+//! tokens file (`serve`) are polled ([`watch`]: modification time and length, once a second by
+//! default) and, when changed, loaded again: the registry is swapped into the service with
+//! `Orca::replace_registry`, the token table into the server's `Auth` (a removed token is refused
+//! from the next request on).
 //!
 //! Polling rather than file-system notifications: one `stat` a second is free, works on every
 //! platform and file system (network mounts, editors that replace the file), and needs no crate.
@@ -58,9 +60,38 @@ fn load(path: &Path) -> Result<(Registry, usize), String> {
     Ok((registry, skipped.len()))
 }
 
-/// Watches `path` every `every` until `cancel`, swapping each good new version into `orca`.
-/// Each check that found a change is also sent to `notify` (for tests and logs). Changes are
-/// counted from the call, not from the first poll of the returned future.
+/// Checks `path` every `every` until `cancel` and calls `on_change` each time it changed (it
+/// appeared, disappeared, or its modification time or length changed). Changes are counted from
+/// the call, not from the first poll of the returned future.
+pub fn watch<F>(
+    path: PathBuf,
+    every: Duration,
+    cancel: CancellationToken,
+    mut on_change: F,
+) -> impl std::future::Future<Output = ()> + Send + 'static
+where
+    F: FnMut(&Path) + Send + 'static,
+{
+    let mut last = stamp(&path);
+    async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = cancel.cancelled() => return,
+                _ = ticks.tick() => {}
+            }
+            let now = stamp(&path);
+            if now != last {
+                last = now;
+                on_change(&path);
+            }
+        }
+    }
+}
+
+/// Watches the registry file `path` every `every` until `cancel`, swapping each good new version
+/// into `orca`. Each check that found a change is also sent to `notify` (for tests and logs).
 pub fn watch_registry(
     orca: Orca,
     path: PathBuf,
@@ -68,31 +99,8 @@ pub fn watch_registry(
     cancel: CancellationToken,
     notify: Option<UnboundedSender<Reload>>,
 ) -> impl std::future::Future<Output = ()> + Send + 'static {
-    let last = stamp(&path);
-    watch_from(orca, path, every, cancel, notify, last)
-}
-
-async fn watch_from(
-    orca: Orca,
-    path: PathBuf,
-    every: Duration,
-    cancel: CancellationToken,
-    notify: Option<UnboundedSender<Reload>>,
-    mut last: Option<Stamp>,
-) {
-    let mut ticks = tokio::time::interval(every);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            () = cancel.cancelled() => return,
-            _ = ticks.tick() => {}
-        }
-        let now = stamp(&path);
-        if now == last {
-            continue;
-        }
-        last = now;
-        let outcome = match load(&path) {
+    watch(path, every, cancel, move |path| {
+        let outcome = match load(path) {
             Ok((registry, skipped)) => {
                 let customers = registry.len();
                 orca.replace_registry(registry);
@@ -107,7 +115,7 @@ async fn watch_from(
         if let Some(notify) = &notify {
             let _ = notify.send(outcome);
         }
-    }
+    })
 }
 
 /// Starts `watch_registry` on the current runtime when the service reads a registry file.

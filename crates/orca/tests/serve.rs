@@ -1,6 +1,7 @@
 //! `orca serve` as a process, for what only the whole binary shows: the threads a burst of asks
 //! starts (the blocking pool is bounded by `[server] max_blocking_threads`) and a token removed
-//! from the tokens file while the server runs (refused from then on, as revoked).
+//! from the tokens file while the server runs (refused from then on, as revoked, on `/v1` and
+//! `/mcp`).
 
 mod common;
 
@@ -63,12 +64,13 @@ fn serve(dir: &Path, config: &str, args: &[&str]) -> Server {
     Server { child, addr }
 }
 
-/// One request on a fresh connection; the whole response as text.
+/// One request (`head`: its request line and extra headers) on a fresh connection; the whole
+/// response as text.
 async fn request(addr: SocketAddr, head: String, body: String) -> String {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let request = format!(
-        "{head}\r\nHost: orca\r\nConnection: close\r\nContent-Type: application/json\r\n\
+        "{head}\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n\
          Content-Length: {}\r\n\r\n{body}",
         body.len()
     );
@@ -126,4 +128,84 @@ async fn a_burst_of_asks_runs_on_a_bounded_blocking_pool() {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let bound = 1 + workers + 3 + 2;
     assert!(peak <= bound, "{peak} threads at the peak (bound {bound})");
+}
+
+#[tokio::test]
+async fn a_token_removed_from_the_tokens_file_is_refused_as_revoked_without_a_restart() {
+    use orca::server::auth::{ScopeKind, TokenRecord, TokensFile, hash_token};
+    let record = |name: &str, token: &str| TokenRecord {
+        name: name.into(),
+        sha256: hash_token(token),
+        scope: ScopeKind::All,
+        tenants: vec![],
+        segments: vec![],
+        created_at: None,
+    };
+    let (keep, gone) = ("orca_keep_token", "orca_gone_token");
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("tokens.toml");
+    TokensFile {
+        tokens: vec![record("keep", keep), record("gone", gone)],
+    }
+    .save(&tokens)
+    .unwrap();
+    let server = serve(dir.path(), "", &["--tokens", tokens.to_str().unwrap()]);
+    let ask = |token: &'static str| {
+        let body = json!({"request": "How many cases does Ford have?"}).to_string();
+        request(
+            server.addr,
+            format!("POST /v1/ask HTTP/1.1\r\nAuthorization: Bearer {token}"),
+            body,
+        )
+    };
+    let mcp = |token: &'static str| {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "t", "version": "0"}}})
+        .to_string();
+        request(
+            server.addr,
+            format!(
+                "POST /mcp HTTP/1.1\r\nAuthorization: Bearer {token}\r\n\
+                 Accept: application/json, text/event-stream"
+            ),
+            body,
+        )
+    };
+    assert!(ask(gone).await.starts_with("HTTP/1.1 200"));
+    assert!(mcp(gone).await.starts_with("HTTP/1.1 200"));
+
+    // `orca token remove gone`, as the command writes the file.
+    TokensFile {
+        tokens: vec![record("keep", keep)],
+    }
+    .save(&tokens)
+    .unwrap();
+    let refused = async {
+        loop {
+            let reply = ask(gone).await;
+            if !reply.starts_with("HTTP/1.1 200") {
+                return reply;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let reply = tokio::time::timeout(Duration::from_secs(10), refused)
+        .await
+        .expect("the server reloads the tokens file within seconds");
+    assert!(reply.starts_with("HTTP/1.1 401"), "{reply}");
+    let body: serde_json::Value = serde_json::from_str(reply.split("\r\n\r\n").nth(1).unwrap())
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {reply}"));
+    assert_eq!(body["error"]["code"], "unauthorized", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("revoked"),
+        "{body}"
+    );
+    let mcp_reply = mcp(gone).await;
+    assert!(mcp_reply.starts_with("HTTP/1.1 401"), "{mcp_reply}");
+    assert!(mcp_reply.contains("revoked"), "{mcp_reply}");
+    assert!(ask(keep).await.starts_with("HTTP/1.1 200"));
 }

@@ -3,7 +3,8 @@
 //! Without a tokens file the server authenticates no one, so it binds to loopback addresses only,
 //! unless `--allow-unauthenticated` says otherwise (with a warning). SIGTERM or Ctrl-C starts a
 //! graceful shutdown bounded by `[server] shutdown_grace_ms`. A registry file named by `--registry`
-//! or the config is reloaded when it changes.
+//! or the config, and the tokens file, are reloaded when they change: a token removed with
+//! `orca token remove` is refused within about a second, without a restart.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -63,6 +64,15 @@ pub fn run(common: &CommonArgs, args: ServeArgs) -> CliResult<ExitCode> {
             .with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr()?;
         let state = Arc::new(ServerState::new(orca, auth));
+        if let Some(path) = state.orca.config().server.tokens_file.clone() {
+            let reloading = Arc::clone(&state);
+            tokio::spawn(crate::reload::watch(
+                path,
+                crate::reload::POLL_EVERY,
+                shutdown.clone(),
+                move |path| reloading.reload_tokens(path),
+            ));
+        }
         let app = server::router(Arc::clone(&state));
         tokio::spawn(cancel_on_signal(shutdown.clone()));
         eprintln!(

@@ -49,7 +49,11 @@ pub fn run(common: &CommonArgs, command: TokenCommand) -> CliResult<ExitCode> {
                 )));
             }
             file.save(&path)?;
-            eprintln!("Token `{name}` removed from {}.", path.display());
+            eprintln!(
+                "Token `{name}` removed from {}. A running `orca serve` reading this file \
+                 refuses it (401, revoked) within about a second.",
+                path.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -11,11 +11,17 @@
 //! `limits::guard`, the `/mcp` gate) and passes `principal.permissions` to
 //! `AskOptions::permissions`, so the service restricts every plan.
 //!
+//! A running server reloads the tokens file when it changes (`reload::watch`, from `orca serve`):
+//! [`Auth::replace`] swaps the whole table at once, and a token removed from the file is refused
+//! from the next request on with a 401 that says it was revoked (the MCP sessions it opened are
+//! closed). A tokens file that cannot be read or parsed keeps the previous table; a deleted
+//! tokens file revokes every token.
+//!
 //! Invariant: a token is compared only by its SHA-256; no token text is logged or stored.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use anyhow::Context as _;
 use axum::http::{HeaderMap, header};
@@ -33,6 +39,9 @@ pub const TOKEN_PREFIX: &str = "orca_";
 pub struct Principal {
     /// The token's name, or `anonymous` when the server runs without tokens.
     pub name: Arc<str>,
+    /// The SHA-256 of the token (all zeros for `anonymous`): what the server binds to the
+    /// caller, e.g. an MCP session, so a new token given an old token's name gets nothing of it.
+    pub token_sha256: [u8; 32],
     /// What this caller may see; hand it to `AskOptions::permissions`.
     pub permissions: Arc<Permissions>,
 }
@@ -41,22 +50,42 @@ impl Principal {
     pub fn anonymous() -> Principal {
         Principal {
             name: Arc::from("anonymous"),
+            token_sha256: [0; 32],
             permissions: Arc::new(Permissions::All),
         }
     }
 }
 
-/// The token table of a running server.
+/// The token table of a running server: cheap to clone (clones share the table), replaced
+/// whole when the tokens file changes.
 #[derive(Debug, Clone, Default)]
 pub struct Auth {
-    /// SHA-256 of the token -> principal; `None` when authentication is off.
-    tokens: Option<HashMap<[u8; 32], Principal>>,
+    /// `None` when authentication is off.
+    table: Option<Arc<RwLock<Arc<Table>>>>,
+}
+
+/// One version of the token table.
+#[derive(Debug, Default)]
+struct Table {
+    /// SHA-256 of the token -> principal.
+    tokens: HashMap<[u8; 32], Principal>,
+    /// Tokens removed from the file while this server ran (refused as revoked).
+    revoked: HashSet<[u8; 32]>,
+}
+
+/// What a reload of the table changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replaced {
+    /// Tokens in the new table.
+    pub tokens: usize,
+    /// Tokens of the old table that the new one no longer has.
+    pub revoked: usize,
 }
 
 impl Auth {
     /// No authentication: every request is `anonymous` with every permission.
     pub fn disabled() -> Auth {
-        Auth { tokens: None }
+        Auth { table: None }
     }
 
     /// Loads the tokens file; every problem in it is an error (a server never starts with a
@@ -68,37 +97,79 @@ impl Auth {
     }
 
     pub fn from_records(records: &[TokenRecord]) -> Result<Auth, String> {
-        let mut tokens = HashMap::with_capacity(records.len());
-        let mut names = std::collections::HashSet::new();
-        for record in records {
-            if !names.insert(record.name.as_str()) {
-                return Err(format!("token name `{}` appears twice", record.name));
-            }
-            let hash = parse_hash(&record.sha256)
-                .ok_or_else(|| format!("token `{}`: sha256 is not 64 hex digits", record.name))?;
-            let permissions = record.permissions()?;
-            tokens.insert(
-                hash,
-                Principal {
-                    name: Arc::from(record.name.as_str()),
-                    permissions: Arc::new(permissions),
-                },
-            );
-        }
+        let table = Table {
+            tokens: tokens_of(records)?,
+            revoked: HashSet::new(),
+        };
         Ok(Auth {
-            tokens: Some(tokens),
+            table: Some(Arc::new(RwLock::new(Arc::new(table)))),
         })
     }
 
-    pub fn is_enabled(&self) -> bool {
-        self.tokens.is_some()
+    /// Replaces the table with `records`, all at once: a request sees the old table or the new
+    /// one. Tokens the new table lacks are revoked. An invalid record leaves the table as it was.
+    /// On a server without authentication this changes nothing (it cannot turn it on).
+    pub fn replace(&self, records: &[TokenRecord]) -> Result<Replaced, String> {
+        let Some(table) = &self.table else {
+            return Ok(Replaced {
+                tokens: 0,
+                revoked: 0,
+            });
+        };
+        let tokens = tokens_of(records)?;
+        let mut current = table.write().unwrap_or_else(|p| p.into_inner());
+        let gone: Vec<[u8; 32]> = current
+            .tokens
+            .keys()
+            .filter(|k| !tokens.contains_key(*k))
+            .copied()
+            .collect();
+        let mut revoked: HashSet<[u8; 32]> = current
+            .revoked
+            .iter()
+            .filter(|k| !tokens.contains_key(*k))
+            .copied()
+            .collect();
+        revoked.extend(gone.iter().copied());
+        let replaced = Replaced {
+            tokens: tokens.len(),
+            revoked: gone.len(),
+        };
+        *current = Arc::new(Table { tokens, revoked });
+        Ok(replaced)
     }
 
-    /// The caller of a request: 401 without a valid bearer token (when authentication is on).
+    /// Loads the tokens file again into this table (see [`Auth::replace`]); a missing file is an
+    /// empty one (every token revoked).
+    pub fn reload(&self, path: &Path) -> anyhow::Result<Replaced> {
+        let file = TokensFile::load(path)?;
+        self.replace(&file.tokens)
+            .map_err(|e| anyhow::anyhow!("tokens file {} is invalid: {e}", path.display()))
+    }
+
+    /// Whether the token whose SHA-256 is `token_sha256` is valid now (always, without
+    /// authentication).
+    pub fn knows(&self, token_sha256: &[u8; 32]) -> bool {
+        self.table.is_none() || self.snapshot().tokens.contains_key(token_sha256)
+    }
+
+    fn snapshot(&self) -> Arc<Table> {
+        match &self.table {
+            Some(table) => Arc::clone(&table.read().unwrap_or_else(|p| p.into_inner())),
+            None => Arc::default(),
+        }
+    }
+
+    pub fn is_enabled(&self) -> bool {
+        self.table.is_some()
+    }
+
+    /// The caller of a request: 401 without a valid bearer token (when authentication is on);
+    /// a token removed from the tokens file while the server runs is refused as revoked.
     pub fn authenticate(&self, headers: &HeaderMap) -> Result<Principal, ApiError> {
-        let Some(tokens) = &self.tokens else {
+        if self.table.is_none() {
             return Ok(Principal::anonymous());
-        };
+        }
         let value = headers.get(header::AUTHORIZATION).ok_or_else(|| {
             ApiError::unauthorized("missing Authorization: Bearer <token> header")
         })?;
@@ -114,11 +185,39 @@ impl Auth {
                 ApiError::unauthorized("the Authorization header is not `Bearer <token>`")
             })?;
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        tokens
-            .get(&digest)
-            .cloned()
-            .ok_or_else(|| ApiError::unauthorized("unknown or revoked token"))
+        let table = self.snapshot();
+        if let Some(principal) = table.tokens.get(&digest) {
+            return Ok(principal.clone());
+        }
+        Err(ApiError::unauthorized(if table.revoked.contains(&digest) {
+            "this token was revoked (removed from the tokens file); ask for a new one"
+        } else {
+            "unknown or revoked token"
+        }))
     }
+}
+
+/// The principals of `records` by token hash; every problem is an error.
+fn tokens_of(records: &[TokenRecord]) -> Result<HashMap<[u8; 32], Principal>, String> {
+    let mut tokens = HashMap::with_capacity(records.len());
+    let mut names = HashSet::new();
+    for record in records {
+        if !names.insert(record.name.as_str()) {
+            return Err(format!("token name `{}` appears twice", record.name));
+        }
+        let hash = parse_hash(&record.sha256)
+            .ok_or_else(|| format!("token `{}`: sha256 is not 64 hex digits", record.name))?;
+        let permissions = record.permissions()?;
+        tokens.insert(
+            hash,
+            Principal {
+                name: Arc::from(record.name.as_str()),
+                token_sha256: hash,
+                permissions: Arc::new(permissions),
+            },
+        );
+    }
+    Ok(tokens)
 }
 
 /// A new random token: the prefix and 32 random bytes in hex.
@@ -280,6 +379,53 @@ mod tests {
             auth.authenticate(&HeaderMap::new()).unwrap_err().status,
             401
         );
+    }
+
+    #[test]
+    fn a_removed_token_is_refused_as_revoked_and_a_bad_reload_changes_nothing() {
+        let (keep, gone) = (generate_token(), generate_token());
+        let auth = Auth::from_records(&[
+            record("keep", &keep, ScopeKind::All, &[]),
+            record("gone", &gone, ScopeKind::All, &[]),
+        ])
+        .unwrap();
+        let shared = auth.clone();
+        assert!(auth.authenticate(&bearer(&gone)).is_ok());
+        let bad = [record("keep", &keep, ScopeKind::Tenants, &[])];
+        assert!(shared.replace(&bad).is_err());
+        assert!(
+            auth.authenticate(&bearer(&gone)).is_ok(),
+            "a bad table changes nothing"
+        );
+        let replaced = shared
+            .replace(&[record("keep", &keep, ScopeKind::All, &[])])
+            .unwrap();
+        assert_eq!(
+            replaced,
+            Replaced {
+                tokens: 1,
+                revoked: 1
+            }
+        );
+        let err = auth.authenticate(&bearer(&gone)).unwrap_err();
+        assert_eq!(err.status, 401);
+        assert!(err.message.contains("revoked"), "{}", err.message);
+        assert!(auth.authenticate(&bearer(&keep)).is_ok());
+        let unknown = auth.authenticate(&bearer("orca_never")).unwrap_err();
+        assert!(
+            !unknown.message.contains("was revoked"),
+            "{}",
+            unknown.message
+        );
+        // Added back, it is valid again.
+        shared
+            .replace(&[
+                record("keep", &keep, ScopeKind::All, &[]),
+                record("gone", &gone, ScopeKind::All, &[]),
+            ])
+            .unwrap();
+        assert!(auth.authenticate(&bearer(&gone)).is_ok());
+        assert!(Auth::disabled().replace(&[]).is_ok());
     }
 
     #[test]

@@ -74,6 +74,26 @@ impl ServerState {
     }
 }
 
+impl ServerState {
+    /// Loads the tokens file at `path` again (it changed): the new table replaces the old one at
+    /// once; a file that cannot be read or parsed keeps the old table (and says so in the log).
+    pub fn reload_tokens(&self, path: &std::path::Path) {
+        match self.auth.reload(path) {
+            Ok(replaced) => tracing::info!(
+                path = %path.display(),
+                tokens = replaced.tokens,
+                revoked = replaced.revoked,
+                "tokens file reloaded"
+            ),
+            Err(error) => tracing::warn!(
+                path = %path.display(),
+                error = %format!("{error:#}"),
+                "tokens file changed but could not be loaded; keeping the previous tokens"
+            ),
+        }
+    }
+}
+
 /// The whole HTTP surface: API, MCP at `/mcp`, health, metrics, OpenAPI and dashboard.
 pub fn router(state: AppState) -> Router {
     router_with(Arc::clone(&state), mcp::router(&state))
