@@ -80,7 +80,7 @@ impl Default for ServerConfig {
             shutdown_grace_ms: 10_000,
             header_read_timeout_ms: 10_000,
             idle_timeout_ms: 60_000,
-            max_blocking_threads: 16,
+            max_blocking_threads: 8,
             mcp_max_sessions: 256,
             mcp_max_sessions_per_token: 32,
             mcp_session_idle_ms: 300_000,
