@@ -4,16 +4,24 @@
 //! `cargo run --release -p orca-connectors --example store_bench [-- all|generate|import]`
 //! (work files go to a temporary directory, removed at the end).
 //!
-//! `cargo run --release -p orca-connectors --example store_bench -- intents [DIR]` times the
-//! shaped queries of issue 12 (rank, breakdown, trend, list, aggregate, plain counts) on the same
-//! 1M-row store, each the median of 7 runs after one warm-up. With DIR the store is generated
-//! there once and kept (later runs reuse it, e.g. for `sqlite3 DIR/orca.db 'EXPLAIN QUERY PLAN
-//! ...'`); without it, it goes to a temporary directory.
+//! `cargo run --release -p orca-connectors --example store_bench -- intents [DIR [RUNS]]` times
+//! the shaped queries of issue 12 (rank, breakdown, trend, list, aggregate, plain counts, counts
+//! filtered by product area or owner) through the store's connectors, each the median of RUNS
+//! runs (default 21) after one warm-up. With DIR an existing store there is used as it is (e.g.
+//! one of `orca data generate --customers 1000 --scale 5`; "now" is its `generated_now`), and an
+//! absent one is generated there once (the 1M-row store below) and kept; without DIR it goes to a
+//! temporary directory.
+//!
+//! `cargo run --release -p orca-connectors --example store_bench -- sql DB FILE [:name=value...]`
+//! prints `EXPLAIN QUERY PLAN` and the median time of 21 runs of every statement of FILE (ended
+//! by `;` at the end of a line) with the bundled SQLite the agents use (the system `sqlite3` may
+//! plan differently) and `rarray()`: a value `[a,b]` binds a list of texts, an integer an
+//! integer, anything else a text.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use chrono::{TimeZone, Utc};
+use chrono::{Datelike, TimeZone, Utc};
 use indicatif::ProgressBar;
 use orca_connectors::{
     GenerateOptions, HealthThresholds, OpenMode, Store, generate, import, write_csv,
@@ -72,15 +80,31 @@ fn big_store_options(now: chrono::DateTime<Utc>) -> GenerateOptions {
     }
 }
 
-/// Times the shaped queries of issue 12 on the big store in `dir` (generated there if absent).
-fn intents(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    let now = bench_now();
+/// Times the shaped queries of issue 12 on the store in `dir` (the big store generated there if
+/// absent), each the median of `runs` after a warm-up.
+fn intents(dir: &Path, runs: usize) -> Result<(), Box<dyn std::error::Error>> {
     if !Store::exists(dir) {
         let started = Mark::now();
-        let summary = generate(dir, &big_store_options(now), &ProgressBar::hidden())?;
+        let summary = generate(dir, &big_store_options(bench_now()), &ProgressBar::hidden())?;
         println!("generate: {} rows in {started}", summary.total_rows);
     }
     let store = Store::open(dir, OpenMode::ReadOnly)?;
+    let stats = store.stats()?;
+    let now = stats
+        .meta
+        .get("generated_now")
+        .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+        .map_or_else(bench_now, |at| at.with_timezone(&Utc));
+    println!(
+        "store: {} cases, {} incidents, {} work items, {} metrics, {:.1} MB, schema {}, now {}",
+        stats.cases,
+        stats.incidents,
+        stats.work_items,
+        stats.tenant_metrics,
+        stats.size_bytes as f64 / 1e6,
+        stats.schema_version,
+        now.to_rfc3339()
+    );
     let ford = store
         .registry_customers()?
         .into_iter()
@@ -120,6 +144,11 @@ fn intents(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
         },
         ..Query::new(source)
     };
+    let this_year = TimeRange::new(
+        Utc.with_ymd_and_hms(now.year(), 1, 1, 0, 0, 0).unwrap(),
+        now,
+        "this year",
+    );
     let rank = Shape {
         intent: Intent::Rank,
         group_by: Some(GroupBy::Customer),
@@ -128,6 +157,18 @@ fn intents(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     };
     let open = |mut q: Query| {
         q.filters.status = Some(StatusFilter::Open);
+        q
+    };
+    let sev_a = |mut q: Query| {
+        q.filters.severity = vec!["A".into()];
+        q
+    };
+    let area = |mut q: Query, area: &str| {
+        q.filters.product_areas = vec![area.into()];
+        q
+    };
+    let owner = |mut q: Query, owner: &str| {
+        q.filters.owner = Some(owner.into());
         q
     };
     let queries = [
@@ -141,6 +182,37 @@ fn intents(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
         (
             "rank kusto top 5 open, all tenants",
             open(shaped(SourceKey::Kusto, rank)),
+        ),
+        (
+            "rank kusto top 5 Sev A, all tenants",
+            sev_a(shaped(SourceKey::Kusto, rank)),
+        ),
+        (
+            "rank kusto top 1 open, all tenants",
+            open(shaped(
+                SourceKey::Kusto,
+                Shape {
+                    limit: Some(1),
+                    ..rank
+                },
+            )),
+        ),
+        ("count kusto open, all tenants", open(all(SourceKey::Kusto))),
+        (
+            "count kusto DLP, all tenants",
+            area(all(SourceKey::Kusto), "DLP"),
+        ),
+        (
+            "count kusto open, owner Rosa Alvarez, all tenants",
+            owner(open(all(SourceKey::Kusto)), "Rosa Alvarez"),
+        ),
+        (
+            "count icm DLP, all tenants",
+            area(all(SourceKey::Icm), "DLP"),
+        ),
+        (
+            "breakdown kusto open by owner, all tenants",
+            open(breakdown(SourceKey::Kusto, GroupBy::Owner)),
         ),
         ("rank icm top 5, all tenants", shaped(SourceKey::Icm, rank)),
         ("rank ado top 5, all tenants", shaped(SourceKey::Ado, rank)),
@@ -175,6 +247,13 @@ fn intents(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
         (
             "breakdown ado by type, all tenants",
             breakdown(SourceKey::Ado, GroupBy::WorkItemType),
+        ),
+        (
+            "trend kusto per month, Ford, this year",
+            Query {
+                time_range: Some(this_year.clone()),
+                ..trend(SourceKey::Kusto, Bucket::Month)
+            },
         ),
         (
             "trend kusto per week, Ford, 90 days",
@@ -255,7 +334,7 @@ fn intents(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
             .ok_or("no connector")?;
         let mut times: Vec<Duration> = Vec::new();
         let mut total = serde_json::Value::Null;
-        for _ in 0..8 {
+        for _ in 0..=runs {
             let started = Instant::now();
             let out = runtime.block_on(connector.run(&query))?;
             times.push(started.elapsed());
@@ -273,13 +352,88 @@ fn intents(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// Plans and times every statement of `file` on the database `db` (see the module docs).
+fn explain(db: &Path, file: &Path, params: &[String]) -> Result<(), Box<dyn std::error::Error>> {
+    use rusqlite::types::Value;
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    rusqlite::vtab::array::load_module(&conn)?;
+    let mut bound: Vec<(String, Box<dyn rusqlite::ToSql>)> = Vec::new();
+    for param in params {
+        let (name, value) = param.split_once('=').ok_or("a parameter is :name=value")?;
+        let value: Box<dyn rusqlite::ToSql> =
+            if let Some(list) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
+                let values: Vec<Value> = list
+                    .split(',')
+                    .map(|v| Value::Text(v.to_string()))
+                    .collect();
+                Box::new(std::rc::Rc::new(values))
+            } else if let Ok(n) = value.parse::<i64>() {
+                Box::new(n)
+            } else {
+                Box::new(value.to_string())
+            };
+        bound.push((name.to_string(), value));
+    }
+    let text = std::fs::read_to_string(file)?;
+    for sql in text.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
+        let bind = |stmt: &mut rusqlite::Statement<'_>| -> rusqlite::Result<()> {
+            for (name, value) in &bound {
+                if let Some(index) = stmt.parameter_index(name)? {
+                    stmt.raw_bind_parameter(index, value)?;
+                }
+            }
+            Ok(())
+        };
+        println!("{sql}");
+        let mut plan = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+        bind(&mut plan)?;
+        let mut rows = plan.raw_query();
+        while let Some(row) = rows.next()? {
+            println!("  {}", row.get::<_, String>(3)?);
+        }
+        let mut stmt = conn.prepare(sql)?;
+        let mut times = Vec::new();
+        let mut count = 0;
+        for _ in 0..22 {
+            bind(&mut stmt)?;
+            let started = Instant::now();
+            let mut rows = stmt.raw_query();
+            count = 0;
+            while rows.next()?.is_some() {
+                count += 1;
+            }
+            times.push(started.elapsed());
+        }
+        times.remove(0);
+        times.sort();
+        println!(
+            "  => {count} rows, median {:.2} ms, min {:.2} ms\n",
+            times[times.len() / 2].as_secs_f64() * 1000.0,
+            times[0].as_secs_f64() * 1000.0
+        );
+    }
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let temp = std::env::temp_dir().join(format!("orca-store-bench-{}", std::process::id()));
     let what = std::env::args().nth(1).unwrap_or_else(|| "all".into());
+    if what == "sql" {
+        let args: Vec<String> = std::env::args().skip(2).collect();
+        let [db, file, params @ ..] = args.as_slice() else {
+            return Err("usage: store_bench sql DB FILE [:name=value...]".into());
+        };
+        return explain(Path::new(db), Path::new(file), params);
+    }
     if what == "intents" {
         let kept = std::env::args().nth(2).map(PathBuf::from);
+        let runs = match std::env::args().nth(3) {
+            Some(runs) => runs.parse()?,
+            None => 21,
+        };
         let dir = kept.clone().unwrap_or_else(|| temp.join("generated"));
-        intents(&dir)?;
+        intents(&dir, runs)?;
         if kept.is_none() {
             std::fs::remove_dir_all(&temp)?;
         }

@@ -137,12 +137,30 @@ CREATE INDEX IF NOT EXISTS cases_open_created ON cases (created_at, case_number,
 ANALYZE cases;
 "#;
 
+/// Version 5: cases filtered by product area or owner (issue 12: "DLP cases for all customers",
+/// "open cases owned by Rosa Alvarez"). The agent compares them case-insensitively
+/// (`lower(t.product_area) = ?`, `t.owner = ? COLLATE NOCASE`), which the binary-collated
+/// `cases_area` and `cases_owner` cannot seek: every such question read the whole table (~1.3 s
+/// and ~0.4 s on a store of 372k cases). These two are led by the folded value, written exactly
+/// as the agent's filter (an expression index is used only for the same expression; the column
+/// collation must be the comparison's), then status and severity (a status filter seeks too,
+/// and the summary's `GROUP BY status, severity` reads them in order), then what the summary,
+/// the rows and the linked ids read (creation time, case number), so that none looks up the
+/// table. The area one also covers the tenant, for a rank of an area's cases per customer. Then
+/// statistics, as in version 4.
+const V5_FOLDED_FILTER_INDEXES: &str = r#"
+CREATE INDEX IF NOT EXISTS cases_area_nocase ON cases (lower(product_area), status, severity, created_at, case_number, tenant_id);
+CREATE INDEX IF NOT EXISTS cases_owner_nocase ON cases (owner COLLATE NOCASE, status, severity, created_at, case_number);
+ANALYZE cases;
+"#;
+
 /// Every migration, in order. `MIGRATIONS.len()` is the current schema version.
 pub(crate) const MIGRATIONS: &[&str] = &[
     V1_TABLES,
     V2_INDEXES_AND_META,
     V3_SHAPE_INDEXES,
     V4_OPEN_CASES_INDEX,
+    V5_FOLDED_FILTER_INDEXES,
 ];
 
 /// The schema version this build writes and reads.
@@ -223,6 +241,14 @@ pub(crate) const SECONDARY_INDEXES: &[(&str, &str)] = &[
         "cases_open_created",
         "CREATE INDEX IF NOT EXISTS cases_open_created ON cases (created_at, case_number, status) WHERE status IN ('Active', 'Waiting')",
     ),
+    (
+        "cases_area_nocase",
+        "CREATE INDEX IF NOT EXISTS cases_area_nocase ON cases (lower(product_area), status, severity, created_at, case_number, tenant_id)",
+    ),
+    (
+        "cases_owner_nocase",
+        "CREATE INDEX IF NOT EXISTS cases_owner_nocase ON cases (owner COLLATE NOCASE, status, severity, created_at, case_number)",
+    ),
 ];
 
 /// The schema version recorded in the database file.
@@ -256,4 +282,65 @@ pub(crate) fn migrate_to(conn: &mut Connection, version: u32) -> rusqlite::Resul
         tx.pragma_update(None, "user_version", index as u32 + 1)?;
     }
     tx.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The indexes a schema has, by name, with their SQL as SQLite keeps it.
+    fn indexes(conn: &Connection) -> Vec<(String, String)> {
+        let mut stmt = conn
+            .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+            .unwrap();
+        stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn bulk_loads_rebuild_every_index_of_the_item_tables_as_migrated() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        let mut rebuilt: Vec<(String, String)> = SECONDARY_INDEXES
+            .iter()
+            .map(|(name, sql)| {
+                let sql = sql.replacen("CREATE INDEX IF NOT EXISTS", "CREATE INDEX", 1);
+                (name.to_string(), sql)
+            })
+            .collect();
+        rebuilt.sort();
+        let migrated: Vec<(String, String)> = indexes(&conn)
+            .into_iter()
+            .filter(|(name, _)| name != "registry_segment")
+            .collect();
+        assert_eq!(rebuilt, migrated);
+    }
+
+    #[test]
+    fn a_version_4_store_gains_the_folded_filter_indexes_and_keeps_its_rows() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 4).unwrap();
+        conn.execute(
+            "INSERT INTO cases VALUES ('2601010000000001', 'a959ed19-58ec-5b04-a375-0e9a54aff769', \
+             't', 'A', 'Active', 'DLP', 1767225600, NULL, 'Rosa Alvarez')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), 4);
+        assert_eq!(user_version(&conn).unwrap(), SCHEMA_VERSION);
+        let names: Vec<String> = indexes(&conn).into_iter().map(|(name, _)| name).collect();
+        assert!(names.iter().any(|n| n == "cases_area_nocase"), "{names:?}");
+        assert!(names.iter().any(|n| n == "cases_owner_nocase"), "{names:?}");
+        let found: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM cases t WHERE lower(t.product_area) = 'dlp' \
+                 AND t.owner = 'ROSA ALVAREZ' COLLATE NOCASE",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(found, 1);
+    }
 }

@@ -37,56 +37,7 @@ pub(super) fn run(
     query: &Query,
     ctx: &AgentContext,
 ) -> Result<QueryOutput, AgentError> {
-    let mut w = Where::default();
-    let ids = item_ids(query, SourceKey::Kusto);
-    tenant_scope(&mut w, query, ids.is_some())?;
-    if let Some(ids) = ids {
-        w.bind_list(
-            "t.case_number IN rarray(?)",
-            ids.into_iter()
-                .map(|id| Value::Text(id.to_string()))
-                .collect(),
-        );
-    }
-    time_filter(&mut w, query, time_column)?;
-    created_before_filter(&mut w, query);
-    status_filter(
-        &mut w,
-        query,
-        &StatusSql {
-            open: OPEN,
-            closed: CLOSED,
-            unresolved: OPEN,
-        },
-    );
-    let severities: Vec<Value> = query
-        .filters
-        .case_severities()
-        .map(|s| Value::Text(s.to_ascii_uppercase()))
-        .collect();
-    w.bind_list_if_any("t.severity IN rarray(?)", severities);
-    let excluded: Vec<Value> = query
-        .filters
-        .excluded_case_severities()
-        .map(|s| Value::Text(s.to_ascii_uppercase()))
-        .collect();
-    w.bind_list_if_any("t.severity NOT IN rarray(?)", excluded);
-    states_filter(
-        &mut w,
-        query,
-        &StatesSql {
-            included: "t.status IN rarray(?)",
-            excluded: "t.status NOT IN rarray(?)",
-        },
-        parse_case_status,
-    );
-    let areas = area_names(&query.filters.product_areas);
-    w.bind_list_if_any("lower(t.product_area) IN rarray(?)", areas);
-    let excluded_areas = area_names(&query.filters.exclude_product_areas);
-    w.bind_list_if_any("lower(t.product_area) NOT IN rarray(?)", excluded_areas);
-    if let Some(owner) = owner_of(query) {
-        w.bind("t.owner = ? COLLATE NOCASE", owner);
-    }
+    let w = filter_of(query)?;
     let order = shaping::check(query, &CASES)?;
     let filter = w.sql();
 
@@ -134,14 +85,12 @@ pub(super) fn run(
             (groups, oldest, Some(per_key))
         }
         _ => {
-            let summary_sql = format!(
-                "SELECT t.status, t.severity, count(*), min(t.created_at) FROM cases t \
-                 WHERE {filter} GROUP BY t.status, t.severity"
-            );
-            let rows: Vec<(String, String, i64, i64)> =
-                query_rows(conn, &summary_sql, &w.params().collect::<Vec<_>>(), |row| {
-                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-                })?;
+            let rows: Vec<(String, String, i64, i64)> = query_rows(
+                conn,
+                &summary_sql(&filter),
+                &w.params().collect::<Vec<_>>(),
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )?;
             let oldest = rows.iter().filter(|g| is_open(&g.0)).map(|g| g.3).min();
             let groups = rows
                 .into_iter()
@@ -240,6 +189,76 @@ pub(super) fn run(
     })
 }
 
+/// The summary's one row per (status, severity) of the cases `filter` keeps: count and oldest.
+fn summary_sql(filter: &str) -> String {
+    format!(
+        "SELECT t.status, t.severity, count(*), min(t.created_at) FROM cases t \
+         WHERE {filter} GROUP BY t.status, t.severity"
+    )
+}
+
+/// The WHERE clause of the cases a query keeps (every filter of the module docs).
+fn filter_of(query: &Query) -> Result<Where, AgentError> {
+    let mut w = Where::default();
+    let ids = item_ids(query, SourceKey::Kusto);
+    tenant_scope(&mut w, query, ids.is_some())?;
+    if let Some(ids) = ids {
+        w.bind_list(
+            "t.case_number IN rarray(?)",
+            ids.into_iter()
+                .map(|id| Value::Text(id.to_string()))
+                .collect(),
+        );
+    }
+    time_filter(&mut w, query, time_column)?;
+    created_before_filter(&mut w, query);
+    status_filter(
+        &mut w,
+        query,
+        &StatusSql {
+            open: OPEN,
+            closed: CLOSED,
+            unresolved: OPEN,
+        },
+    );
+    let severities: Vec<Value> = query
+        .filters
+        .case_severities()
+        .map(|s| Value::Text(s.to_ascii_uppercase()))
+        .collect();
+    w.bind_list_if_any("t.severity IN rarray(?)", severities);
+    let excluded: Vec<Value> = query
+        .filters
+        .excluded_case_severities()
+        .map(|s| Value::Text(s.to_ascii_uppercase()))
+        .collect();
+    w.bind_list_if_any("t.severity NOT IN rarray(?)", excluded);
+    states_filter(
+        &mut w,
+        query,
+        &StatesSql {
+            included: "t.status IN rarray(?)",
+            excluded: "t.status NOT IN rarray(?)",
+        },
+        parse_case_status,
+    );
+    // One area (the usual question) as `=`: the planner then knows it selects one value and
+    // seeks `cases_area_nocase` by area and status; with `IN rarray(?)` it cannot tell how many
+    // values the list has and prefers `cases_status_severity` and a lookup per case.
+    let mut areas = area_names(&query.filters.product_areas);
+    if areas.len() == 1 {
+        w.bind("lower(t.product_area) = ?", areas.remove(0));
+    } else {
+        w.bind_list_if_any("lower(t.product_area) IN rarray(?)", areas);
+    }
+    let excluded_areas = area_names(&query.filters.exclude_product_areas);
+    w.bind_list_if_any("lower(t.product_area) NOT IN rarray(?)", excluded_areas);
+    if let Some(owner) = owner_of(query) {
+        w.bind("t.owner = ? COLLATE NOCASE", owner);
+    }
+    Ok(w)
+}
+
 /// The shapes of cases: every group but work item type; severity sorts A, B, C.
 const CASES: ItemTable = ItemTable {
     table: "cases",
@@ -267,5 +286,133 @@ fn time_column(event: TimeEvent) -> Result<TimeColumn, &'static str> {
         TimeEvent::Created => Ok(time_column!("t.created_at")),
         TimeEvent::Closed => Ok(time_column!("t.closed_at")),
         TimeEvent::Mitigated => Err("cases have no mitigated date"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use orca_core::StatusFilter;
+
+    use super::*;
+    use crate::store::agents::MAX_LINK_IDS_PARAM;
+    use crate::store::schema;
+
+    /// A store of 2,400 cases over 8 areas, 24 owners, 4 statuses and 3 severities, with
+    /// statistics (as every load leaves them).
+    fn store() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        schema::migrate(&mut conn).unwrap();
+        rusqlite::vtab::array::load_module(&conn).unwrap();
+        let areas = [
+            "DLP",
+            "Audit",
+            "eDiscovery",
+            "Retention",
+            "Data Map",
+            "Insider Risk",
+        ];
+        let statuses = ["Active", "Waiting", "Resolved", "Closed", "Closed"];
+        let tx = conn.transaction().unwrap();
+        for i in 0..2_400_i64 {
+            tx.execute(
+                "INSERT INTO cases VALUES (?1, ?2, 't', ?3, ?4, ?5, ?6, NULL, ?7)",
+                rusqlite::params![
+                    format!("{:016}", 2_601_010_000_000_000_i64 + i),
+                    format!("tenant-{}", i % 100),
+                    ["A", "B", "C"][(i % 3) as usize],
+                    statuses[(i % 5) as usize],
+                    areas[(i % 6) as usize],
+                    1_767_225_600 + i * 3_600,
+                    format!("Owner {}", i % 24),
+                ],
+            )
+            .unwrap();
+        }
+        tx.execute_batch("ANALYZE cases").unwrap();
+        tx.commit().unwrap();
+        conn
+    }
+
+    /// `EXPLAIN QUERY PLAN` of `sql` (with the parameters of `w` and then `extra`), one line.
+    fn plan_of(conn: &Connection, sql: &str, w: &Where, extra: &[&dyn ToSql]) -> String {
+        let params: Vec<&dyn ToSql> = w.params().chain(extra.iter().copied()).collect();
+        query_rows::<String, Vec<_>>(conn, &format!("EXPLAIN QUERY PLAN {sql}"), &params, |row| {
+            row.get(3)
+        })
+        .unwrap()
+        .join("; ")
+    }
+
+    #[test]
+    fn area_and_owner_filters_seek_their_folded_indexes() {
+        let conn = store();
+        let all = Query {
+            all_tenants: true,
+            ..Query::new(SourceKey::Kusto)
+        };
+        let mut dlp = all.clone();
+        dlp.filters.product_areas = vec![" dlp ".into()];
+        let mut open_dlp = dlp.clone();
+        open_dlp.filters.status = Some(StatusFilter::Open);
+        let mut owned = all.clone();
+        owned.filters.owner = Some("OWNER 7".into());
+        let mut open_owned = owned.clone();
+        open_owned.filters.status = Some(StatusFilter::Open);
+        for (query, index) in [
+            (&dlp, "cases_area_nocase"),
+            (&open_dlp, "cases_area_nocase"),
+            (&owned, "cases_owner_nocase"),
+            (&open_owned, "cases_owner_nocase"),
+        ] {
+            let w = filter_of(query).unwrap();
+            let filter = w.sql();
+            let ids = format!(
+                "SELECT t.case_number FROM cases t WHERE {filter} \
+                 ORDER BY t.created_at DESC, t.case_number DESC LIMIT ?"
+            );
+            for (sql, extra) in [
+                (summary_sql(&filter), &[] as &[&dyn ToSql]),
+                (ids, &[&MAX_LINK_IDS_PARAM as &dyn ToSql]),
+            ] {
+                let plan = plan_of(&conn, &sql, &w, extra);
+                assert!(
+                    plan.starts_with(&format!("SEARCH t USING COVERING INDEX {index} (")),
+                    "{sql}: {plan}"
+                );
+            }
+        }
+        // A rank of one area's cases per customer reads the same index, not the table.
+        let w = filter_of(&dlp).unwrap();
+        let filter = w.sql();
+        let rank = format!(
+            "SELECT t.tenant_id, t.status, t.severity, count(*) FROM cases t WHERE {filter} \
+             GROUP BY 1, 2, 3"
+        );
+        let plan = plan_of(&conn, &rank, &w, &[]);
+        assert!(
+            plan.starts_with("SEARCH t USING COVERING INDEX cases_area_nocase ("),
+            "{plan}"
+        );
+    }
+
+    #[test]
+    fn one_area_or_several_keep_the_same_cases() {
+        let conn = store();
+        let count = |areas: &[&str]| -> i64 {
+            let mut query = Query {
+                all_tenants: true,
+                ..Query::new(SourceKey::Kusto)
+            };
+            query.filters.product_areas = areas.iter().map(|a| a.to_string()).collect();
+            let w = filter_of(&query).unwrap();
+            let sql = format!("SELECT count(*) FROM cases t WHERE {}", w.sql());
+            let params: Vec<&dyn ToSql> = w.params().collect();
+            conn.query_row(&sql, params.as_slice(), |row| row.get(0))
+                .unwrap()
+        };
+        assert_eq!(count(&["DATA MAP"]), 400);
+        assert_eq!(count(&["data map", "Data Map"]), 400);
+        assert_eq!(count(&["dlp", "audit"]), 800);
+        assert_eq!(count(&["  "]), 2_400);
     }
 }
