@@ -2,6 +2,8 @@
 //! a typical request against a 2,000-customer registry (the analyzer's goal for a whole request
 //! is <= 10 us p50, so the scan must be a small part of it).
 //!
+//! The worst case the name limits allow (issue 14.2) is `registry_worst/*`.
+//!
 //! Rows are generated like `../shared/baseline/bench.py` does: "Customer {i} Holdings" with a
 //! uuid-like tenant id, no aliases, segment IC.
 
@@ -152,5 +154,79 @@ fn bench_scan(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_load, bench_scan);
+/// Pseudo-random lower-case letters (xorshift), deterministic.
+fn letters(seed: u64, n: usize) -> String {
+    let mut z = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..n)
+        .map(|_| {
+            z ^= z << 13;
+            z ^= z >> 7;
+            z ^= z << 17;
+            char::from(b'a' + (z % 26) as u8)
+        })
+        .collect()
+}
+
+/// A name of exactly `MAX_NAME_CHARS` characters: a word every customer shares, then 30-letter
+/// words (long, yet short enough to be corrected) from a pool of 64.
+fn long_name(i: u64) -> String {
+    use orca_core::registry::MAX_NAME_CHARS;
+    let mut name = String::from("Sharedwordofthirtylettersxxxxx");
+    let mut n = 0;
+    while name.len() + 31 <= MAX_NAME_CHARS {
+        name.push(' ');
+        let word = letters((5 * i + 3 * n) % 64 + 1, 30);
+        name.push_str(&(word[..1].to_uppercase() + &word[1..]));
+        n += 1;
+    }
+    let pad = MAX_NAME_CHARS - name.len();
+    name + &"x".repeat(pad)
+}
+
+/// The worst case the limits allow (issue 14.2): 1,000 customers whose names are at the limit
+/// and share words with the lookup, a name looked up at the limit (every customer a
+/// candidate: the edit-distance budget decides the cost), and requests at
+/// `max_request_chars` (a 3,990-letter word in a customer slot; 30-letter typos and long names
+/// in a list). Before the limits one 30,000-letter name cost 3.7 s per lookup.
+fn bench_worst_case(c: &mut Criterion) {
+    let mut csv = String::from("Customer Name,Tenant ID,Aliases,Segment\n");
+    for i in 0..1_000 {
+        csv.push_str(&format!("{},{},,IC\n", long_name(i), tenant_id(i)));
+    }
+    let (registry, errors) = Registry::from_csv(csv.as_bytes()).expect("loads");
+    assert_eq!((registry.len(), errors.len()), (1_000, 0));
+    let start = std::time::Instant::now();
+    registry.resolve("Sharedwordofthirtylettersxxxxy");
+    println!(
+        "registry_worst first lookup (builds lazy indexes): {:?}",
+        start.elapsed()
+    );
+    let max_request = orca_core::AnalyzerConfig::default().max_request_chars;
+    let query = long_name(99_999);
+    let long_word = format!("cases for Q{}", letters(99, max_request - 11));
+    let typo = {
+        let word = letters(1, 30);
+        format!("{}{}{}", &word[1..2], &word[..1], &word[2..])
+    };
+    let mut typos = String::from("cases for ");
+    let mut n = 0;
+    while typos.len() + 80 < max_request {
+        typos.push_str(&format!("{} and {typo}, ", long_name(5_000 + n)));
+        n += 1;
+    }
+    let mut group = c.benchmark_group("registry_worst");
+    group.sample_size(20);
+    group.bench_function("resolve_name_at_limit", |b| {
+        b.iter(|| registry.resolve(black_box(&query)))
+    });
+    group.bench_function("scan_long_word_in_slot", |b| {
+        b.iter(|| registry.scan(black_box(&long_word)))
+    });
+    group.bench_function("scan_long_names_and_typos", |b| {
+        b.iter(|| registry.scan(black_box(&typos)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_load, bench_scan, bench_worst_case);
 criterion_main!(benches);

@@ -7,9 +7,9 @@
 //! `MAX_WORD_CHARS` characters take part, so the index and each lookup cost a bounded amount
 //! per word, whatever the registry or the request holds.
 
-use std::collections::HashSet;
+use std::hash::Hasher;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
 use super::normalize::is_legal_suffix;
 
@@ -18,18 +18,21 @@ const MIN_TOKEN_CHARS: usize = 3;
 /// Shortest word of a request that is ever corrected.
 pub(crate) const MIN_QUERY_CHARS: usize = 4;
 /// Longest word indexed for typos or corrected. A word of n characters has about n * n / 2
-/// strings two deletions away, each of n characters, so a 30,000-letter registry "word" took
-/// seconds and gigabytes; 32 characters is longer than the words of real company names
-/// ("Versicherungsgesellschaft" has 25) and costs at most ~530 strings per word. A longer word
-/// still matches as written (exact, alias or normalized), never as a typo.
+/// strings two deletions away, each of n characters to hash, so a 30,000-letter registry
+/// "word" took seconds (and, with distinct letters, gigabytes); 32 characters is longer than
+/// the words of real company names ("Versicherungsgesellschaft" has 25) and costs at most 529
+/// index entries per word. A longer word still matches as written (exact, alias or
+/// normalized), never as a typo.
 pub(crate) const MAX_WORD_CHARS: usize = 32;
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FuzzyIndex {
     tokens: Vec<Box<str>>,
     ids: FxHashMap<Box<str>, u32>,
-    /// Every token and every string one or two deletions away from it -> token ids.
-    deletes: FxHashMap<Box<str>, Vec<u32>>,
+    /// (hash of a string, token id) for every token and every string one or two deletions
+    /// away from it, sorted. Hashes, not strings: a few bytes per entry and no allocation
+    /// each; a collision only brings a token that the edit distance then rejects.
+    deletes: Vec<(u64, u32)>,
     /// Token id -> customers whose name or alias key has the token, ascending.
     customers: Vec<Vec<u32>>,
 }
@@ -58,29 +61,40 @@ fn indexable(token: &str) -> bool {
         && !matches!(token, "and" | "the" | "for")
 }
 
-/// Strings `depth` deletions (or fewer) away from `chars`, not including `chars` itself.
-fn deletions(chars: &[char], depth: usize, out: &mut HashSet<String>) {
-    if depth == 0 || chars.len() <= 1 {
-        return;
-    }
-    for skip in 0..chars.len() {
-        let shorter: Vec<char> = chars
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| i != skip)
-            .map(|(_, &c)| c)
-            .collect();
-        if out.insert(shorter.iter().collect()) {
-            deletions(&shorter, depth - 1, out);
+/// Hashes of `chars` and of the strings `depth` (at most 2) deletions or fewer away from it,
+/// sorted and without repeats; no deletion from a string of one character.
+fn variant_hashes(chars: &[char], depth: usize, out: &mut Vec<u64>) {
+    const NONE: usize = usize::MAX;
+    let n = chars.len();
+    let hash = |skip_a: usize, skip_b: usize| {
+        let mut hasher = FxHasher::default();
+        for (k, &c) in chars.iter().enumerate() {
+            if k != skip_a && k != skip_b {
+                hasher.write_u32(u32::from(c));
+            }
+        }
+        hasher.write_u8(0xff); // not a char: ends the string
+        hasher.finish()
+    };
+    out.clear();
+    out.push(hash(NONE, NONE));
+    if depth >= 1 && n > 1 {
+        for i in 0..n {
+            out.push(hash(i, NONE));
+            if depth >= 2 && n > 2 {
+                out.extend((i + 1..n).map(|j| hash(i, j)));
+            }
         }
     }
+    out.sort_unstable();
+    out.dedup();
 }
 
 impl FuzzyIndex {
     /// Indexes the tokens of `(customer, key)` pairs; customers arrive in ascending order.
     pub(crate) fn build(keys: impl Iterator<Item = (u32, String)>) -> FuzzyIndex {
         let mut index = FuzzyIndex::default();
-        let mut variants = HashSet::new();
+        let mut variants = Vec::new();
         for (customer, key) in keys {
             for token in key.split(' ').filter(|t| indexable(t)) {
                 let id = match index.ids.get(token) {
@@ -91,16 +105,9 @@ impl FuzzyIndex {
                         index.ids.insert(token.into(), id);
                         index.customers.push(Vec::new());
                         let chars: Vec<char> = token.chars().collect();
-                        variants.clear();
-                        variants.insert(token.to_owned());
-                        deletions(&chars, if chars.len() >= 6 { 2 } else { 1 }, &mut variants);
-                        for variant in variants.drain() {
-                            index
-                                .deletes
-                                .entry(variant.into_boxed_str())
-                                .or_default()
-                                .push(id);
-                        }
+                        let depth = if chars.len() >= 6 { 2 } else { 1 };
+                        variant_hashes(&chars, depth, &mut variants);
+                        index.deletes.extend(variants.iter().map(|&h| (h, id)));
                         id
                     }
                 };
@@ -110,6 +117,7 @@ impl FuzzyIndex {
                 }
             }
         }
+        index.deletes.sort_unstable();
         index
     }
 
@@ -141,17 +149,14 @@ impl FuzzyIndex {
         {
             return Vec::new();
         }
-        let mut variants = HashSet::new();
-        variants.insert(word.to_owned());
-        deletions(&chars, max_distance(chars.len(), usize::MAX), &mut variants);
-        let mut seen = HashSet::new();
+        let mut variants = Vec::new();
+        variant_hashes(&chars, max_distance(chars.len(), usize::MAX), &mut variants);
+        let mut seen = FxHashSet::default();
         let mut out = Vec::new();
-        for variant in &variants {
-            for &id in self
-                .deletes
-                .get(variant.as_str())
-                .map_or(&[][..], Vec::as_slice)
-            {
+        for &variant in &variants {
+            let from = self.deletes.partition_point(|&(h, _)| h < variant);
+            let to = from + self.deletes[from..].partition_point(|&(h, _)| h == variant);
+            for &(_, id) in &self.deletes[from..to] {
                 if !seen.insert(id) {
                     continue;
                 }
@@ -232,12 +237,18 @@ mod tests {
         let words: Vec<String> = (0..50u32)
             .map(|i| {
                 (0..MAX_WORD_CHARS as u32)
-                    .map(|j| char::from(b'a' + ((i * 7 + j * j * 3 + j) % 26) as u8))
+                    .map(|j| match j {
+                        0 => i % 26,
+                        1 => i / 26,
+                        _ => (i * 7 + j * j * 3 + j) % 26,
+                    })
+                    .map(|k| char::from(b'a' + k as u8))
                     .collect()
             })
             .collect();
         let idx = index(&[&words.join(" ")]);
         let n = MAX_WORD_CHARS;
+        assert_eq!(idx.tokens.len(), 50);
         assert!(idx.deletes.len() <= idx.tokens.len() * (1 + n + n * (n - 1) / 2));
     }
 }

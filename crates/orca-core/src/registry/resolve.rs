@@ -21,7 +21,7 @@ const MIN_SIMILARITY: f64 = 0.5;
 /// ("holdings"), so it does not propose candidates.
 const MAX_POSTING: usize = 1_000;
 /// Most edit-distance cells (characters of one string times characters of the other) one
-/// `similar` call computes. Two names of `MAX_NAME_CHARS` characters cost 40,000 cells (whole
+/// `resolve` or one scan (all its suggestions) computes. Two names of `MAX_NAME_CHARS` characters cost 40,000 cells (whole
 /// key) plus at most as many (word by word); 2,000,000 cells is tens of names at the limit or
 /// thousands of real ones, and a few milliseconds. Candidates are scored most promising first
 /// (most words in common), so only a pathological registry reaches the bound, and then
@@ -121,9 +121,15 @@ fn candidate(customer: &super::Customer, match_kind: MatchKind, confidence: f64)
     }
 }
 
-/// Customers whose names look like a normalized key, best first (for suggestions).
-pub(super) fn similar(registry: &Registry, key: &str, most: usize) -> Vec<u32> {
-    similar_scored(registry, key, most)
+/// Customers whose names look like a normalized key, best first (for suggestions), within
+/// `budget` (one for a whole scan, so a request of many unknown names costs one budget).
+pub(super) fn similar(
+    registry: &Registry,
+    key: &str,
+    most: usize,
+    budget: &mut Budget,
+) -> Vec<u32> {
+    similar_bounded(registry, key, most, budget)
         .into_iter()
         .map(|(id, _)| id)
         .collect()
@@ -135,10 +141,16 @@ fn similar_scored(registry: &Registry, key: &str, most: usize) -> Vec<(u32, f64)
     similar_bounded(registry, key, most, &mut Budget::new(MAX_SIMILARITY_CELLS))
 }
 
-/// The edit-distance cells left to one `similar` call.
+/// The edit-distance cells left to one lookup or scan.
 #[derive(Debug)]
-struct Budget {
+pub(super) struct Budget {
     cells: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget::new(MAX_SIMILARITY_CELLS)
+    }
 }
 
 impl Budget {

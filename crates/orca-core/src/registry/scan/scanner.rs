@@ -12,6 +12,7 @@ use crate::registry::normalize::{
     is_legal_suffix, is_strong_suffix, kept_words, norm_word, norm_word_if_changed, same_words,
     strip_possessive,
 };
+use crate::registry::resolve::Budget;
 use crate::registry::{Found, Registry, Scan};
 use crate::text::{self, Word, has_lookalike};
 
@@ -117,6 +118,8 @@ pub(super) struct Scanner<'r, 't, 'v> {
     pub(super) corrections: Vec<Option<Vec<Near>>>,
     /// Where the last resolved or ambiguous mention ended (for lists: "for target and delta").
     pub(super) last_match_end: Option<usize>,
+    /// What the suggestions of the whole scan may spend on edit distances.
+    pub(super) similarity_budget: Budget,
     pub(super) out: Scan,
 }
 
@@ -225,6 +228,7 @@ impl<'r, 't, 'v> Scanner<'r, 't, 'v> {
             tokens,
             corrections,
             last_match_end: None,
+            similarity_budget: Budget::default(),
             out: Scan::default(),
         }
     }
@@ -453,9 +457,14 @@ impl<'t> Scanner<'_, 't, '_> {
         ));
     }
 
-    pub(super) fn suggest(&self, w: Window) -> Vec<String> {
+    pub(super) fn suggest(&mut self, w: Window) -> Vec<String> {
         let (key, _) = self.key(w, None);
-        let ids = crate::registry::resolve::similar(self.registry, &key, MAX_SUGGESTIONS);
+        let ids = crate::registry::resolve::similar(
+            self.registry,
+            &key,
+            MAX_SUGGESTIONS,
+            &mut self.similarity_budget,
+        );
         self.names(&ids, MAX_SUGGESTIONS)
     }
 }
