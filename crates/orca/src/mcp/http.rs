@@ -13,11 +13,11 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
 use super::OrcaMcp;
+use super::sessions::Sessions;
 use crate::service::Orca;
 
 /// The path MCP is served at.
@@ -46,6 +46,8 @@ pub struct McpHttpOptions {
     pub default_now: Option<DateTime<Utc>>,
     /// Ends every MCP session (share it with the server's graceful shutdown).
     pub shutdown: CancellationToken,
+    /// Largest request body rmcp reads (the server's gate checks it first).
+    pub max_body_bytes: usize,
 }
 
 impl Default for McpHttpOptions {
@@ -55,21 +57,23 @@ impl Default for McpHttpOptions {
             allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
             default_now: None,
             shutdown: CancellationToken::new(),
+            max_body_bytes: 64 * 1024,
         }
     }
 }
 
-/// The `/mcp` route: MCP streamable HTTP over `orca`. No authentication: put a gate in front
-/// (as `orca serve` does), or every tool call is refused.
-pub fn router(orca: Orca, options: McpHttpOptions) -> axum::Router {
-    axum::Router::new().route_service(PATH, service(orca, options))
+/// The `/mcp` route: MCP streamable HTTP over `orca`, its sessions kept in `sessions`. No
+/// authentication: put a gate in front (as `orca serve` does), or every tool call is refused.
+pub fn router(orca: Orca, options: McpHttpOptions, sessions: Arc<Sessions>) -> axum::Router {
+    axum::Router::new().route_service(PATH, service(orca, options, sessions))
 }
 
 /// The MCP streamable HTTP service itself (a tower service), for mounting elsewhere.
 pub fn service(
     orca: Orca,
     options: McpHttpOptions,
-) -> StreamableHttpService<OrcaMcp, LocalSessionManager> {
+    sessions: Arc<Sessions>,
+) -> StreamableHttpService<OrcaMcp, Sessions> {
     let origins: Vec<String> = LOOPBACK_ORIGINS
         .iter()
         .map(|o| (*o).to_string())
@@ -78,6 +82,7 @@ pub fn service(
     let mut config = StreamableHttpServerConfig::default()
         .with_allowed_origins(origins)
         .enforce_origin_validation()
+        .with_max_request_body_bytes(options.max_body_bytes)
         .with_cancellation_token(options.shutdown.child_token());
     config = if options.allowed_hosts.is_empty() {
         config.disable_allowed_hosts()
@@ -91,7 +96,7 @@ pub fn service(
                 .with_default_now(default_now)
                 .with_required_permissions(true))
         },
-        Arc::default(),
+        sessions,
         config,
     )
 }

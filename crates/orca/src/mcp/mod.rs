@@ -8,6 +8,7 @@
 //! Nothing here writes to stdout except the stdio transport itself.
 
 pub mod http;
+pub mod sessions;
 pub mod tools;
 
 use std::io::IsTerminal as _;

@@ -39,6 +39,8 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::limits::held_until_sent;
+
 /// How long a connection may take to send a request head, and stay without traffic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
@@ -314,15 +316,7 @@ where
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let handling = Handling::new(Arc::clone(&self.clock));
         let response = tower::Service::call(&mut self.app, request);
-        Box::pin(async move {
-            let response = response.await?;
-            Ok(response.map(|body| {
-                Body::new(Tracked {
-                    body,
-                    _handling: handling,
-                })
-            }))
-        })
+        Box::pin(async move { Ok(held_until_sent(response.await?, handling)) })
     }
 }
 
@@ -341,32 +335,6 @@ impl Handling {
 impl Drop for Handling {
     fn drop(&mut self) {
         self.clock.request_finished();
-    }
-}
-
-/// A response body that holds its request's [`Handling`] until it is dropped.
-struct Tracked {
-    body: Body,
-    _handling: Handling,
-}
-
-impl HttpBody for Tracked {
-    type Data = Bytes;
-    type Error = axum::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        Pin::new(&mut self.body).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.body.size_hint()
     }
 }
 

@@ -1,5 +1,7 @@
-//! Admission control for the API routes, in this order: authenticate (401), per-token rate limit
-//! (429 + Retry-After), global concurrency limit with load shedding (503 + Retry-After).
+//! Admission control for the API routes and `/mcp`, in this order: authenticate (401), per-token
+//! rate limit (429 + Retry-After), global concurrency limit with load shedding (503 +
+//! Retry-After). A request holds its in-flight slot until its response body is sent (or the
+//! client goes away), so a streamed answer counts for as long as it runs.
 //!
 //! The rate limit is a token bucket per principal (refill `rate_limit_per_second`, size
 //! `rate_limit_burst`) on tokio time, so paused-clock tests drive it exactly. Load shedding never
@@ -12,15 +14,21 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{Request, State};
+use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::Response;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
-use super::AppState;
+use super::auth::Principal;
 use super::error::ApiError;
 use super::metrics::Metrics;
+use super::{AppState, ServerState};
 
 /// Seconds a shed request is told to wait.
 pub const OVERLOAD_RETRY_AFTER_S: u64 = 1;
@@ -93,7 +101,7 @@ impl ConcurrencyLimit {
 }
 
 /// Holds a request's slot: releases the permit and the in-flight gauge on drop.
-struct InFlight {
+pub struct InFlight {
     _permit: OwnedSemaphorePermit,
     metrics: Arc<Metrics>,
 }
@@ -104,6 +112,31 @@ impl Drop for InFlight {
     }
 }
 
+/// Authenticates a request and takes one token of its principal's rate limit (401, 429).
+pub fn admit(state: &ServerState, headers: &HeaderMap) -> Result<Principal, ApiError> {
+    let principal = state.auth.authenticate(headers).inspect_err(|_| {
+        state.metrics.rejected("unauthorized");
+    })?;
+    if let Err(wait) = state.rate_limiter.check(&principal.name, Instant::now()) {
+        state.metrics.rejected("rate_limited");
+        return Err(ApiError::rate_limited(wait.as_secs_f64().ceil() as u64));
+    }
+    Ok(principal)
+}
+
+/// Takes an in-flight slot, or sheds the request at once (503).
+pub fn slot(state: &ServerState) -> Result<InFlight, ApiError> {
+    let Some(permit) = state.concurrency.try_admit() else {
+        state.metrics.rejected("overloaded");
+        return Err(ApiError::overloaded(OVERLOAD_RETRY_AFTER_S));
+    };
+    state.metrics.in_flight.inc();
+    Ok(InFlight {
+        _permit: permit,
+        metrics: Arc::clone(&state.metrics),
+    })
+}
+
 /// Middleware for the API routes: authenticate, rate limit, admit (see the module docs); puts
 /// the `Principal` in the request extensions.
 pub async fn guard(
@@ -111,29 +144,46 @@ pub async fn guard(
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let principal = state
-        .auth
-        .authenticate(request.headers())
-        .inspect_err(|_| {
-            state.metrics.rejected("unauthorized");
-        })?;
-    if let Err(wait) = state.rate_limiter.check(&principal.name, Instant::now()) {
-        state.metrics.rejected("rate_limited");
-        return Err(ApiError::rate_limited(wait.as_secs_f64().ceil() as u64));
-    }
-    let Some(permit) = state.concurrency.try_admit() else {
-        state.metrics.rejected("overloaded");
-        return Err(ApiError::overloaded(OVERLOAD_RETRY_AFTER_S));
-    };
-    state.metrics.in_flight.inc();
-    let slot = InFlight {
-        _permit: permit,
-        metrics: Arc::clone(&state.metrics),
-    };
+    let principal = admit(&state, request.headers())?;
+    let slot = slot(&state)?;
     request.extensions_mut().insert(principal);
-    let response = next.run(request).await;
-    drop(slot);
-    Ok(response)
+    Ok(held_until_sent(next.run(request).await, slot))
+}
+
+/// `response`, holding `guard` until its body has been sent or dropped.
+pub fn held_until_sent<G: Send + Unpin + 'static>(response: Response, guard: G) -> Response {
+    response.map(|body| {
+        Body::new(Holding {
+            body,
+            _guard: guard,
+        })
+    })
+}
+
+/// A response body that keeps a guard alive as long as it is.
+struct Holding<G> {
+    body: Body,
+    _guard: G,
+}
+
+impl<G: Send + Unpin + 'static> HttpBody for Holding<G> {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        Pin::new(&mut self.get_mut().body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
 }
 
 #[cfg(test)]

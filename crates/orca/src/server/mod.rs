@@ -33,6 +33,7 @@ use axum::routing::{get, post};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::ServerConfig;
+use crate::mcp::sessions::{SessionLimits, Sessions};
 use crate::service::Orca;
 use auth::Auth;
 use error::ApiError;
@@ -51,6 +52,8 @@ pub struct ServerState {
     pub max_body_bytes: usize,
     /// The OpenAPI document, rendered once.
     pub openapi_json: Arc<str>,
+    /// The MCP sessions of `/mcp`, each bound to the token that opened it.
+    pub mcp_sessions: Arc<Sessions>,
 }
 
 /// The state handlers get (cheap to clone).
@@ -70,21 +73,35 @@ impl ServerState {
             asks_cancel: CancellationToken::new(),
             max_body_bytes: config.max_body_bytes,
             openapi_json: Arc::from(openapi_json),
+            mcp_sessions: Arc::new(Sessions::new(SessionLimits {
+                max_total: config.mcp_max_sessions,
+                max_per_owner: config.mcp_max_sessions_per_token,
+                idle: Duration::from_millis(config.mcp_session_idle_ms),
+            })),
         }
     }
 }
 
 impl ServerState {
     /// Loads the tokens file at `path` again (it changed): the new table replaces the old one at
-    /// once; a file that cannot be read or parsed keeps the old table (and says so in the log).
+    /// once, and the MCP sessions of revoked tokens are closed; a file that cannot be read or
+    /// parsed keeps the old table (and says so in the log).
     pub fn reload_tokens(&self, path: &std::path::Path) {
         match self.auth.reload(path) {
-            Ok(replaced) => tracing::info!(
-                path = %path.display(),
-                tokens = replaced.tokens,
-                revoked = replaced.revoked,
-                "tokens file reloaded"
-            ),
+            Ok(replaced) => {
+                tracing::info!(
+                    path = %path.display(),
+                    tokens = replaced.tokens,
+                    revoked = replaced.revoked,
+                    "tokens file reloaded"
+                );
+                if replaced.revoked > 0 {
+                    let (sessions, auth) = (Arc::clone(&self.mcp_sessions), self.auth.clone());
+                    tokio::spawn(async move {
+                        sessions.close_unless(|owner| auth.knows(&owner.0)).await;
+                    });
+                }
+            }
             Err(error) => tracing::warn!(
                 path = %path.display(),
                 error = %format!("{error:#}"),
