@@ -406,7 +406,7 @@ impl Drop for ProbeGuard {
     }
 }
 
-/// Version 1: `0x01 | u32 BE key length | canonical key | JSON output`.
+/// `FORMAT_VERSION | u32 BE key length | canonical key | JSON output`.
 pub fn encode(canonical: &str, output: &QueryOutput) -> Vec<u8> {
     let json = serde_json::to_vec(output).unwrap_or_default();
     let mut bytes = Vec::with_capacity(5 + canonical.len() + json.len());
@@ -417,7 +417,7 @@ pub fn encode(canonical: &str, output: &QueryOutput) -> Vec<u8> {
     bytes
 }
 
-/// The output in `bytes` if it is version 1 and was stored for exactly `canonical`.
+/// The output in `bytes` if it is `FORMAT_VERSION` and was stored for exactly `canonical`.
 pub fn decode(bytes: &[u8], canonical: &str) -> Option<QueryOutput> {
     let (&version, rest) = bytes.split_first()?;
     if version != FORMAT_VERSION || rest.len() < 4 {
