@@ -9,6 +9,7 @@
 
 pub mod http;
 pub mod sessions;
+pub mod stdio;
 pub mod tools;
 
 use std::io::IsTerminal as _;
@@ -124,7 +125,8 @@ pub(crate) fn caller(context: &RequestContext<RoleServer>) -> Option<Caller> {
     parts.extensions.get::<Caller>().cloned()
 }
 
-/// Serves MCP on stdin/stdout until the client closes stdin. Logs go to stderr.
+/// Serves MCP on stdin/stdout until the client closes stdin, answering lines that are not
+/// messages with JSON-RPC errors ([`stdio`]). Logs go to stderr.
 pub async fn serve_stdio(server: OrcaMcp) -> anyhow::Result<()> {
     if std::io::stdin().is_terminal() {
         eprintln!(
@@ -132,7 +134,9 @@ pub async fn serve_stdio(server: OrcaMcp) -> anyhow::Result<()> {
              client such as Claude Desktop or VS Code (see the README). Ctrl-D ends it."
         );
     }
-    let running = server.serve(rmcp::transport::stdio()).await.map_err(|e| {
+    let (stdin, stdout) = rmcp::transport::stdio();
+    let transport = stdio::StdioTransport::new(stdin, stdout);
+    let running = server.serve(transport).await.map_err(|e| {
         anyhow::anyhow!("cannot start the MCP session on stdio (no MCP client on stdin?): {e}")
     })?;
     tracing::info!("MCP server ready on stdio");
