@@ -576,8 +576,8 @@ fn resolve_customer(
         return error_result(e.to_string());
     }
     // On the async worker on purpose: with the name capped, `Registry::resolve` is bounded
-    // work (a fixed edit-distance budget; well under a millisecond), cheaper than a hop to
-    // the blocking pool.
+    // work (a fixed edit-distance budget: about a millisecond at worst, microseconds for real
+    // names), cheaper than a hop to the blocking pool.
     let candidates = match permissions {
         Some(permissions) => server.orca().resolve_permitted(name, permissions),
         None => server.orca().resolve(name),

@@ -17,7 +17,7 @@ pub struct CustomersParams {
     #[param(
         min_length = 1,
         max_length = 200,
-        pattern = r"[^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^ \x00-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$",
         example = "Contoso"
     )]
     pub q: String,
@@ -50,7 +50,7 @@ pub struct CandidateSchema {
     params(CustomersParams),
     responses(
         (status = 200, description = "Candidates the caller may see (possibly none)", body = CustomersResponse),
-        (status = 400, description = "Missing or empty q", body = ErrorBody),
+        (status = 400, description = "Missing or empty q, too long, or with a control character", body = ErrorBody),
         GuardErrors,
     ),
     security(("bearer" = []))
@@ -65,6 +65,13 @@ pub async fn customers(
     if q.is_empty() {
         return Err(ApiError::bad_request("the customer name `q` is empty"));
     }
+    // As `orca customers` and the MCP tool refuse them: a control character is never part of a
+    // name (a NUL or a newline in a query string is an attack or a bug, not a typo).
+    if let Some((i, c)) = q.char_indices().find(|(_, c)| c.is_control()) {
+        return Err(ApiError::bad_request(format!(
+            "the customer name `q` contains a control character ({c:?}) at position {i}"
+        )));
+    }
     if q.chars().count() > orca_core::registry::MAX_NAME_CHARS {
         return Err(ApiError::bad_request(format!(
             "the customer name `q` is longer than {} characters",
@@ -72,8 +79,8 @@ pub async fn customers(
         )));
     }
     // On the async worker on purpose: with `q` capped, `Registry::resolve` is bounded work (a
-    // fixed edit-distance budget; well under a millisecond), cheaper than a hop to the blocking
-    // pool.
+    // fixed edit-distance budget: about a millisecond at worst, microseconds for real names),
+    // cheaper than a hop to the blocking pool.
     let candidates = state
         .orca
         .resolve_permitted(q, &principal.permissions)
