@@ -19,8 +19,18 @@ pub(crate) fn event_verb(toks: &mut [Tok<'_>], age_tokens: &[bool]) -> Option<Ti
             || (toks[k].role == Role::Free
                 && matches!(
                     toks[k].folded,
-                    "in" | "the" | "during" | "over" | "within" | "for" | "on" | "at" | "this"
-                        | "by" | "and" | "&" | "or"
+                    "in" | "the"
+                        | "during"
+                        | "over"
+                        | "within"
+                        | "for"
+                        | "on"
+                        | "at"
+                        | "this"
+                        | "by"
+                        | "and"
+                        | "&"
+                        | "or"
                 )))
     {
         k -= 1;
