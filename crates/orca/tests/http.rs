@@ -1114,3 +1114,90 @@ async fn streams_are_not_held_back_by_nagle_and_delayed_acks() {
     running.shutdown.cancel();
     running.server.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn a_customer_name_with_a_control_character_is_400() {
+    let api = api();
+    for q in ["Ford%00", "Ford%0Amotors", "%1BFord"] {
+        let r = send(
+            &api.router,
+            get(&format!("/v1/customers?q={q}"), Some(ALL_TOKEN)),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{q}: {}", r.text);
+        assert_eq!(r.error_code(), "bad_request");
+        assert!(
+            r.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("control character")
+        );
+    }
+    let r = send(&api.router, get("/v1/customers?q=Ford", Some(ALL_TOKEN))).await;
+    assert_eq!(r.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn headers_over_the_limits_are_431_with_a_json_body() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    // Through the router: one huge header.
+    let api = api();
+    let mut request = get("/healthz", None);
+    request
+        .headers_mut()
+        .insert("x-pad", "a".repeat(40 * 1024).parse().unwrap());
+    let r = send(&api.router, request).await;
+    assert_eq!(r.status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    assert_eq!(r.error_code(), "headers_too_large");
+
+    // Through a real socket: more headers than the limit (the parser alone would answer an
+    // empty 431).
+    let running = start(api, Duration::from_secs(5)).await;
+    let mut stream = tokio::net::TcpStream::connect(running.addr).await.unwrap();
+    let mut head = String::from("GET /v1/stats HTTP/1.1\r\nHost: orca\r\nConnection: close\r\n");
+    for i in 0..150 {
+        head.push_str(&format!("X-Pad-{i}: {i}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).await.unwrap();
+    assert!(reply.starts_with("HTTP/1.1 431"), "{reply}");
+    let body: Value = serde_json::from_str(reply.split("\r\n\r\n").nth(1).unwrap())
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {reply}"));
+    assert_eq!(body["error"]["code"], "headers_too_large", "{body}");
+    running.shutdown.cancel();
+    running.server.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn an_error_answered_in_plain_text_or_empty_leaves_as_json() {
+    // Any layer that answers an error without a JSON body (a framework rejection, a plain
+    // handler) is given the API's error body on the way out.
+    let api = api();
+    let extra = Router::new()
+        .route(
+            "/plain",
+            axum::routing::get(|| async { (StatusCode::BAD_REQUEST, "a plain refusal") }),
+        )
+        .route(
+            "/empty",
+            axum::routing::get(|| async { StatusCode::BAD_REQUEST }),
+        )
+        .route(
+            "/teapot",
+            axum::routing::get(|| async { (StatusCode::IM_A_TEAPOT, [("retry-after", "3")]) }),
+        );
+    let router = server::router_with(Arc::clone(&api.state), extra);
+    let r = send(&router, get("/plain", None)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.error_code(), "bad_request");
+    assert_eq!(r.json()["error"]["message"], "a plain refusal");
+    let r = send(&router, get("/empty", None)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["error"]["message"], "bad request");
+    let r = send(&router, get("/teapot", None)).await;
+    assert_eq!(r.status, StatusCode::IM_A_TEAPOT);
+    assert!(r.json()["error"]["code"].is_string());
+    assert_eq!(r.headers[header::RETRY_AFTER], "3", "headers are kept");
+}

@@ -337,3 +337,101 @@ async fn mcp_calls_are_shed_when_the_server_is_full() {
     assert_eq!(resolve(&mcp, ALICE, &session).await.status, StatusCode::OK);
     assert_eq!(mcp.state.metrics.in_flight.get(), 0);
 }
+
+#[tokio::test]
+async fn every_mcp_error_is_a_json_rpc_error() {
+    let mcp = mcp_with(&[], |_| {});
+    let raw = |method: Method, token: Option<&str>, body: &str| {
+        mcp_request(method, token, None)
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let init = initialize().to_string();
+
+    // 401: no token (with the challenge header).
+    let reply = send(&mcp.router, raw(Method::POST, None, &init)).await;
+    reply.rpc_error(StatusCode::UNAUTHORIZED);
+    assert!(reply.headers.contains_key(header::WWW_AUTHENTICATE));
+
+    // 403: a foreign Origin (DNS rebinding protection).
+    let mut request = raw(Method::POST, Some(ALICE), &init);
+    request
+        .headers_mut()
+        .insert(header::ORIGIN, "https://evil.example".parse().unwrap());
+    let error = send(&mcp.router, request)
+        .await
+        .rpc_error(StatusCode::FORBIDDEN);
+    assert!(
+        error["message"].as_str().unwrap().contains("Origin"),
+        "{error}"
+    );
+
+    // 406: a client that does not accept event streams.
+    let mut request = raw(Method::POST, Some(ALICE), &init);
+    request
+        .headers_mut()
+        .insert(header::ACCEPT, "application/json".parse().unwrap());
+    send(&mcp.router, request)
+        .await
+        .rpc_error(StatusCode::NOT_ACCEPTABLE);
+
+    // 415: not JSON.
+    let mut request = raw(Method::POST, Some(ALICE), &init);
+    request
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, "text/plain".parse().unwrap());
+    send(&mcp.router, request)
+        .await
+        .rpc_error(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    // 400 with a parse error: malformed JSON (it used to be 415).
+    let reply = send(
+        &mcp.router,
+        raw(Method::POST, Some(ALICE), "{\"jsonrpc\": \"2.0\", "),
+    )
+    .await;
+    let error = reply.rpc_error(StatusCode::BAD_REQUEST);
+    assert_eq!(error["code"], -32700, "{error}");
+    assert!(reply.json()["id"].is_null());
+
+    // 400 with Invalid Request: JSON that is no JSON-RPC message.
+    let error = send(&mcp.router, raw(Method::POST, Some(ALICE), "[1, 2, 3]"))
+        .await
+        .rpc_error(StatusCode::BAD_REQUEST);
+    assert_eq!(error["code"], -32600, "{error}");
+
+    // 400: a call without a session.
+    let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}).to_string();
+    send(&mcp.router, raw(Method::POST, Some(ALICE), &call))
+        .await
+        .rpc_error(StatusCode::BAD_REQUEST);
+
+    // 404: a session that does not exist.
+    resolve(&mcp, ALICE, "no-such-session")
+        .await
+        .rpc_error(StatusCode::NOT_FOUND);
+
+    // 405: a method /mcp does not take.
+    send(&mcp.router, raw(Method::PUT, Some(ALICE), &init))
+        .await
+        .rpc_error(StatusCode::METHOD_NOT_ALLOWED);
+
+    // 413: a body over [server] max_body_bytes.
+    let big =
+        json!({"jsonrpc": "2.0", "id": 3, "method": "ping", "params": {"pad": "x".repeat(70_000)}});
+    send(
+        &mcp.router,
+        raw(Method::POST, Some(ALICE), &big.to_string()),
+    )
+    .await
+    .rpc_error(StatusCode::PAYLOAD_TOO_LARGE);
+
+    // 431: headers over the server's limits.
+    let mut request = raw(Method::POST, Some(ALICE), &init);
+    request
+        .headers_mut()
+        .insert("x-pad", "a".repeat(40 * 1024).parse().unwrap());
+    send(&mcp.router, request)
+        .await
+        .rpc_error(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+}

@@ -111,7 +111,7 @@ enum Read {
 enum Parsed {
     Message(Box<ClientJsonRpcMessage>),
     Skip,
-    Reply(ServerJsonRpcMessage),
+    Reply(Box<ServerJsonRpcMessage>),
 }
 
 /// Sorts one line (without its newline) as the module docs say.
@@ -122,11 +122,15 @@ fn parse(line: &[u8]) -> Parsed {
         return Parsed::Skip;
     }
     let Ok(text) = std::str::from_utf8(line) else {
-        return Parsed::Reply(parse_error("the line is not valid UTF-8"));
+        return Parsed::Reply(Box::new(parse_error("the line is not valid UTF-8")));
     };
     let value: Value = match serde_json::from_str(text) {
         Ok(value) => value,
-        Err(e) => return Parsed::Reply(parse_error(&format!("the line is not JSON ({e})"))),
+        Err(e) => {
+            return Parsed::Reply(Box::new(parse_error(&format!(
+                "the line is not JSON ({e})"
+            ))));
+        }
     };
     let id = value
         .get("id")
@@ -135,7 +139,7 @@ fn parse(line: &[u8]) -> Parsed {
     match serde_json::from_value::<ClientJsonRpcMessage>(value) {
         Ok(message) => Parsed::Message(Box::new(message)),
         Err(_) if is_notification => Parsed::Skip,
-        Err(e) => Parsed::Reply(ServerJsonRpcMessage::error(
+        Err(e) => Parsed::Reply(Box::new(ServerJsonRpcMessage::error(
             ErrorData::invalid_request(
                 format!(
                     "Invalid Request: not a JSON-RPC 2.0 request, notification or response \
@@ -144,7 +148,7 @@ fn parse(line: &[u8]) -> Parsed {
                 None,
             ),
             id,
-        )),
+        ))),
     }
 }
 
@@ -207,7 +211,7 @@ where
                     match parse(line) {
                         Parsed::Message(message) => return Some(*message),
                         Parsed::Skip => {}
-                        Parsed::Reply(reply) => self.reply(reply),
+                        Parsed::Reply(reply) => self.reply(*reply),
                     }
                 }
             }
@@ -225,7 +229,10 @@ mod tests {
 
     fn error_code(parsed: &Parsed) -> Option<i32> {
         match parsed {
-            Parsed::Reply(ServerJsonRpcMessage::Error(e)) => Some(e.error.code.0),
+            Parsed::Reply(reply) => match &**reply {
+                ServerJsonRpcMessage::Error(e) => Some(e.error.code.0),
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -253,8 +260,10 @@ mod tests {
 
     #[test]
     fn an_invalid_request_keeps_its_id() {
-        let Parsed::Reply(ServerJsonRpcMessage::Error(e)) = parse(br#"{"id":"a-1","x":true}"#)
-        else {
+        let Parsed::Reply(reply) = parse(br#"{"id":"a-1","x":true}"#) else {
+            panic!("not a reply")
+        };
+        let ServerJsonRpcMessage::Error(e) = *reply else {
             panic!("not an error reply")
         };
         assert_eq!(e.id, Some(RequestId::String("a-1".into())));

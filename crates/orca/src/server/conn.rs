@@ -41,6 +41,11 @@ use tokio_util::task::TaskTracker;
 
 use super::limits::held_until_sent;
 
+/// Headers the HTTP parser reads: room above the router's own limit
+/// (`server::MAX_REQUEST_HEADERS`), so that too many headers get the router's JSON 431 rather
+/// than the parser's empty one (which still answers beyond this, or beyond ~400 KiB of head).
+const PARSER_MAX_HEADERS: usize = 256;
+
 /// How long a connection may take to send a request head, and stay without traffic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
@@ -126,7 +131,8 @@ async fn serve_connection(
         app,
         clock: Arc::clone(&clock),
     });
-    let builder = Builder::new(TokioExecutor::new());
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder.http1().max_headers(PARSER_MAX_HEADERS);
     let connection = builder.serve_connection(io, service);
     tokio::pin!(connection);
     let mut watchdog = tokio::time::interval(timeouts.tick());

@@ -32,8 +32,8 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable code: bad_request, not_permitted, unauthorized, forbidden, not_found,
-    /// method_not_allowed, payload_too_large, unsupported_media_type, rate_limited, overloaded,
-    /// internal.
+    /// method_not_allowed, payload_too_large, unsupported_media_type, headers_too_large,
+    /// rate_limited, overloaded, internal.
     pub code: String,
     /// One sentence for a person.
     pub message: String,
@@ -107,6 +107,42 @@ impl ApiError {
                 "the server is at its concurrency limit; retry after the Retry-After delay",
             )
         }
+    }
+
+    pub fn headers_too_large(max_headers: usize, max_bytes: usize) -> ApiError {
+        ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers_too_large",
+            format!(
+                "the request headers are too large: at most {max_headers} headers and {} KiB in all",
+                max_bytes / 1024
+            ),
+        )
+    }
+
+    /// The error a plain (non-JSON) error response stands for: its status, the stable code of
+    /// that status, and its text as the message (the status's reason when it has none).
+    pub fn from_plain(status: StatusCode, text: &str) -> ApiError {
+        let code = match status {
+            StatusCode::UNAUTHORIZED => "unauthorized",
+            StatusCode::FORBIDDEN => "forbidden",
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "headers_too_large",
+            StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+            StatusCode::SERVICE_UNAVAILABLE => "overloaded",
+            s if s.is_server_error() => "internal",
+            _ => "bad_request",
+        };
+        let text = text.trim();
+        let message = if text.is_empty() {
+            status.canonical_reason().unwrap_or("error").to_lowercase()
+        } else {
+            text.to_string()
+        };
+        ApiError::new(status, code, message)
     }
 
     pub fn internal(message: impl Into<String>) -> ApiError {

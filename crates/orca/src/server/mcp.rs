@@ -274,6 +274,12 @@ impl IntoResponse for McpError {
     }
 }
 
+/// `error` as `/mcp` answers it (a JSON-RPC error response), for refusals made before the gate
+/// (the server's header limits).
+pub(super) fn refusal(error: ApiError) -> Response {
+    McpError::from(error).into_response()
+}
+
 /// rmcp answers its own refusals (403 Origin/Host, 404 session, 405, 406, 413, 415, 400 without
 /// a session id, 500) in plain text: the same refusal as a JSON-RPC error response. JSON bodies
 /// (rmcp's JSON-RPC errors) and successes pass untouched.

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use axum::routing::{get, post};
 use tokio_util::sync::CancellationToken;
 
@@ -141,7 +141,57 @@ pub fn router_with(state: AppState, extra: Router) -> Router {
         .layer(DefaultBodyLimit::max(state.max_body_bytes))
         .with_state(Arc::clone(&state))
         .merge(extra)
+        .layer(middleware::from_fn(edge))
         .layer(middleware::from_fn_with_state(state, track))
+}
+
+/// Request headers accepted: at most this many (the connection parser allows more, so that the
+/// refusal is this JSON 431 rather than its empty one)...
+pub const MAX_REQUEST_HEADERS: usize = 100;
+/// ...and this many bytes of names and values in all.
+pub const MAX_REQUEST_HEADER_BYTES: usize = 32 * 1024;
+
+/// The first and last layer of every request: headers beyond the limits above are refused (431),
+/// and an error response that is not JSON (from a layer that answers in plain text) gets the
+/// API's JSON error body, so every error of every route is JSON (`/mcp` answers its own, as
+/// JSON-RPC).
+async fn edge(request: Request, next: Next) -> Response {
+    let mcp = request.uri().path() == crate::mcp::http::PATH;
+    let headers = request.headers();
+    let bytes: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if headers.len() > MAX_REQUEST_HEADERS || bytes > MAX_REQUEST_HEADER_BYTES {
+        let error = ApiError::headers_too_large(MAX_REQUEST_HEADERS, MAX_REQUEST_HEADER_BYTES);
+        return if mcp {
+            mcp::refusal(error)
+        } else {
+            error.into_response()
+        };
+    }
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if mcp || is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 16 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let mut json = ApiError::from_plain(status, &text).into_response();
+    for (name, value) in &parts.headers {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            json.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    json
 }
 
 async fn not_found() -> ApiError {
