@@ -548,16 +548,12 @@ fn plan(server: &OrcaMcp, input: PlanInput, permissions: Option<&Permissions>) -
         .orca()
         .plan_permitted(&input.request, now, permissions)
     {
-        Ok(plan) => structured_result(plan_summary(&plan), &plan),
+        Ok(plan) => structured_result(crate::render::plan_text(&plan), &plan),
         Err(AnalyzeError::Empty) => error_result(
             "the request is empty: pass the user's question in `request`, e.g. \"cases and ICMs for Ford\"",
         ),
         Err(e) => error_result(e.to_string()),
     }
-}
-
-fn plan_summary(plan: &Plan) -> String {
-    crate::render::plan_text(plan)
 }
 
 fn resolve_customer(
