@@ -210,4 +210,11 @@ fn customers_shows_candidates_and_rejects_unknown_names() {
         .arg(fixture_registry()));
     assert_eq!(code, 2, "{err}");
     assert_one_sentence_error(&err);
+    // A name longer than any registry name is refused before any work (issue 14.2).
+    let (code, _, err) = run(orca(dir.path())
+        .args(["customers", &"Frod".repeat(15_000), "--registry"])
+        .arg(fixture_registry()));
+    assert_eq!(code, 2, "{err}");
+    assert_one_sentence_error(&err);
+    assert!(err.contains("60000 characters long; at most 200"), "{err}");
 }

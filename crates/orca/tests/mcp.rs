@@ -290,6 +290,15 @@ async fn caller_mistakes_are_error_results_with_a_clear_message() {
     let nobody = call(&session, "resolve_customer", json!({"name": "Zzyzx Qqq"})).await;
     assert!(is_error(&nobody), "{}", text(&nobody));
     assert!(text(&nobody).contains("No customer"));
+    // A 60,000-character name is refused at once (issue 14.2: it used to freeze the server).
+    let long = call(
+        &session,
+        "resolve_customer",
+        json!({"name": "Frod".repeat(15_000)}),
+    )
+    .await;
+    assert!(is_error(&long), "{}", text(&long));
+    assert!(text(&long).contains("at most 200"), "{}", text(&long));
 
     // Only a tool that does not exist is a protocol error.
     let unknown = session
