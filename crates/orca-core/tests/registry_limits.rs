@@ -244,3 +244,22 @@ fn the_worst_case_the_limits_allow_completes() {
         started.elapsed()
     );
 }
+
+/// One request looks up at most 16 words as typos (each costs up to ~500 index searches);
+/// a person misspells a handful of names at most.
+#[test]
+fn a_request_corrects_at_most_16_typos() {
+    let (registry, _) =
+        Registry::from_csv(include_str!("fixtures/registry.csv").as_bytes()).expect("loads");
+    let request = format!("cases for {}", vec!["Toyta"; 20].join(", "));
+    let scan = registry.scan(&request);
+    let toyota = scan
+        .found
+        .iter()
+        .filter(|f| registry.customers()[f.customer].name.starts_with("Toyota"))
+        .count();
+    assert_eq!(toyota, 16, "{scan:#?}");
+    assert_eq!(scan.unresolved.len(), 4, "{scan:#?}");
+    let few = registry.scan("cases for Toyta, Fnord and Deutsche Telekon");
+    assert_eq!(few.found.len(), 3, "{few:#?}");
+}

@@ -124,13 +124,14 @@
 //! [`MAX_NAME_CHARS`] characters (a longer one is a row error, never truncated), and so is a
 //! name looked up ([`check_name_length`]; `resolve` finds nothing for a longer one). Only words
 //! of at most `fuzzy::MAX_WORD_CHARS` characters are corrected as typos or indexed for them
-//! (the deletion index grows with the square of a word's length), and similarity scoring (the
-//! candidates of `resolve`, the suggestions of one scan) stops after a fixed number of
-//! edit-distance cells (`resolve::MAX_SIMILARITY_CELLS`).
-//! So a lookup costs time linear in the request and a bounded amount per candidate: the worst
-//! case (`benches/registry.rs`, `registry_worst/*`: 1,000 names at the limit sharing words
-//! with the lookup) is about a millisecond per name looked up and a few per request of
-//! `max_request_chars` packed with long names and typos, against microseconds for real ones.
+//! (the deletion index grows with the square of a word's length), at most 16 words of a
+//! request are looked up as typos (`scan::scanner::MAX_TYPO_LOOKUPS`), and similarity scoring
+//! (the candidates of `resolve`, the suggestions of one scan) stops after a fixed number of
+//! edit-distance cells (`resolve::MAX_SIMILARITY_CELLS`). So a lookup costs time linear in the
+//! request and a bounded amount per candidate: the worst case (`benches/registry.rs`,
+//! `registry_worst/*`: 1,000 names at the limit sharing words with the lookup) is about a
+//! millisecond per name looked up or per request of `max_request_chars` packed with long names
+//! and typos, against microseconds for real ones.
 //! That is small enough for the callers to run it on an async worker rather than hop to the
 //! blocking pool.
 //!

@@ -137,9 +137,10 @@ impl<'t> Scanner<'_, 't, '_> {
             let near = if self.typo_candidate(k) {
                 let fuzzy = self.registry.index.fuzzy(&self.registry.customers);
                 let form = self.tokens[k].form(true);
-                if fuzzy.contains(form) {
+                if fuzzy.contains(form) || self.typo_lookups_left == 0 {
                     Vec::new()
                 } else {
+                    self.typo_lookups_left -= 1;
                     fuzzy.near(form)
                 }
             } else {

@@ -102,6 +102,12 @@ impl Window {
     }
 }
 
+/// Most words of one request looked up as typos. A look-up of a word of n letters costs about
+/// n * n / 2 index searches (some 40 us for 30 letters), so a request of `max_request_chars`
+/// packed with long misspelt words would cost milliseconds; a person misspells a handful of
+/// names in a request, never 16. Further candidates are read as unknown names.
+pub(super) const MAX_TYPO_LOOKUPS: usize = 16;
+
 pub(super) struct Scanner<'r, 't, 'v> {
     pub(super) registry: &'r Registry,
     pub(super) text: &'t str,
@@ -120,6 +126,8 @@ pub(super) struct Scanner<'r, 't, 'v> {
     pub(super) last_match_end: Option<usize>,
     /// What the suggestions of the whole scan may spend on edit distances.
     pub(super) similarity_budget: Budget,
+    /// Typo look-ups the scan may still make (`MAX_TYPO_LOOKUPS`).
+    pub(super) typo_lookups_left: usize,
     pub(super) out: Scan,
 }
 
@@ -229,6 +237,7 @@ impl<'r, 't, 'v> Scanner<'r, 't, 'v> {
             corrections,
             last_match_end: None,
             similarity_budget: Budget::default(),
+            typo_lookups_left: MAX_TYPO_LOOKUPS,
             out: Scan::default(),
         }
     }
