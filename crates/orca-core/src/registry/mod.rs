@@ -130,8 +130,8 @@
 //! edit-distance cells (`resolve::MAX_SIMILARITY_CELLS`). So a lookup costs time linear in the
 //! request and a bounded amount per candidate: the worst case (`benches/registry.rs`,
 //! `registry_worst/*`: 1,000 names at the limit sharing words with the lookup) is about a
-//! millisecond per name looked up or per request of `max_request_chars` packed with long names
-//! and typos, against microseconds for real ones.
+//! millisecond per name looked up and two per request of `max_request_chars` packed with long
+//! names and typos, against microseconds for real ones.
 //! That is small enough for the callers to run it on an async worker rather than hop to the
 //! blocking pool.
 //!

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use super::fuzzy::FuzzyIndex;
 use super::guid::{format_guid, parse_guid};
 use super::normalize::{name_key, same_words, strip_possessive};
 use super::{Candidate, MAX_NAME_CHARS, Registry};
@@ -160,7 +161,11 @@ impl Budget {
 
     /// Takes the cells of comparing `a` and `b`; false (nothing taken) when too few are left.
     fn take(&mut self, a: &str, b: &str) -> bool {
-        let cost = (a.chars().count() + 1) * (b.chars().count() + 1);
+        self.take_cells((a.chars().count() + 1) * (b.chars().count() + 1))
+    }
+
+    /// Takes `cost` cells; false (nothing taken) when too few are left.
+    fn take_cells(&mut self, cost: usize) -> bool {
         match self.cells.checked_sub(cost) {
             Some(left) => {
                 self.cells = left;
@@ -171,9 +176,10 @@ impl Budget {
     }
 }
 
-/// `similar_scored` within `budget`: candidates are scored most shared words first (then in
-/// registry order), each key only while the budget lasts, so the work is bounded whatever
-/// the registry holds.
+/// `similar_scored` within `budget`: the typo look-ups of the words of `key` are paid from it
+/// too, then candidates are scored most shared words first (then in registry order), each key
+/// only while the budget lasts, so the work is bounded whatever the registry and the request
+/// hold.
 fn similar_bounded(
     registry: &Registry,
     key: &str,
@@ -186,6 +192,9 @@ fn similar_bounded(
     // Customer -> how many (query word, registry word) pairs bring it in.
     let mut pool: BTreeMap<u32, usize> = BTreeMap::new();
     for token in &query {
+        if !budget.take_cells(FuzzyIndex::lookup_cells(token)) {
+            break;
+        }
         for near in fuzzy.near(token) {
             let owners = fuzzy.customers(near.token);
             if owners.len() <= MAX_POSTING {
