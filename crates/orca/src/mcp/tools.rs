@@ -539,6 +539,9 @@ pub fn report_summary(report: &Report) -> String {
     out
 }
 
+/// Plans on the async worker, as `ask` does: the request is capped at `max_request_chars` and
+/// the registry's work on it is bounded (`orca_core::registry`, "Cost": about two milliseconds
+/// at worst), cheaper than a hop to the blocking pool.
 fn plan(server: &OrcaMcp, input: PlanInput, permissions: Option<&Permissions>) -> CallToolResult {
     let now = match parse_now(input.now.as_deref(), server.default_now()) {
         Ok(now) => now,

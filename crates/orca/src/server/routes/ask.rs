@@ -216,6 +216,9 @@ pub async fn plan(
 ) -> Result<Response, ApiError> {
     let Json(body) = body?;
     let now = parse_now(body.now.as_deref())?;
+    // Analysis stays on the async worker, as in every ask: the request is capped at
+    // `max_request_chars` and the registry's work on it is bounded (`orca_core::registry`,
+    // "Cost": about two milliseconds at worst), cheaper than a hop to the blocking pool.
     let plan = state
         .orca
         .plan_permitted(&body.request, now, Some(&principal.permissions))?;
