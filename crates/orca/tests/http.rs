@@ -448,6 +448,39 @@ async fn openapi_documents_every_route() {
     assert!(doc["paths"]["/v1/ask"]["post"].get("security").is_none());
 }
 
+/// The document states the limits the server enforces: the configured request length, the
+/// registry's name length.
+#[tokio::test]
+async fn openapi_states_the_configured_limits() {
+    let api = api_with(tokens(), &[], |config| {
+        let mut analyzer = config.analyzer.config().clone();
+        analyzer.max_request_chars = 120;
+        config.analyzer = analyzer.build().unwrap();
+    });
+    let doc = send(&api.router, get("/openapi.json", None)).await.json();
+    for body in ["AskBody", "PlanBody"] {
+        let limit = &doc["components"]["schemas"][body]["properties"]["request"]["maxLength"];
+        assert_eq!(limit, 120, "{body}");
+    }
+    let param = |path: &str, name: &str| {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()["schema"]["maxLength"]
+            .clone()
+    };
+    assert_eq!(param("/v1/ask/stream", "request"), 120);
+    assert_eq!(
+        param("/v1/customers", "q"),
+        orca_core::registry::MAX_NAME_CHARS
+    );
+    let long = "cases for Ford ".repeat(10);
+    let r = ask(&api, ALL_TOKEN, json!({ "request": long })).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+}
+
 /// The report and plan bodies validate against the document's own `Report` and `Plan` schemas
 /// (derived from the Rust types), for a plain count and for shaped answers.
 #[tokio::test]

@@ -63,7 +63,8 @@ impl ServerState {
     /// State for a service, with its `[server]` limits and a token table.
     pub fn new(orca: Orca, auth: Auth) -> ServerState {
         let config: ServerConfig = orca.config().server.clone();
-        let openapi_json = openapi::document(auth.is_enabled()).to_string();
+        let max_request_chars = orca.config().analyzer.config().max_request_chars;
+        let openapi_json = openapi::document(auth.is_enabled(), max_request_chars).to_string();
         ServerState {
             metrics: Arc::new(Metrics::new(orca.activity().metrics())),
             orca,

@@ -19,16 +19,45 @@ use super::routes;
 
 /// The OpenAPI document as JSON; `auth` says whether the server checks bearer tokens (without it
 /// the document declares no security, so it describes the server as it runs).
-pub fn document(auth: bool) -> serde_json::Value {
+///
+/// Length limits come from what the server enforces, not from attributes: a request's from
+/// `max_request_chars` (`[analyzer]`), a customer name's from the registry's `MAX_NAME_CHARS`.
+pub fn document(auth: bool, max_request_chars: usize) -> serde_json::Value {
+    use serde_json::Value;
     let mut doc = serde_json::to_value(api_document(auth)).unwrap_or_default();
     if let Some(schemas) = doc
         .pointer_mut("/components/schemas")
-        .and_then(serde_json::Value::as_object_mut)
+        .and_then(Value::as_object_mut)
     {
         for (name, schema) in crate::schema::openapi_components() {
             schemas.insert(name.to_string(), schema);
         }
     }
+    let mut max_length = |pointer: &str, limit: usize| {
+        if let Some(Value::Object(schema)) = doc.pointer_mut(pointer) {
+            schema.insert("maxLength".into(), limit.into());
+        }
+    };
+    max_length(
+        "/components/schemas/AskBody/properties/request",
+        max_request_chars,
+    );
+    max_length(
+        "/components/schemas/PlanBody/properties/request",
+        max_request_chars,
+    );
+    let mut parameter = |path: &str, name: &str, limit: usize| {
+        let pointer = format!("/paths/{}/get/parameters", path.replace('/', "~1"));
+        let found = doc
+            .pointer_mut(&pointer)
+            .and_then(Value::as_array_mut)
+            .and_then(|ps| ps.iter_mut().find(|p| p["name"] == name));
+        if let Some(Value::Object(schema)) = found.map(|p| &mut p["schema"]) {
+            schema.insert("maxLength".into(), limit.into());
+        }
+    };
+    parameter("/v1/ask/stream", "request", max_request_chars);
+    parameter("/v1/customers", "q", orca_core::registry::MAX_NAME_CHARS);
     doc
 }
 

@@ -55,7 +55,6 @@ pub struct AskBody {
     /// The request in plain words, e.g. "Show cases and ICMs for Ford".
     #[schema(
         min_length = 1,
-        max_length = 4000,
         pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^ \x00-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$",
         example = "How many cases does Contoso have?"
     )]
@@ -78,7 +77,6 @@ pub struct PlanBody {
     /// The request in plain words.
     #[schema(
         min_length = 1,
-        max_length = 4000,
         pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^ \x00-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$",
         example = "Show cases and ICMs for Contoso"
     )]
@@ -101,7 +99,6 @@ pub struct StreamParams {
     /// The request in plain words.
     #[param(
         min_length = 1,
-        max_length = 4000,
         pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^ \x00-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$",
         example = "How many cases does Contoso have?"
     )]

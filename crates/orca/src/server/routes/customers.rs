@@ -16,7 +16,6 @@ pub struct CustomersParams {
     /// A customer name, alias, or something close to one.
     #[param(
         min_length = 1,
-        max_length = 200,
         pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^ \x00-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$",
         example = "Contoso"
     )]
