@@ -105,14 +105,14 @@ pub fn run(common: &CommonArgs, args: SoakArgs) -> CliResult<ExitCode> {
         margin: Duration::from_millis(args.margin_ms),
         now: common.now.map(|t| t.to_rfc3339()),
     };
-    let measured = runtime.block_on(async move {
+    let shutdown = CancellationToken::new();
+    let (local, server) = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr()?;
         let state = Arc::new(ServerState::new(orca, Auth::disabled()));
         let app = server::router(Arc::clone(&state));
-        let shutdown = CancellationToken::new();
         let server = tokio::spawn(server::serve(
             listener,
             app,
@@ -120,25 +120,36 @@ pub fn run(common: &CommonArgs, args: SoakArgs) -> CliResult<ExitCode> {
             shutdown.clone(),
             Duration::from_secs(1),
         ));
-        let rss_before = rss_kb();
-        let started = Instant::now();
-        let results = send_all(local, &plan).await;
-        let took = started.elapsed();
-        let rss_after = rss_kb();
-        shutdown.cancel();
-        match tokio::time::timeout(Duration::from_secs(5), server).await {
-            Ok(Ok(Ok(()))) => {}
-            Ok(Ok(Err(e))) => return Err(anyhow::Error::new(e).context("the server failed")),
-            Ok(Err(e)) => return Err(anyhow::Error::new(e).context("the server task failed")),
-            Err(_) => tracing::warn!("the soak's server did not stop within 5 s"),
-        }
-        Ok::<_, anyhow::Error>(Measured {
-            results,
-            took,
-            rss_before_kb: rss_before,
-            rss_after_kb: rss_after,
-        })
+        Ok::<_, anyhow::Error>((local, server))
     })?;
+    // The client has its own single-thread runtime on this thread, as an outside caller would:
+    // its timers and sockets do not wait for the server's busy workers.
+    let client = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let rss_before_kb = rss_kb();
+    let started = Instant::now();
+    let results = client.block_on(send_all(local, &plan));
+    let took = started.elapsed();
+    let rss_after_kb = rss_kb();
+    shutdown.cancel();
+    runtime.block_on(async {
+        match tokio::time::timeout(Duration::from_secs(5), server).await {
+            Ok(Ok(Ok(()))) => Ok(()),
+            Ok(Ok(Err(e))) => Err(anyhow::Error::new(e).context("the server failed")),
+            Ok(Err(e)) => Err(anyhow::Error::new(e).context("the server task failed")),
+            Err(_) => {
+                tracing::warn!("the soak's server did not stop within 5 s");
+                Ok(())
+            }
+        }
+    })?;
+    let measured = Measured {
+        results,
+        took,
+        rss_before_kb,
+        rss_after_kb,
+    };
     let report = SoakReport::new(&args, seed, &plan_requests, &measured, &counts);
     match args.format {
         PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
@@ -410,8 +421,7 @@ async fn send_all(addr: SocketAddr, plan: &Plan) -> Vec<AskResult> {
         .collect()
 }
 
-/// Drives the workers together on this task (they borrow the plan, so they are not spawned; the
-/// server's tasks run on the runtime's workers meanwhile).
+/// Drives the workers together on this task (they borrow the plan, so they are not spawned).
 async fn join_all<F: std::future::Future<Output = ()>>(futures: Vec<F>) {
     let mut futures: Vec<_> = futures.into_iter().map(Box::pin).collect();
     std::future::poll_fn(move |cx| {
