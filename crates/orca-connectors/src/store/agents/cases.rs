@@ -32,6 +32,13 @@ fn is_open(status: &str) -> bool {
 const OPEN: &str = "t.status IN ('Active', 'Waiting')";
 const CLOSED: &str = "t.status IN ('Resolved', 'Closed')";
 
+/// The same with the status as `+t.status` (SQLite's way to keep a term from choosing the index),
+/// for a list of product areas: the planner cannot tell how many values `IN rarray(?)` holds and
+/// would seek `cases_status_severity` and look up every open case (~0.45 s on 372k cases, 81k
+/// open) instead of reading the areas' entries of `cases_area_nocase`, status included (~15 ms).
+const OPEN_BY_AREAS: &str = "+t.status IN ('Active', 'Waiting')";
+const CLOSED_BY_AREAS: &str = "+t.status IN ('Resolved', 'Closed')";
+
 pub(super) fn run(
     conn: &Connection,
     query: &Query,
@@ -212,13 +219,19 @@ fn filter_of(query: &Query) -> Result<Where, AgentError> {
     }
     time_filter(&mut w, query, time_column)?;
     created_before_filter(&mut w, query);
+    let mut areas = area_names(&query.filters.product_areas);
+    let (open, closed) = if areas.len() > 1 {
+        (OPEN_BY_AREAS, CLOSED_BY_AREAS)
+    } else {
+        (OPEN, CLOSED)
+    };
     status_filter(
         &mut w,
         query,
         &StatusSql {
-            open: OPEN,
-            closed: CLOSED,
-            unresolved: OPEN,
+            open,
+            closed,
+            unresolved: open,
         },
     );
     let severities: Vec<Value> = query
@@ -244,8 +257,8 @@ fn filter_of(query: &Query) -> Result<Where, AgentError> {
     );
     // One area (the usual question) as `=`: the planner then knows it selects one value and
     // seeks `cases_area_nocase` by area and status; with `IN rarray(?)` it cannot tell how many
-    // values the list has and prefers `cases_status_severity` and a lookup per case.
-    let mut areas = area_names(&query.filters.product_areas);
+    // values the list has and prefers `cases_status_severity` and a lookup per case (a status
+    // filter then keeps from that index: `OPEN_BY_AREAS`).
     if areas.len() == 1 {
         w.bind("lower(t.product_area) = ?", areas.remove(0));
     } else {
@@ -358,9 +371,18 @@ mod tests {
         owned.filters.owner = Some("OWNER 7".into());
         let mut open_owned = owned.clone();
         open_owned.filters.status = Some(StatusFilter::Open);
+        let mut two = dlp.clone();
+        two.filters.product_areas.push("Audit".into());
+        let mut open_two = two.clone();
+        open_two.filters.status = Some(StatusFilter::Open);
+        let mut closed_two = two.clone();
+        closed_two.filters.status = Some(StatusFilter::Closed);
         for (query, index) in [
             (&dlp, "cases_area_nocase"),
             (&open_dlp, "cases_area_nocase"),
+            (&two, "cases_area_nocase"),
+            (&open_two, "cases_area_nocase"),
+            (&closed_two, "cases_area_nocase"),
             (&owned, "cases_owner_nocase"),
             (&open_owned, "cases_owner_nocase"),
         ] {
@@ -413,6 +435,30 @@ mod tests {
         assert_eq!(count(&["DATA MAP"]), 400);
         assert_eq!(count(&["data map", "Data Map"]), 400);
         assert_eq!(count(&["dlp", "audit"]), 800);
+        let open = |areas: &[&str]| -> i64 {
+            let mut query = Query {
+                all_tenants: true,
+                ..Query::new(SourceKey::Kusto)
+            };
+            query.filters.status = Some(StatusFilter::Open);
+            query.filters.product_areas = areas.iter().map(|a| a.to_string()).collect();
+            let w = filter_of(&query).unwrap();
+            let sql = format!("SELECT count(*) FROM cases t WHERE {}", w.sql());
+            let params: Vec<&dyn ToSql> = w.params().collect();
+            conn.query_row(&sql, params.as_slice(), |row| row.get(0))
+                .unwrap()
+        };
+        // Statuses cycle Active, Waiting, Resolved, Closed, Closed over i; areas over i % 6.
+        let truth: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM cases WHERE status IN ('Active', 'Waiting') \
+                 AND product_area IN ('DLP', 'Audit')",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(open(&["dlp", "AUDIT"]), truth);
+        assert_eq!(open(&["dlp"]) + open(&["audit"]), truth);
         assert_eq!(count(&["  "]), 2_400);
     }
 }
