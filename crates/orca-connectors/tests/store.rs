@@ -566,3 +566,61 @@ async fn an_abandoned_query_leaves_the_store_usable() {
         assert_eq!(out.summary["total"], expected);
     }
 }
+
+/// The secondary indexes of the store, by name (from `sqlite_master`).
+fn index_names(dir: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(dir.join("orca.db")).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name",
+        )
+        .unwrap();
+    stmt.query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// A large import loads without the secondary indexes and builds them at the end: afterwards
+/// every index is there, the data matches `generate`'s, and a failed large import leaves the
+/// store (indexes included) as it was.
+#[test]
+fn a_large_import_rebuilds_the_indexes_and_a_failed_one_keeps_them() {
+    let options = GenerateOptions {
+        customers: Some(300),
+        ..GenerateOptions::demo(now())
+    };
+    let out = tempfile::tempdir().unwrap();
+    write_csv(out.path(), &options, &hidden()).unwrap();
+    let bytes: u64 = std::fs::read_dir(out.path())
+        .unwrap()
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum();
+    assert!(bytes > 8 * 1024 * 1024, "large enough to rebuild: {bytes}");
+
+    let (generated, imported) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    generate(generated.path(), &options, &hidden()).unwrap();
+    import(imported.path(), out.path(), &hidden()).unwrap();
+    let indexes = index_names(imported.path());
+    assert_eq!(indexes, index_names(generated.path()));
+    assert!(
+        indexes.iter().any(|n| n == "cases_area_nocase"),
+        "{indexes:?}"
+    );
+    assert_eq!(
+        counts(&stats(generated.path())),
+        counts(&stats(imported.path()))
+    );
+
+    // A bad row at the end of the large cases file: nothing changes, the indexes stay.
+    let before = stats(imported.path());
+    let cases = out.path().join("cases.csv");
+    let mut text = std::fs::read_to_string(&cases).unwrap();
+    text.push_str("not,a,valid,row\n");
+    std::fs::write(&cases, text).unwrap();
+    import(imported.path(), out.path(), &hidden()).unwrap_err();
+    assert_eq!(index_names(imported.path()), indexes);
+    assert_eq!(counts(&stats(imported.path())), counts(&before));
+}
