@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use super::task::{Stage, TaskEnd, TaskRun};
+use super::state::{Stage, TaskEnd, TaskRun};
 use crate::cache::coalesce::Join;
 use crate::cache::{Cache, CacheKey, Flown, Hit, SharedLookup};
 

@@ -41,6 +41,7 @@
 mod flight;
 mod reason;
 mod runner;
+mod state;
 mod task;
 
 use std::collections::BTreeMap;

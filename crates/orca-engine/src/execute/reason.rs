@@ -7,9 +7,9 @@
 
 use std::time::Duration;
 
-use orca_core::{ErrorKind, SectionStatus, SourceKey};
+use orca_core::{ErrorKind, SectionStatus};
 
-use super::task::{TaskEnd, TaskState};
+use super::state::{Limit, TaskEnd, TaskState, Waiting};
 use crate::breaker::Outcome;
 use crate::retry::GaveUp;
 
@@ -20,28 +20,6 @@ pub(super) struct Verdict {
     /// `None` exactly when the status is `ok`.
     pub(super) reason: Option<String>,
     pub(super) outcome: Outcome,
-}
-
-/// What ran a task's time out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Limit {
-    /// The source's per-task timeout: "timeout after 5 s".
-    Task(Duration),
-    /// The run deadline: "deadline of 10 s reached".
-    Deadline(Duration),
-}
-
-/// What a task was doing when its time ran out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Waiting {
-    /// Talking to the source (an attempt had started): no more to say.
-    Source,
-    /// Waiting for a bulkhead slot of `source`, all `limit` of them taken.
-    Slot { source: SourceKey, limit: usize },
-    /// Following an identical query in flight.
-    Flight,
-    /// Looking the shared cache tier up.
-    SharedCache,
 }
 
 impl TaskEnd {
@@ -150,6 +128,8 @@ pub(super) fn human(d: Duration) -> String {
 
 #[cfg(test)]
 mod tests {
+    use orca_core::SourceKey;
+
     use super::*;
 
     #[test]

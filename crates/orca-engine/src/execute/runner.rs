@@ -15,7 +15,8 @@ use orca_core::{ContextItem, CustomerRef, Plan, QueryOutput, Section, SectionSta
 use tokio::task::{Id, JoinError, JoinSet};
 use tokio::time::Instant;
 
-use super::task::{self, Budget, TaskEnd, TaskRun, TaskState};
+use super::state::{Budget, TaskEnd, TaskRun, TaskState};
+use super::task;
 use super::{CacheUse, Inner, Run, RunOptions, ms, query_for, reason};
 use crate::cache::{Cache, Hit};
 use crate::events::{Emitter, EngineEvent, StopReason};
