@@ -3,6 +3,7 @@
 //! JSON is the DESIGN section 5 shape, serialized straight from the core types, so the contract
 //! lives in one place. Text leads with the answer sentence, then compact tables.
 
+mod blocks;
 mod plan;
 mod report;
 
