@@ -317,6 +317,34 @@ async fn the_deadline_cuts_a_hanging_source_at_exactly_the_deadline() {
     );
 }
 
+/// A request that makes several runs (an investigation's steps) shares one deadline: a run
+/// given an earlier `deadline_at` ends there, not a whole deadline after its own start.
+#[tokio::test(start_paused = true)]
+async fn a_run_ends_at_the_requests_deadline_when_it_is_earlier() {
+    let (_, ado) = ScriptedConnector::new(SourceKey::Ado)
+        .otherwise(Step::hang())
+        .shared();
+    let mut config = config();
+    config.task_timeout_ms = 10_000;
+    let engine = engine(config, vec![ado]);
+    let start = Instant::now();
+    let options = RunOptions {
+        deadline_at: Some(start + Duration::from_secs(4)),
+        ..RunOptions::default()
+    };
+    let run = engine.run(&one_task(SourceKey::Ado), &options).await;
+    assert_eq!(start.elapsed(), Duration::from_secs(4));
+    assert_eq!(run.sections[0].status, SectionStatus::Timeout);
+    // A later `deadline_at` never extends the engine's own deadline.
+    let start = Instant::now();
+    let options = RunOptions {
+        deadline_at: Some(start + Duration::from_secs(60)),
+        ..RunOptions::default()
+    };
+    engine.run(&one_task(SourceKey::Ado), &options).await;
+    assert_eq!(start.elapsed(), Duration::from_secs(10));
+}
+
 #[tokio::test(start_paused = true)]
 async fn the_deadline_ends_tasks_that_never_started() {
     // t1 hangs for its whole 10 s budget; t2 waits on it and never starts.

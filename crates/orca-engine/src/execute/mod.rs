@@ -132,6 +132,9 @@ pub struct RunOptions {
     pub limit: usize,
     /// Bypass the result cache for this run (no lookup, no store, counted neither way).
     pub no_cache: bool,
+    /// An earlier end than `start + deadline`: the request's own deadline when one request makes
+    /// several runs (an investigation's steps share one deadline, never one each).
+    pub deadline_at: Option<tokio::time::Instant>,
 }
 
 impl Default for RunOptions {
@@ -141,6 +144,7 @@ impl Default for RunOptions {
             cancel: CancellationToken::new(),
             limit: Query::DEFAULT_LIMIT,
             no_cache: false,
+            deadline_at: None,
         }
     }
 }

@@ -89,7 +89,9 @@ impl<'a> Runner<'a> {
             options,
             emitter,
             start,
-            deadline: start + engine.deadline,
+            deadline: options.deadline_at.map_or(start + engine.deadline, |at| {
+                at.min(start + engine.deadline)
+            }),
             slots: plan.tasks.iter().map(|_| Slot::Waiting).collect(),
             index,
             set: JoinSet::new(),

@@ -310,12 +310,10 @@ impl Connector for SoakFaults {
 }
 
 /// The phrasings a soak asks: `{c}` and `{d}` are customer names. Each one is answered (fully
-/// or partially) by the demo data set, so a 4xx in a soak is a finding too.
-///
-/// Not yet here: an investigation ("Why did cases for {c} go up last month?"). The service runs
-/// its two steps as two engine runs, each with the whole deadline, so such an ask can take twice
-/// the deadline (BENCHMARKS.md, "Soak"); add it once one deadline covers the whole ask.
-const PHRASINGS: [&str; 14] = [
+/// or partially) by the demo data set, so a 4xx in a soak is a finding too. The investigation
+/// ("why ...") runs two engine runs under the one deadline of the ask.
+const PHRASINGS: [&str; 15] = [
+    "Why did cases for {c} go up last month?",
     "Show cases and ICMs for {c}",
     "How many open cases does {c} have?",
     "incidents for {c} in the last 30 days",

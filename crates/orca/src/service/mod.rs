@@ -306,9 +306,12 @@ impl Orca {
         let offset = |t: Instant| t.duration_since(started).as_secs_f64() * 1e3;
         let first_plan = investigate::first_step(&plan);
         let first_started = Instant::now();
+        // One deadline for the whole ask: the second step gets what the first left.
+        let deadline_at = tokio::time::Instant::from_std(started) + self.inner.engine.deadline();
         let first_options = RunOptions {
             events: run_options.events.clone(),
             cancel: run_options.cancel.clone(),
+            deadline_at: Some(deadline_at),
             ..run_options
         };
         let first = self.inner.engine.run(&first_plan, &first_options).await;
