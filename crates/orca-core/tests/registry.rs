@@ -248,6 +248,16 @@ fn bad_rows_are_skipped_with_their_lines() {
     assert_eq!(got, expected);
 }
 
+/// Bare CR line ends (old Mac exports): every skipped row still names its own line.
+#[test]
+fn bare_cr_line_ends_keep_their_line_numbers() {
+    let csv = format!("Customer Name,Tenant ID\rAcme,not-a-guid\rContoso,{ID1}\rBeta,also-bad\r");
+    let (registry, errors) = load(&csv);
+    assert_eq!(registry.len(), 1);
+    let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
+    assert_eq!(lines, [2, 4], "{errors:?}");
+}
+
 #[test]
 fn invalid_utf8_row_is_skipped() {
     let mut csv = format!("{HEADER}Contoso,{ID1},,IC\n").into_bytes();

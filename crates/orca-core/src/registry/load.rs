@@ -84,8 +84,15 @@ pub(super) fn read<R: Read>(reader: R) -> Result<(Vec<Customer>, Vec<RowError>),
     let mut customers = Vec::new();
     let mut errors = Vec::new();
     let mut checker = Checker::default();
+    // Each record starts on a later line than the one before. The csv crate counts lines at
+    // LF only, so a file with bare CR line ends would say "line 1" for every row.
+    let mut last_line = 1;
     while csv.read_byte_record(&mut record).map_err(csv_error)? {
-        let line = record.position().map_or(0, csv::Position::line);
+        let line = record
+            .position()
+            .map_or(0, csv::Position::line)
+            .max(last_line + 1);
+        last_line = line;
         match row(&columns, &record, line, &mut checker) {
             Ok(customer) if customers.len() < MAX_CUSTOMERS => customers.push(customer),
             Ok(_) => errors.push(RowError {
