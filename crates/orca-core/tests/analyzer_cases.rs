@@ -555,6 +555,8 @@ fn scope_and_cohorts() {
         ("number of MCS customers with incidents this month", "scope=all; cohort=MCS; agents=icm; intent=rank; limit=1000; nu=-"),
         ("how many customers are in MCS", "intent=aggregate; cohort=MCS"),
         ("biggest customers by case count", "intent=rank; scope=all; limit=10; nu=-"),
+        ("which gm incidents are still active", "intent=count; agents=icm; customers=General Motors; nu=-"),
+        ("what open cases does ford have", "intent=count; status=open; nu=-"),
         ("biggest customer by incidents", "intent=rank; scope=all; agents=icm; limit=1; nu=-"),
         // A negation no pass understood is said, never dropped: the answer would be the opposite.
         ("which customers have no open cases", "nu=no"),

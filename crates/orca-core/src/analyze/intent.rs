@@ -299,6 +299,12 @@ pub(crate) fn find(
                     if k == 1 {
                         claim(toks, i + 1, i + 2);
                     }
+                } else if toks[i + 1..toks.len().min(i + 5)]
+                    .iter()
+                    .any(|t| t.role == Role::Keyword)
+                {
+                    // "which GM incidents are still active": the items asked for, as listed.
+                    claim(toks, i, i + 1);
                 }
             }
             // "how many customers have open Sev A cases", "number of MCS accounts with
