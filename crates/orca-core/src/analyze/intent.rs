@@ -521,6 +521,26 @@ pub(crate) fn find(
                 i += 3;
                 continue;
             }
+            // "how long do GM incidents take to mitigate", "how long to mitigate": the mean.
+            "how" if items && next == Some("long") => {
+                let to = (i + 2..toks.len()).find(|&j| {
+                    free(toks, j) == Some("to")
+                        && matches!(free(toks, j + 1), Some("mitigate" | "mitigation"))
+                });
+                if let Some(to) = to {
+                    set(&mut intent, Intent::Aggregate);
+                    found.shape.measure = Measure::MeanTimeToMitigateHours;
+                    claim(toks, i, i + 2);
+                    let take = to > i + 2
+                        && matches!(
+                            free(toks, to - 1),
+                            Some("take" | "takes" | "took" | "taking")
+                        );
+                    claim(toks, if take { to - 1 } else { to }, to + 2);
+                    i += 2;
+                    continue;
+                }
+            }
             "how" if items && next == Some("old") => {
                 set(&mut intent, Intent::Aggregate);
                 found.shape.measure = Measure::AverageAgeDays;
