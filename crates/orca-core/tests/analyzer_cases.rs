@@ -557,6 +557,8 @@ fn scope_and_cohorts() {
         ("biggest customers by case count", "intent=rank; scope=all; limit=10; nu=-"),
         ("which gm incidents are still active", "intent=count; agents=icm; customers=General Motors; nu=-"),
         ("how long do gm incidents take to mitigate", "intent=aggregate; agents=icm; nu=-"),
+        ("is gm getting worse", "customers=General Motors; intent=trend; nu=-"),
+        ("is it getting worse", "customers=-"),
         ("how long to mitigate sev 2 icms for contoso", "intent=aggregate; sev=2; nu=-"),
         ("what open cases does ford have", "intent=count; status=open; nu=-"),
         ("biggest customer by incidents", "intent=rank; scope=all; agents=icm; limit=1; nu=-"),

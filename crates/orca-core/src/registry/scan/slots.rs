@@ -72,6 +72,23 @@ impl<'t> Scanner<'_, 't, '_> {
                 .tokens
                 .get(w.end)
                 .is_some_and(|t| t.gap == Gap::Soft && t.word.folded == "doing"),
+            // "is gm getting worse", "are ups trending up", "was target doing better": the
+            // subject of a yes/no question about how a customer goes.
+            "is" | "are" | "was" | "were" if w.start == 1 => {
+                self.tokens.get(w.end).is_some_and(|t| {
+                    t.gap == Gap::Soft
+                        && matches!(
+                            t.word.folded.as_str(),
+                            "getting"
+                                | "trending"
+                                | "improving"
+                                | "worsening"
+                                | "doing"
+                                | "going"
+                                | "having"
+                        )
+                })
+            }
             _ => self.follows_up(w) && self.slot_end(w.end),
         }
     }
