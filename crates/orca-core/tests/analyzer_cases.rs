@@ -558,6 +558,8 @@ fn scope_and_cohorts() {
         ("which gm incidents are still active", "intent=count; agents=icm; customers=General Motors; nu=-"),
         ("how long do gm incidents take to mitigate", "intent=aggregate; agents=icm; nu=-"),
         ("is gm getting worse", "customers=General Motors; intent=trend; nu=-"),
+        ("cases for fords and gms", "customers=Ford Motor Company,General Motors; nu=-"),
+        ("saps incidents", "customers=SAP SE; nu=-"),
         ("is it getting worse", "customers=-"),
         ("how long to mitigate sev 2 icms for contoso", "intent=aggregate; sev=2; nu=-"),
         ("what open cases does ford have", "intent=count; status=open; nu=-"),

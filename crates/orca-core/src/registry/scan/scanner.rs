@@ -6,6 +6,7 @@ use std::ops::Range;
 
 use super::words::is_data_word;
 use crate::plan::{Ambiguous, MatchKind, Unresolved};
+use crate::registry::common::is_common;
 use crate::registry::fuzzy::Near;
 use crate::registry::index::Index;
 use crate::registry::normalize::{
@@ -131,6 +132,16 @@ pub(super) struct Scanner<'r, 't, 'v> {
     pub(super) out: Scan,
 }
 
+/// The stem of the plural of a short name ("gms", "GMs", "ibms": GM, IBM), read like a
+/// possessive's base: a word of three or four letters ending in "s" whose stem (two or three
+/// letters) is a whole registry key, while the word itself is neither a key nor a common word.
+fn acronym_plural(index: &Index, folded: &str) -> Option<String> {
+    let stem = folded.strip_suffix('s')?;
+    let short = (2..=3).contains(&stem.len()) && stem.chars().all(|c| c.is_ascii_alphabetic());
+    (short && !index.get(stem).is_empty() && index.get(folded).is_empty() && !is_common(folded))
+        .then(|| stem.to_string())
+}
+
 /// (The most tokens of a key starting with `form`, is every token of `form` in some key or a
 /// legal suffix).
 fn lookup(index: &Index, form: &str) -> (usize, bool) {
@@ -181,7 +192,10 @@ impl<'r, 't, 'v> Scanner<'r, 't, 'v> {
             let possessive = word.is_possessive();
             let (base, base_len) = match strip_possessive(word.raw) {
                 Some(raw) => (Some(norm_word(&text::fold_word(raw))), raw.len()),
-                None => (None, word.raw.len()),
+                None => match acronym_plural(&registry.index, &word.folded) {
+                    Some(stem) => (Some(stem), word.raw.len() - 1),
+                    None => (None, word.raw.len()),
+                },
             };
             // "PG's" is all caps: the possessive ending does not count.
             let caps = match strip_possessive(word.raw) {
