@@ -53,13 +53,19 @@ pub fn existing_store(config: &Config) -> CliResult<Option<Store>> {
     if probe(config)? == StoreState::Missing {
         return Ok(None);
     }
-    let store = Store::open(&config.data_dir, OpenMode::ReadOnly).with_context(|| {
-        format!(
-            "cannot open the data store in {}",
-            config.data_dir.display()
-        )
-    })?;
-    Ok(Some(store))
+    open_read_only(config).map(Some)
+}
+
+/// Opens the data directory's store read-only (it was probed, or just generated).
+fn open_read_only(config: &Config) -> CliResult<Store> {
+    Store::open(&config.data_dir, OpenMode::ReadOnly)
+        .with_context(|| {
+            format!(
+                "cannot open the data store in {}",
+                config.data_dir.display()
+            )
+        })
+        .map_err(CliError::from)
 }
 
 /// Opens the store; in the default data directory, generates the demo data set first when there
@@ -67,7 +73,7 @@ pub fn existing_store(config: &Config) -> CliResult<Option<Store>> {
 pub fn store_or_demo(config: &Config, now: chrono::DateTime<chrono::Utc>) -> CliResult<Store> {
     let dir = config.data_dir.display();
     match (probe(config)?, config.data_dir_chosen) {
-        (StoreState::Ready, _) => return Ok(existing_store(config)?.expect("a store is there")),
+        (StoreState::Ready, _) => return open_read_only(config),
         (StoreState::Missing, true) => {
             return Err(CliError::bad_input(anyhow::anyhow!(
                 "no data set in {dir} (is the path right?): `orca data generate --data {dir}` \
@@ -95,13 +101,7 @@ pub fn store_or_demo(config: &Config, now: chrono::DateTime<chrono::Utc>) -> Cli
         )
     })?;
     bar.finish_and_clear();
-    let store = Store::open(&config.data_dir, OpenMode::ReadOnly).with_context(|| {
-        format!(
-            "cannot open the data store in {}",
-            config.data_dir.display()
-        )
-    })?;
-    Ok(store)
+    open_read_only(config)
 }
 
 /// The registry for commands that only look things up (`plan`, `customers`): the store is opened
