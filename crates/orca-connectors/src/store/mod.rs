@@ -293,23 +293,7 @@ impl Store {
     /// Whether `dir` holds a store with data in it (any registry row or case). Never fails: an
     /// absent, empty, foreign or unreadable file is "no".
     pub fn exists(dir: &Path) -> bool {
-        let path = db_path(dir);
-        if !path.is_file() {
-            return false;
-        }
-        let Ok(conn) = open_reader(&path) else {
-            return false;
-        };
-        match checked_version(&conn, &path) {
-            Ok(v) if v >= 1 => conn
-                .query_row(
-                    "SELECT EXISTS (SELECT 1 FROM registry) OR EXISTS (SELECT 1 FROM cases)",
-                    [],
-                    |row| row.get::<_, bool>(0),
-                )
-                .unwrap_or(false),
-            _ => false,
-        }
+        matches!(Store::probe(dir), Ok(StoreState::Ready))
     }
 
     /// The database file.
