@@ -309,7 +309,8 @@ pub(crate) fn find(
             }
             // "how many customers have open Sev A cases", "number of MCS accounts with
             // incidents": the customers that have them, counted and named (a rank of every
-            // one), never the items' own count.
+            // one), never the items' own count. Without items ("how many customers are in
+            // MCS") the registry answers: see `counts_customers` in analyze/mod.rs.
             "how" | "number" | "count"
                 if items
                     && matches!(
