@@ -30,19 +30,25 @@ pub(crate) fn cell(v: &Value) -> String {
             Some(f) if n.is_f64() => format!("{f:.2}"),
             _ => n.to_string(),
         },
-        Value::Object(map) => {
-            let parts: Vec<String> = map
-                .iter()
-                .map(|(k, v)| format!("{k}:{}", cell(v)))
-                .collect();
-            truncate(&parts.join(" "), 80)
-        }
+        Value::Object(map) => object_cell(map, |k| k),
         Value::Array(items) => {
             let parts: Vec<String> = items.iter().map(cell).collect();
             truncate(&parts.join(", "), 80)
         }
         other => truncate(&other.to_string(), 60),
     }
+}
+
+/// An object as `key:value` pairs in one short cell, each key shown as `label` reads it.
+pub(crate) fn object_cell<'m>(
+    map: &'m serde_json::Map<String, Value>,
+    label: impl Fn(&'m str) -> &'m str,
+) -> String {
+    let parts: Vec<String> = map
+        .iter()
+        .map(|(k, v)| format!("{}:{}", label(k), cell(v)))
+        .collect();
+    truncate(&parts.join(" "), 80)
 }
 
 fn truncate(s: &str, max: usize) -> String {

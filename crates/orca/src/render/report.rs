@@ -349,13 +349,7 @@ fn group_blocks(s: &Section, plan: &Plan, bar_cells: usize, blocks: &mut Vec<Blo
 /// A summary count as shown: severity keys read as people write them (`2.5:2`, not `25:2`).
 fn summary_cell(key: &str, v: &Value) -> String {
     match v {
-        Value::Object(map) if key == "by_severity" => {
-            let parts: Vec<String> = map
-                .iter()
-                .map(|(k, v)| format!("{}:{}", severity_label(k), cell(v)))
-                .collect();
-            super::truncate(&parts.join(" "), 80)
-        }
+        Value::Object(map) if key == "by_severity" => super::object_cell(map, severity_label),
         _ => cell(v),
     }
 }
