@@ -154,18 +154,9 @@ fn bench_scan(c: &mut Criterion) {
     group.finish();
 }
 
-/// Pseudo-random lower-case letters (xorshift), deterministic.
-fn letters(seed: u64, n: usize) -> String {
-    let mut z = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..n)
-        .map(|_| {
-            z ^= z << 13;
-            z ^= z >> 7;
-            z ^= z << 17;
-            char::from(b'a' + (z % 26) as u8)
-        })
-        .collect()
-}
+#[path = "../tests/support/letters.rs"]
+mod support;
+use support::letters;
 
 /// A name of exactly `MAX_NAME_CHARS` characters: a word every customer shares, then 30-letter
 /// words (long, yet short enough to be corrected) from a pool of 64.

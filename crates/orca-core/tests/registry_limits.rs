@@ -18,18 +18,9 @@ fn id(i: u64) -> String {
     format_guid(0x1111_0000_0000_0000_0000_0000_0000_0000 + u128::from(i))
 }
 
-/// Pseudo-random lower-case letters (xorshift), deterministic.
-fn letters(seed: u64, n: usize) -> String {
-    let mut z = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..n)
-        .map(|_| {
-            z ^= z << 13;
-            z ^= z >> 7;
-            z ^= z << 17;
-            char::from(b'a' + (z % 26) as u8)
-        })
-        .collect()
-}
+#[path = "support/letters.rs"]
+mod support;
+use support::letters;
 
 /// A capitalized name of exactly `chars` characters: words of up to 40 letters.
 fn name(seed: u64, chars: usize) -> String {
