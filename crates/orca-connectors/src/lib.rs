@@ -5,10 +5,20 @@
 //!
 //! Invariant: every query is parameterized; user text never becomes SQL.
 
+pub mod sources;
 pub mod store;
 
+#[cfg(feature = "azure-devops")]
+pub mod ado;
+#[cfg(feature = "kusto")]
+pub mod kusto;
+#[cfg(feature = "mcp")]
+pub mod mcp;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+
 pub use store::{
-    DEMO_REGISTRY_CSV, GenerateOptions, GenerateSummary, HealthThresholds, ImportError,
+    DEMO_REGISTRY_CSV, DataSet, GenerateOptions, GenerateSummary, HealthThresholds, ImportError,
     ImportSummary, ImportedFile, OpenMode, Store, StoreConnector, StoreError, StoreState,
-    StoreStats, generate, import, write_csv,
+    StoreStats, generate, import, read_dir, write_csv,
 };

@@ -154,6 +154,13 @@ pub trait Connector: Send + Sync {
 
     /// Runs one query. Must be cancel-safe: the engine drops the future at its deadline.
     fn run<'a>(&'a self, query: &'a Query) -> BoxFuture<'a, Result<QueryOutput, ConnectorError>>;
+
+    /// Checks that the source can answer (reachable, authenticated, its tables and columns
+    /// present): `orca doctor` and `/readyz`. `Ok` carries a short description of what was
+    /// checked; the error says what is wrong and how to fix it, in one sentence.
+    fn check(&self) -> BoxFuture<'_, Result<String, ConnectorError>> {
+        Box::pin(async { Ok("ready".to_string()) })
+    }
 }
 
 #[cfg(test)]

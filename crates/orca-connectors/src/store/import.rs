@@ -45,9 +45,9 @@ pub use self::problems::{ImportError, Problem, SHOWN_PROBLEMS};
 use super::model::data_files::{DOCS_DIR, DataFile};
 use super::model::format_timestamp;
 use super::write::{
-    POST_LOAD_SQL, RowWriter, bulk_settings, create_indexes, drop_indexes, set_meta,
+    POST_LOAD_SQL, RowWriter, Sink, bulk_settings, create_indexes, drop_indexes, set_meta,
 };
-use super::{StoreError, db_path, open_writer};
+use super::{DataSet, StoreError, db_path, open_writer};
 
 /// The files `import` looks for, in load order (`docs/` comes last).
 pub const IMPORT_FILES: [&str; DataFile::ALL.len()] = {
@@ -90,16 +90,7 @@ pub fn import(
     progress: &ProgressBar,
 ) -> Result<ImportSummary, ImportError> {
     let started = Instant::now();
-    let csv_files: Vec<DataFile> = DataFile::ALL
-        .into_iter()
-        .filter(|f| from.join(f.file_name()).is_file())
-        .collect();
-    let docs = markdown_files(&from.join(DOCS_DIR))?;
-    if csv_files.is_empty() && docs.is_empty() {
-        return Err(ImportError::NothingToImport {
-            dir: from.to_path_buf(),
-        });
-    }
+    let (csv_files, docs) = files_in(from)?;
     let total_bytes: u64 = csv_files
         .iter()
         .map(|f| from.join(f.file_name()))
@@ -127,25 +118,9 @@ pub fn import(
         drop_indexes(&tx).map_err(sql)?;
     }
     let mut load = Load::new(from, RowWriter::new(&tx, &path)?, progress);
-    let mut files = Vec::new();
-    for file in csv_files {
-        progress.set_message(file.file_name());
-        let rows = load.csv_file(file)?;
-        files.push(ImportedFile {
-            file: file.file_name().to_string(),
-            rows,
-        });
-    }
-    if !docs.is_empty() {
-        progress.set_message(DOCS_DIR);
-        let rows = load.docs(&docs)?;
-        files.push(ImportedFile {
-            file: format!("{DOCS_DIR}/"),
-            rows,
-        });
-    }
+    let files = load_files(&mut load, &csv_files, &docs, progress)?;
     // On problems, dropping the transaction rolls everything back.
-    let tenants: Vec<Value> = load.finish()?.into_iter().map(Value::Text).collect();
+    let tenants: Vec<Value> = load.finish()?.1.into_iter().map(Value::Text).collect();
     if rebuild_indexes {
         progress.set_message("building indexes");
         create_indexes(&tx).map_err(sql)?;
@@ -178,6 +153,59 @@ pub fn import(
         tenants_not_in_registry,
         elapsed_ms: started.elapsed().as_millis() as u64,
     })
+}
+
+/// The data files and Markdown documents found in `from`; an error when there are none.
+fn files_in(from: &Path) -> Result<(Vec<DataFile>, Vec<PathBuf>), ImportError> {
+    let csv_files: Vec<DataFile> = DataFile::ALL
+        .into_iter()
+        .filter(|f| from.join(f.file_name()).is_file())
+        .collect();
+    let docs = markdown_files(&from.join(DOCS_DIR))?;
+    if csv_files.is_empty() && docs.is_empty() {
+        return Err(ImportError::NothingToImport {
+            dir: from.to_path_buf(),
+        });
+    }
+    Ok((csv_files, docs))
+}
+
+/// Reads every file through `load`, one after the other; the rows each file held.
+fn load_files<W: Sink>(
+    load: &mut Load<'_, W>,
+    csv_files: &[DataFile],
+    docs: &[PathBuf],
+    progress: &ProgressBar,
+) -> Result<Vec<ImportedFile>, ImportError> {
+    let mut files = Vec::new();
+    for &file in csv_files {
+        progress.set_message(file.file_name());
+        let rows = load.csv_file(file)?;
+        files.push(ImportedFile {
+            file: file.file_name().to_string(),
+            rows,
+        });
+    }
+    if !docs.is_empty() {
+        progress.set_message(DOCS_DIR);
+        let rows = load.docs(docs)?;
+        files.push(ImportedFile {
+            file: format!("{DOCS_DIR}/"),
+            rows,
+        });
+    }
+    Ok(files)
+}
+
+/// Reads the files found in `from` into memory, checked exactly as an import checks them (every
+/// problem with its file and line), without touching any store: what remote targets
+/// (`orca data import --target postgres`) and client-side evaluation load.
+pub fn read_dir(from: &Path) -> Result<DataSet, ImportError> {
+    let (csv_files, docs) = files_in(from)?;
+    let progress = ProgressBar::hidden();
+    let mut load = Load::new(from, DataSet::default(), &progress);
+    load_files(&mut load, &csv_files, &docs, &progress)?;
+    Ok(load.finish()?.0)
 }
 
 /// `docs/*.md`, sorted; none when the folder is absent.

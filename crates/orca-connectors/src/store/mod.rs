@@ -20,10 +20,11 @@
 
 mod agents;
 mod connector;
+mod dataset;
 mod demo;
 mod generate;
 mod import;
-mod model;
+pub mod model;
 mod schema;
 mod write;
 
@@ -37,10 +38,12 @@ use serde::Serialize;
 
 pub use agents::{HealthThresholds, MAX_LINK_IDS};
 pub use connector::StoreConnector;
+pub use dataset::DataSet;
 pub use demo::DEMO_REGISTRY_CSV;
 pub use generate::{GenerateOptions, GenerateSummary, generate, write_csv};
 pub use import::{
     IMPORT_FILES, ImportError, ImportSummary, ImportedFile, Problem, SHOWN_PROBLEMS, import,
+    read_dir,
 };
 pub use model::METRICS;
 pub use schema::SCHEMA_VERSION;

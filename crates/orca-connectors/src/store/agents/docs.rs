@@ -15,6 +15,25 @@ use super::{AgentError, limit_of, query_rows};
 /// Most words in one search.
 const MAX_TERMS: usize = 32;
 
+impl crate::Store {
+    /// One document by its `path` (as the docs agent's rows name it): `(title, body)`, or `None`
+    /// when no document has that path. For the dashboard's link from a passage to its document.
+    pub fn doc(&self, path: &str) -> Result<Option<(String, String)>, crate::StoreError> {
+        use rusqlite::OptionalExtension as _;
+        let conn = self.reader()?;
+        let result = conn
+            .query_row(
+                "SELECT title, body FROM docs WHERE path = ?1",
+                [path],
+                |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
+            )
+            .optional()
+            .map_err(|e| crate::StoreError::sqlite(self.path(), e));
+        self.give_back(conn);
+        result
+    }
+}
+
 pub(super) fn run(conn: &Connection, query: &Query) -> Result<QueryOutput, AgentError> {
     let words = search_words(&query.search_terms);
     let mut summary = Map::new();

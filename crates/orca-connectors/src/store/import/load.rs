@@ -16,12 +16,12 @@ use super::problems::{ImportError, KEPT_PROBLEMS, Problem};
 use super::rows::{Row, parse_row};
 use crate::store::model::data_files::{DOCS_DIR, DataFile};
 use crate::store::model::{DocRow, markdown_title};
-use crate::store::write::{RowWriter, Sink};
+use crate::store::write::Sink;
 
 /// One import in progress.
-pub(super) struct Load<'a, 'c> {
+pub(super) struct Load<'a, W: Sink> {
     from: &'a Path,
-    writer: RowWriter<'c>,
+    writer: W,
     problems: Vec<Problem>,
     total_problems: usize,
     tenants: HashSet<String>,
@@ -38,9 +38,9 @@ fn header_key(name: &str) -> String {
         .collect()
 }
 
-impl<'a, 'c> Load<'a, 'c> {
+impl<'a, W: Sink> Load<'a, W> {
     /// An import from `from` that writes through `writer` and counts bytes read on `progress`.
-    pub(super) fn new(from: &'a Path, writer: RowWriter<'c>, progress: &'a ProgressBar) -> Self {
+    pub(super) fn new(from: &'a Path, writer: W, progress: &'a ProgressBar) -> Self {
         Load {
             from,
             writer,
@@ -51,8 +51,8 @@ impl<'a, 'c> Load<'a, 'c> {
         }
     }
 
-    /// The distinct tenants of the written rows, or every problem found.
-    pub(super) fn finish(self) -> Result<HashSet<String>, ImportError> {
+    /// The writer and the distinct tenants of the written rows, or every problem found.
+    pub(super) fn finish(self) -> Result<(W, HashSet<String>), ImportError> {
         if self.total_problems > 0 {
             return Err(ImportError::Invalid {
                 dir: self.from.to_path_buf(),
@@ -60,7 +60,7 @@ impl<'a, 'c> Load<'a, 'c> {
                 total: self.total_problems,
             });
         }
-        Ok(self.tenants)
+        Ok((self.writer, self.tenants))
     }
 
     fn problem(&mut self, file: &str, line: Option<u64>, reason: impl Into<String>) {

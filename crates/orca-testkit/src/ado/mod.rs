@@ -1,0 +1,1 @@
+//! PLACEHOLDER: the ado loopback fake (being written, issue 15).

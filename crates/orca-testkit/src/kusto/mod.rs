@@ -1,0 +1,1 @@
+//! PLACEHOLDER: the kusto loopback fake (being written, issue 15).

@@ -1,0 +1,1 @@
+//! PLACEHOLDER: the mcp loopback fake (being written, issue 15).
