@@ -449,6 +449,9 @@ pub fn difference(expected: &QueryOutput, got: &QueryOutput) -> Option<String> {
     Some("outputs differ".into())
 }
 
+/// A status the fake answers with, its Retry-After, what it should be, and the check.
+type ErrorClass = (u16, Option<u64>, &'static str, fn(&ErrorKind) -> bool);
+
 /// Timeouts, cancellation, error classes and the query texts, through the fake.
 async fn fault_checks(
     connector: &dyn Connector,
@@ -483,7 +486,7 @@ async fn fault_checks(
     }
 
     // Errors classified as the status says.
-    let classes: [(u16, Option<u64>, &str, fn(&ErrorKind) -> bool); 5] = [
+    let classes: [ErrorClass; 5] = [
         (429, Some(2), "rate limited with Retry-After", |k| {
             *k == ErrorKind::RateLimited {
                 retry_after: Some(Duration::from_secs(2)),
