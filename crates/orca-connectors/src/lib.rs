@@ -10,6 +10,8 @@ pub mod store;
 
 #[cfg(feature = "azure-devops")]
 pub mod ado;
+#[cfg(feature = "http-client")]
+pub mod http;
 #[cfg(feature = "kusto")]
 pub mod kusto;
 #[cfg(feature = "mcp")]
