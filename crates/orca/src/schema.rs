@@ -82,14 +82,15 @@ pub fn openapi_components() -> [(&'static str, Value); 3] {
 }
 
 /// `event` names what `data` holds: the plan JSON, one section JSON per finished task, then the
-/// report JSON or `{"error": {code, message}}`.
+/// report JSON or `{"error": {code, message}}`; with `progress=true`, also `task_started` and
+/// `task_retrying` while tasks run.
 fn sse_event() -> Value {
     serde_json::json!({
         "type": "object",
-        "description": "One event of /v1/ask/stream: `data` is JSON text (the plan, a section, the report, or {\"error\": {code, message}}).",
+        "description": "One event of /v1/ask/stream: `data` is JSON text (the plan, a section, the report, or {\"error\": {code, message}}; with progress=true also task_started {task_id, source, started_ms} and task_retrying {task_id, source, attempt, wait_ms, error, at_ms}).",
         "required": ["event", "data"],
         "properties": {
-            "event": {"type": "string", "enum": ["plan", "section", "report", "error"]},
+            "event": {"type": "string", "enum": ["plan", "section", "report", "error", "task_started", "task_retrying"]},
             "data": {"type": "string"}
         }
     })

@@ -63,7 +63,7 @@ pub fn run(common: &CommonArgs, args: ServeArgs) -> CliResult<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr()?;
-        let state = Arc::new(ServerState::new(orca, auth));
+        let state = Arc::new(ServerState::new(orca, auth).with_default_now(common.now));
         if let Some(path) = state.orca.config().server.tokens_file.clone() {
             let reloading = Arc::clone(&state);
             tokio::spawn(crate::reload::watch(

@@ -60,6 +60,7 @@ pub fn router(state: &AppState) -> Router {
         },
         shutdown: state.asks_cancel.clone(),
         max_body_bytes: state.max_body_bytes,
+        default_now: state.default_now,
         ..McpHttpOptions::default()
     };
     http::router(state.orca.clone(), options, Arc::clone(&state.mcp_sessions)).route_layer(

@@ -30,6 +30,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::ServerConfig;
@@ -54,6 +55,10 @@ pub struct ServerState {
     pub openapi_json: Arc<str>,
     /// The MCP sessions of `/mcp`, each bound to the token that opened it.
     pub mcp_sessions: Arc<Sessions>,
+    /// The clock for relative time ranges when a request gives no `now` (`orca serve --now`);
+    /// the real clock when absent. Every door of the server uses it: `/v1/ask`, `/v1/plan`, the
+    /// stream (and so the dashboard) and `/mcp`.
+    pub default_now: Option<DateTime<Utc>>,
 }
 
 /// The state handlers get (cheap to clone).
@@ -79,7 +84,14 @@ impl ServerState {
                 max_per_owner: config.mcp_max_sessions_per_token,
                 idle: Duration::from_millis(config.mcp_session_idle_ms),
             })),
+            default_now: None,
         }
+    }
+
+    /// Sets the clock used when a request gives no `now` (the `--now` flag of `orca serve`).
+    pub fn with_default_now(mut self, now: Option<DateTime<Utc>>) -> ServerState {
+        self.default_now = now;
+        self
     }
 }
 
@@ -126,6 +138,7 @@ pub fn router_with(state: AppState, extra: Router) -> Router {
         .route("/v1/ask/stream", get(routes::ask::stream))
         .route("/v1/customers", get(routes::customers::customers))
         .route("/v1/stats", get(routes::stats::stats))
+        .route("/v1/docs", get(routes::docs::doc))
         .route_layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             limits::guard,
@@ -222,7 +235,7 @@ async fn track(State(state): State<AppState>, request: Request, next: Next) -> R
 
 /// The route template as a bounded label.
 fn route_label(matched: Option<&str>) -> &'static str {
-    const ROUTES: [&str; 11] = [
+    const ROUTES: [&str; 12] = [
         "/",
         "/healthz",
         "/readyz",
@@ -233,6 +246,7 @@ fn route_label(matched: Option<&str>) -> &'static str {
         "/v1/ask/stream",
         "/v1/customers",
         "/v1/stats",
+        "/v1/docs",
         "/mcp",
     ];
     match matched {

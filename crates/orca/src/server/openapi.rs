@@ -58,6 +58,7 @@ pub fn document(auth: bool, max_request_chars: usize) -> serde_json::Value {
     };
     parameter("/v1/ask/stream", "request", max_request_chars);
     parameter("/v1/customers", "q", orca_core::registry::MAX_NAME_CHARS);
+    parameter("/v1/docs", "path", routes::docs::MAX_PATH_CHARS);
     doc
 }
 
@@ -111,6 +112,7 @@ pub async fn openapi_json(State(state): State<AppState>) -> Response {
         routes::ask::stream,
         routes::customers::customers,
         routes::stats::stats,
+        routes::docs::doc,
         routes::health::healthz,
         routes::health::readyz,
         routes::health::metrics,

@@ -94,6 +94,58 @@ struct State {
     by_complexity: BTreeMap<&'static str, Window>,
     sources: BTreeMap<SourceKey, SourceState>,
     recent: VecDeque<Recent>,
+    rate: Rate,
+}
+
+/// Seconds of ask counts kept for the request rate (ten minutes).
+const RATE_SECONDS: usize = 600;
+
+/// Asks per second over the last [`RATE_SECONDS`], in a fixed ring (second since the monitor
+/// started, count), for the requests-per-minute figures.
+#[derive(Debug)]
+struct Rate {
+    seconds: Vec<(u64, u64)>,
+}
+
+impl Default for Rate {
+    fn default() -> Self {
+        Rate {
+            seconds: vec![(u64::MAX, 0); RATE_SECONDS],
+        }
+    }
+}
+
+impl Rate {
+    fn record(&mut self, second: u64) {
+        let slot = &mut self.seconds[(second % RATE_SECONDS as u64) as usize];
+        if slot.0 != second {
+            *slot = (second, 0);
+        }
+        slot.1 += 1;
+    }
+
+    /// Asks in the `n` seconds up to and including `second`.
+    fn within(&self, second: u64, n: u64) -> u64 {
+        self.seconds
+            .iter()
+            .filter(|(s, _)| *s != u64::MAX && *s <= second && second - *s < n)
+            .map(|(_, c)| c)
+            .sum()
+    }
+
+    /// Asks per minute for the last ten minutes, oldest first (the last is the minute up to now).
+    fn per_minute(&self, second: u64) -> Vec<u64> {
+        (0..(RATE_SECONDS as u64 / 60))
+            .rev()
+            .map(|m| {
+                self.seconds
+                    .iter()
+                    .filter(|(s, _)| *s != u64::MAX && *s <= second && (second - *s) / 60 == m)
+                    .map(|(_, c)| c)
+                    .sum()
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -139,6 +191,14 @@ struct SourceState {
     timeout: u64,
     skipped: u64,
     latency: Window,
+    /// Tasks that failed (error or timeout) since the last one the source answered.
+    streak: u32,
+    /// Of those, how many timed out.
+    streak_timeouts: u32,
+    /// The reason of the latest failed task, and when it failed.
+    last_failure: Option<(String, DateTime<Utc>)>,
+    /// When the source last answered a task (not from the cache).
+    last_ok: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone)]
@@ -159,6 +219,10 @@ struct Recent {
 pub struct Stats {
     pub uptime_s: f64,
     pub asks: AskCounts,
+    /// Asks (answered or refused) in the last 60 seconds.
+    pub requests_last_minute: u64,
+    /// Asks per minute over the last ten minutes, oldest first; the last is the minute up to now.
+    pub requests_per_minute: Vec<u64>,
     /// Latency percentiles of answered asks by complexity (simple, medium, complex).
     pub latency_ms: BTreeMap<String, LatencySummary>,
     pub cache: CacheSummary,
@@ -206,6 +270,22 @@ pub struct SourceHealth {
     pub timeout: u64,
     pub skipped: u64,
     pub p95_ms: f64,
+    /// In a support engineer's words: `healthy` (answering), `failing` (its latest tasks failed,
+    /// or it is paused after failures), `recovering` (one trial task is running after a pause),
+    /// or `unused` (no task yet).
+    pub health: String,
+    /// Tasks that failed in a row since the source last answered (errors and timeouts).
+    pub failures_in_a_row: u32,
+    /// Of `failures_in_a_row`, how many timed out.
+    pub timeouts_in_a_row: u32,
+    /// Why the latest failed task failed, and when (RFC 3339).
+    pub last_failure: Option<String>,
+    pub last_failure_at: Option<String>,
+    /// When the source last answered a task (RFC 3339).
+    pub last_ok_at: Option<String>,
+    /// While the source is paused after failures (its circuit is open): when the next trial task
+    /// will be let through (RFC 3339).
+    pub retry_at: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -261,6 +341,9 @@ impl Monitor {
                 .or_default()
                 .push(report.timings.total_ms);
         }
+        let now = Utc::now();
+        let second = self.started.elapsed().as_secs();
+        st.rate.record(second);
         for s in &report.sections {
             let src = st.sources.entry(s.source).or_default();
             match s.status {
@@ -268,6 +351,20 @@ impl Monitor {
                 SectionStatus::Error => src.error += 1,
                 SectionStatus::Timeout => src.timeout += 1,
                 SectionStatus::Skipped => src.skipped += 1,
+            }
+            match s.status {
+                // A cached answer says nothing of the source now; a skipped task never reached it.
+                SectionStatus::Ok if !s.cached => {
+                    src.streak = 0;
+                    src.streak_timeouts = 0;
+                    src.last_ok = Some(now);
+                }
+                SectionStatus::Error | SectionStatus::Timeout => {
+                    src.streak += 1;
+                    src.streak_timeouts += u32::from(s.status == SectionStatus::Timeout);
+                    src.last_failure = Some((s.reason_text().to_string(), now));
+                }
+                _ => {}
             }
             if !s.cached && s.status != SectionStatus::Skipped {
                 src.latency.push(s.elapsed_ms);
@@ -297,8 +394,10 @@ impl Monitor {
         outcome: AskOutcome,
         ms: f64,
     ) {
+        let second = self.started.elapsed().as_secs();
         let mut st = self.state();
         st.rejected += 1;
+        st.rate.record(second);
         push_recent(
             &mut st.recent,
             Recent {
@@ -328,11 +427,11 @@ impl Monitor {
 
     /// The stats as `viewer` may see them.
     pub fn stats(&self, viewer: &str, engine: &Engine) -> Stats {
-        let breakers: BTreeMap<SourceKey, &'static str> = engine
-            .breaker_states()
-            .into_iter()
-            .map(|(k, b)| (k, b.state))
-            .collect();
+        let breakers: BTreeMap<SourceKey, orca_engine::BreakerSnapshot> =
+            engine.breaker_states().into_iter().collect();
+        let now = Utc::now();
+        let second = self.started.elapsed().as_secs();
+        let rfc3339 = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let st = self.state();
         let mut latency_ms = BTreeMap::new();
         for c in [Complexity::Simple, Complexity::Medium, Complexity::Complex] {
@@ -352,14 +451,31 @@ impl Monitor {
             .iter()
             .map(|(source, breaker)| {
                 let s = st.sources.get(source);
+                let streak = s.map_or(0, |s| s.streak);
+                let health = match breaker.state {
+                    "open" => "failing",
+                    "half_open" => "recovering",
+                    _ if streak > 0 => "failing",
+                    _ if s.is_none_or(|s| s.ok + s.error + s.timeout == 0) => "unused",
+                    _ => "healthy",
+                };
                 SourceHealth {
                     source: source.as_str().to_string(),
-                    breaker: breaker.to_string(),
+                    breaker: breaker.state.to_string(),
                     ok: s.map_or(0, |s| s.ok),
                     error: s.map_or(0, |s| s.error),
                     timeout: s.map_or(0, |s| s.timeout),
                     skipped: s.map_or(0, |s| s.skipped),
                     p95_ms: s.map_or(0.0, |s| s.latency.summary().p95_ms),
+                    health: health.to_string(),
+                    failures_in_a_row: streak,
+                    timeouts_in_a_row: s.map_or(0, |s| s.streak_timeouts),
+                    last_failure: s.and_then(|s| s.last_failure.as_ref().map(|f| f.0.clone())),
+                    last_failure_at: s.and_then(|s| s.last_failure.as_ref().map(|f| rfc3339(f.1))),
+                    last_ok_at: s.and_then(|s| s.last_ok.map(rfc3339)),
+                    retry_at: breaker
+                        .retry_in_ms
+                        .map(|ms| rfc3339(now + chrono::Duration::milliseconds(ms as i64))),
                 }
             })
             .collect();
@@ -389,6 +505,8 @@ impl Monitor {
         Stats {
             uptime_s: self.uptime_s(),
             asks: st.counts(),
+            requests_last_minute: st.rate.within(second, 60),
+            requests_per_minute: st.rate.per_minute(second),
             latency_ms,
             cache: st.cache(),
             sources,
@@ -441,6 +559,21 @@ mod tests {
         assert_eq!(percentile(&v, 0.99), 99.0);
         assert_eq!(percentile(&[7.0], 0.99), 7.0);
         assert_eq!(percentile(&[], 0.5), 0.0);
+    }
+
+    #[test]
+    fn the_request_rate_counts_the_last_minute_and_ten_minutes_by_minute() {
+        let mut r = Rate::default();
+        for second in [0, 10, 59, 61, 119, 120, 600, 601] {
+            r.record(second);
+        }
+        // At 601 s: 600 and 601 are within the last minute.
+        assert_eq!(r.within(601, 60), 2);
+        // Ten minutes up to 601 s: second 600 took the ring slot of second 0.
+        let per_minute = r.per_minute(601);
+        assert_eq!(per_minute.len(), 10);
+        assert_eq!(per_minute.iter().sum::<u64>(), 7);
+        assert_eq!(per_minute[9], 2);
     }
 
     #[test]

@@ -108,19 +108,26 @@ pub struct StreamParams {
     pub now: Option<String>,
     /// Bypass the result cache for this ask.
     pub no_cache: Option<bool>,
+    /// Also send `task_started` (`{task_id, source, started_ms}`) when a task goes to its
+    /// source and `task_retrying` (`{task_id, source, attempt, wait_ms, error, at_ms}`) before
+    /// each retry, so a client can draw the tasks while they run (the dashboard's timeline).
+    pub progress: Option<bool>,
 }
 
-fn parse_now(now: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
-    now.map(|s| {
-        DateTime::parse_from_rfc3339(s)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| {
-                ApiError::bad_request(format!(
-                    "`now` is not an RFC 3339 timestamp like 2026-11-24T12:00:00Z ({e})"
-                ))
-            })
-    })
-    .transpose()
+/// The request's `now`, else the server's clock (`orca serve --now`), else `None` (the real one).
+fn parse_now(state: &AppState, now: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
+    let parsed = now
+        .map(|s| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| {
+                    ApiError::bad_request(format!(
+                        "`now` is not an RFC 3339 timestamp like 2026-11-24T12:00:00Z ({e})"
+                    ))
+                })
+        })
+        .transpose()?;
+    Ok(parsed.or(state.default_now))
 }
 
 /// The options of an ask made over HTTP: the caller's permissions, cancelled on shutdown.
@@ -167,7 +174,7 @@ pub async fn ask(
     body: Result<Json<AskBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(body) = body?;
-    let now = parse_now(body.now.as_deref())?;
+    let now = parse_now(&state, body.now.as_deref())?;
     let options = ask_options(&state, &principal, now, body.no_cache);
     let report = state.orca.ask(&body.request, options).await?;
     Ok(match body.format.unwrap_or_default() {
@@ -212,7 +219,7 @@ pub async fn plan(
     body: Result<Json<PlanBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(body) = body?;
-    let now = parse_now(body.now.as_deref())?;
+    let now = parse_now(&state, body.now.as_deref())?;
     // Analysis stays on the async worker, as in every ask: the request is capped at
     // `max_request_chars` and the registry's work on it is bounded (`orca_core::registry`,
     // "Cost": about two milliseconds at worst), cheaper than a hop to the blocking pool.
@@ -226,14 +233,15 @@ pub async fn plan(
 }
 
 /// Plan, run and report one request as Server-Sent Events: `plan`, then `section` per finished
-/// task, then `report` (or `error`).
+/// task, then `report` (or `error`); with `progress=true`, also `task_started` and
+/// `task_retrying` while tasks run.
 #[utoipa::path(
     get,
     path = "/v1/ask/stream",
     tag = "ask",
     params(StreamParams),
     responses(
-        (status = 200, description = "An event stream: event `plan` (the plan JSON), `section` (one section JSON per finished task), then `report` (the report JSON) or `error` ({\"error\": {code, message}})", content_type = "text/event-stream", body = SseEventSchema),
+        (status = 200, description = "An event stream: event `plan` (the plan JSON), `section` (one section JSON per finished task), then `report` (the report JSON) or `error` ({\"error\": {code, message}}); with `progress=true` also `task_started` ({task_id, source, started_ms}) and `task_retrying` ({task_id, source, attempt, wait_ms, error, at_ms})", content_type = "text/event-stream", body = SseEventSchema),
         (status = 400, description = "Bad query string, empty or too long request", body = ErrorBody),
         (status = 403, description = "Every customer named is outside the token's scope", body = ErrorBody),
         (status = 422, description = "A question Orca cannot answer with its data (a write, a forecast)", body = ErrorBody),
@@ -247,7 +255,7 @@ pub async fn stream(
     params: Result<Query<StreamParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(params) = params?;
-    let now = parse_now(params.now.as_deref())?;
+    let now = parse_now(&state, params.now.as_deref())?;
     let options = ask_options(&state, &principal, now, params.no_cache.unwrap_or(false));
     // The plan first; a request that cannot run is an error response, not a stream.
     let planned = state.orca.plan_to_run(&params.request, &options)?;
@@ -259,6 +267,7 @@ pub async fn stream(
         ..options
     };
     let cancel = options.cancel.clone();
+    let progress = params.progress.unwrap_or(false);
     let first = json_event("plan", &planned.plan);
     tokio::spawn(async move {
         if tx.send(Ok(first)).await.is_err() {
@@ -266,9 +275,36 @@ pub async fn stream(
             return;
         }
         let orca = state.orca.clone();
+        // The engine counts a task's times from the start of its run, which begins now.
+        let run_started = std::time::Instant::now();
         let mut ask = tokio::spawn(async move { orca.run(planned, options).await });
         let forward = |event: EngineEvent| match event {
             EngineEvent::TaskFinished(section) => Some(json_event("section", &section)),
+            EngineEvent::TaskStarted {
+                task_id,
+                source,
+                started_ms,
+            } if progress => Some(json_event(
+                "task_started",
+                &serde_json::json!({"task_id": task_id, "source": source, "started_ms": started_ms}),
+            )),
+            EngineEvent::TaskRetrying {
+                task_id,
+                source,
+                attempt,
+                wait_ms,
+                error,
+            } if progress => Some(json_event(
+                "task_retrying",
+                &serde_json::json!({
+                    "task_id": task_id,
+                    "source": source,
+                    "attempt": attempt,
+                    "wait_ms": wait_ms,
+                    "error": error,
+                    "at_ms": run_started.elapsed().as_secs_f64() * 1e3,
+                }),
+            )),
             _ => None,
         };
         let result = loop {

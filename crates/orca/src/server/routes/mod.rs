@@ -2,5 +2,6 @@
 
 pub mod ask;
 pub mod customers;
+pub mod docs;
 pub mod health;
 pub mod stats;
