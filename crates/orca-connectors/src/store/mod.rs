@@ -18,7 +18,7 @@
 //! - A 0-byte `orca.db` is an empty SQLite database: it is migrated, and counts as absent for
 //!   [`Store::exists`].
 
-mod agents;
+pub(crate) mod agents;
 mod connector;
 mod dataset;
 mod demo;

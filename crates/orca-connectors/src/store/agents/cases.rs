@@ -273,7 +273,7 @@ fn filter_of(query: &Query) -> Result<Where, AgentError> {
 }
 
 /// The shapes of cases: every group but work item type; severity sorts A, B, C.
-const CASES: ItemTable = ItemTable {
+pub(crate) const CASES: ItemTable = ItemTable {
     table: "cases",
     noun: "cases",
     newest_first: "t.created_at DESC, t.case_number DESC",

@@ -188,7 +188,7 @@ const AREA_TAG: &str = "CASE WHEN t.title GLOB '[[]?*]*' \
 /// The shapes of incidents: severity sorts 0, 1, 2, 2.5, 3, 4 (stored 25 sorts as 2.5); groups
 /// by severity (keys as the summary's: `25` = 2.5), status, owner (OwningTeam), customer and
 /// product area (the title's tag).
-const INCIDENTS: ItemTable = ItemTable {
+pub(crate) const INCIDENTS: ItemTable = ItemTable {
     table: "incidents",
     noun: "incidents",
     newest_first: "t.created_at DESC, t.incident_id DESC",

@@ -48,12 +48,12 @@
 //! | `owner` | Owner | OwningTeam | bad query |
 //! | `item_ids` | CaseNumber (text) | IncidentId (integer) | Id (integer) |
 
-mod cases;
+pub(crate) mod cases;
 mod docs;
-mod incidents;
-mod shaping;
+pub(crate) mod incidents;
+pub(crate) mod shaping;
 mod tenant;
-mod work_items;
+pub(crate) mod work_items;
 
 use std::rc::Rc;
 

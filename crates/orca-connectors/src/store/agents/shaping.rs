@@ -500,7 +500,7 @@ fn breakdown(
 
 /// The groups of a breakdown from `(key, value, items)` per key as aggregated: keys renamed
 /// (`ItemTable::key_name`), largest first then by key, shares of `total`.
-fn groups_of(
+pub(crate) fn groups_of(
     grouped: Vec<(String, f64, i64)>,
     measure: Measure,
     table: &ItemTable,
@@ -538,7 +538,7 @@ fn groups_of(
 
 /// The bucket asked, or one chosen by the range's length: days up to two weeks, weeks up to
 /// about four months, months beyond.
-fn bucket_of(query: &Query, range: &TimeRange) -> Bucket {
+pub(crate) fn bucket_of(query: &Query, range: &TimeRange) -> Bucket {
     query.shape.bucket.unwrap_or_else(|| {
         let days = (range.to - range.from).num_days();
         if days <= 14 {
@@ -564,7 +564,7 @@ fn bucket_number(bucket: Bucket, at: i64) -> i64 {
 }
 
 /// Where bucket `number` starts.
-fn bucket_start(bucket: Bucket, number: i64) -> DateTime<Utc> {
+pub(crate) fn bucket_start(bucket: Bucket, number: i64) -> DateTime<Utc> {
     let at = match bucket {
         Bucket::Day => number * 86_400,
         Bucket::Week => number * 604_800 - 259_200,
@@ -582,7 +582,7 @@ fn bucket_start(bucket: Bucket, number: i64) -> DateTime<Utc> {
 
 /// The first and last bucket numbers of a range (the last holds `to` when it is in the range,
 /// the instant before it otherwise).
-fn bucket_span(range: &TimeRange, bucket: Bucket) -> (i64, i64) {
+pub(crate) fn bucket_span(range: &TimeRange, bucket: Bucket) -> (i64, i64) {
     let from = range.from.timestamp();
     let to = range.to.timestamp();
     let last_instant = if range.to_inclusive { to } else { to - 1 };

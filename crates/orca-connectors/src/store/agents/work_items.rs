@@ -180,7 +180,7 @@ const AREA_SEGMENT: &str = "coalesce(nullif(CASE \
 /// The shapes of work items: groups by type, status (State), customer and product area (the
 /// AreaPath segment, the demo data's keys renamed to their area names: `InformationProtection`
 /// is "Sensitivity Labels"); no severity and no owner.
-const WORK_ITEMS: ItemTable = ItemTable {
+pub(crate) const WORK_ITEMS: ItemTable = ItemTable {
     table: "work_items",
     noun: "work items",
     newest_first: "t.created_at DESC, t.id DESC",
