@@ -182,6 +182,7 @@ pub fn merge(previous: &Plan, next: &Plan, analyzer: &Analyzer) -> Option<Follow
         data_sources,
         scope: who.scope,
         cohort: who.cohort.clone(),
+        cohort_tenants: who.cohort_tenants.clone(),
         customers: who.customers.clone(),
         unresolved: next.unresolved.clone(),
         ambiguous: next.ambiguous.clone(),
@@ -450,6 +451,22 @@ mod tests {
         assert_eq!(plan.cohort.as_deref(), Some("MCS"));
         assert!(plan.tasks.iter().all(|t| t.tenant_id.is_none()));
         assert_eq!(plan.data_sources, [SourceKey::Kusto, SourceKey::Icm]);
+        // The cohort's tenants, resolved from the registry by hand here.
+        let mcs: Vec<String> = registry()
+            .customers()
+            .iter()
+            .filter(|c| c.segment.as_deref() == Some("MCS"))
+            .map(|c| c.tenant_id.to_ascii_lowercase())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        assert!(!mcs.is_empty());
+        assert_eq!(plan.cohort_tenants, mcs);
+
+        // A follow-up that keeps the customers keeps the cohort's tenants.
+        let (next, _) = follow(&plan, "and their incidents?");
+        assert_eq!(next.cohort.as_deref(), Some("MCS"));
+        assert_eq!(next.cohort_tenants, mcs);
     }
 
     #[test]

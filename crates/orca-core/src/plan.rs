@@ -417,6 +417,11 @@ pub struct Plan {
     pub scope: Scope,
     /// The segment for cohort requests ("MCS customers"); null otherwise.
     pub cohort: Option<String>,
+    /// The cohort's tenant ids (lower case, sorted), resolved from the registry when the plan is
+    /// made: scope-wide queries carry this list, so no source needs Orca's registry to know who
+    /// is in a cohort (remote sources cannot join it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cohort_tenants: Vec<String>,
     /// Mentions resolved to exactly one registry customer.
     pub customers: Vec<ResolvedCustomer>,
     /// Company-like mentions that are not in the registry, with close names.

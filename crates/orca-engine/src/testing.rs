@@ -243,6 +243,7 @@ pub fn plan(tasks: Vec<Task>) -> Plan {
         data_sources,
         scope: Scope::Customers,
         cohort: None,
+        cohort_tenants: Vec::new(),
         customers: Vec::new(),
         unresolved: Vec::new(),
         ambiguous: Vec::new(),

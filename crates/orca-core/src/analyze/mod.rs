@@ -482,6 +482,10 @@ pub fn analyze(
         agents,
         data_sources,
         scope,
+        cohort_tenants: cohort
+            .as_deref()
+            .map(|c| registry.segment_tenants(c))
+            .unwrap_or_default(),
         cohort,
         customers: mentions.resolved,
         unresolved: mentions.unresolved,

@@ -348,6 +348,7 @@ mod tests {
             data_sources: vec![],
             scope: Scope::Customers,
             cohort: None,
+            cohort_tenants: Vec::new(),
             customers: vec![],
             unresolved: vec![],
             ambiguous: vec![],

@@ -316,6 +316,25 @@ impl Registry {
         self.customers.len()
     }
 
+    /// The tenant ids (lower case, sorted, distinct) of the customers whose segment is
+    /// `segment`, compared trimmed and ignoring ASCII case ("mcs" is "MCS").
+    pub fn segment_tenants(&self, segment: &str) -> Vec<String> {
+        let segment = segment.trim();
+        let mut tenants: Vec<String> = self
+            .customers
+            .iter()
+            .filter(|c| {
+                c.segment
+                    .as_deref()
+                    .is_some_and(|s| s.trim().eq_ignore_ascii_case(segment))
+            })
+            .map(|c| c.tenant_id.trim().to_ascii_lowercase())
+            .collect();
+        tenants.sort();
+        tenants.dedup();
+        tenants
+    }
+
     pub fn is_empty(&self) -> bool {
         self.customers.is_empty()
     }

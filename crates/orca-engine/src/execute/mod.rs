@@ -270,24 +270,27 @@ impl Engine {
 /// plan's time range, filters and search terms, the dependencies' outputs, and the row limit.
 /// This is also the key a result cache would use.
 ///
-/// A plan restricted to the caller's permitted tenants (`Plan::permitted_tenants`) turns its
-/// all-tenants tasks into queries over exactly those tenants, so results (and cache keys) never
-/// cross permission scopes.
+/// Scopes leave the engine as tenant lists wherever they can: a plan restricted to the caller's
+/// permitted tenants (`Plan::permitted_tenants`) queries exactly those, and a cohort exactly its
+/// tenants (`Plan::cohort_tenants`), so results (and cache keys) never cross permission scopes
+/// and no source needs the registry to know who is in a cohort. Only "every customer" is sent
+/// as `all_tenants` (no tenant filter). A cohort plan without its tenant list (one made before
+/// plans carried it) still sends the cohort name, which only the store can resolve.
 pub fn query_for(plan: &Plan, task: &Task, context: Vec<ContextItem>, limit: usize) -> Query {
     let scope_wide = plan.scope == Scope::All && task.tenant_id.is_none();
-    let (tenant_ids, all_tenants) = match (&plan.permitted_tenants, scope_wide) {
-        (Some(permitted), true) => (permitted.clone(), false),
-        _ => (task.tenant_id.iter().cloned().collect(), scope_wide),
+    let (tenant_ids, all_tenants, cohort) = match (&plan.permitted_tenants, scope_wide) {
+        (Some(permitted), true) => (permitted.clone(), false, None),
+        (None, true) if plan.cohort.is_some() && !plan.cohort_tenants.is_empty() => {
+            (plan.cohort_tenants.clone(), false, None)
+        }
+        (None, true) => (Vec::new(), true, plan.cohort.clone()),
+        _ => (task.tenant_id.iter().cloned().collect(), false, None),
     };
     Query {
         source: task.source,
         tenant_ids,
         all_tenants,
-        cohort: if all_tenants {
-            plan.cohort.clone()
-        } else {
-            None
-        },
+        cohort,
         // One side of a comparison of periods has its own range.
         time_range: task.time_range.clone().or_else(|| plan.time_range.clone()),
         filters: plan.filters.clone(),
@@ -305,4 +308,51 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 fn ms(d: Duration) -> f64 {
     d.as_nanos() as f64 / 1_000_000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use orca_core::Scope;
+    use orca_core::SourceKey;
+
+    use super::query_for;
+    use crate::testing::{plan, task};
+
+    /// A plan with one task over the whole scope (no tenant of its own).
+    fn scope_wide() -> orca_core::Plan {
+        let mut wide = task("t1", SourceKey::Kusto);
+        wide.tenant_id = None;
+        wide.customer = None;
+        let mut p = plan(vec![wide]);
+        p.scope = Scope::All;
+        p
+    }
+
+    #[test]
+    fn scopes_leave_the_engine_as_tenant_lists() {
+        let mut cohort = scope_wide();
+        cohort.cohort = Some("MCS".into());
+        cohort.cohort_tenants = vec!["a".into(), "b".into()];
+        let query = query_for(&cohort, &cohort.tasks[0], Vec::new(), 20);
+        assert_eq!(query.tenant_ids, ["a", "b"]);
+        assert!(!query.all_tenants);
+        assert_eq!(query.cohort, None, "no source needs the cohort's name");
+
+        // Permissions win: the permitted list is already cut to the cohort.
+        cohort.permitted_tenants = Some(vec!["b".into()]);
+        let query = query_for(&cohort, &cohort.tasks[0], Vec::new(), 20);
+        assert_eq!(query.tenant_ids, ["b"]);
+        assert!(!query.all_tenants);
+
+        // Every customer: no tenant filter at all.
+        let mut all = scope_wide();
+        let query = query_for(&all, &all.tasks[0], Vec::new(), 20);
+        assert!(query.all_tenants && query.tenant_ids.is_empty() && query.cohort.is_none());
+
+        // A cohort plan without its list (made before plans carried one) keeps the name.
+        all.cohort = Some("MCS".into());
+        let query = query_for(&all, &all.tasks[0], Vec::new(), 20);
+        assert!(query.all_tenants);
+        assert_eq!(query.cohort.as_deref(), Some("MCS"));
+    }
 }
