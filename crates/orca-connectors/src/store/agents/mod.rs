@@ -52,7 +52,7 @@ pub(crate) mod cases;
 mod docs;
 pub(crate) mod incidents;
 pub(crate) mod shaping;
-mod tenant;
+pub(crate) mod tenant;
 pub(crate) mod work_items;
 
 use std::rc::Rc;

@@ -129,10 +129,10 @@ impl Verdict {
 
 /// First and last value of one metric in the range.
 #[derive(Debug, Clone, Copy, Default)]
-struct Span {
-    first: f64,
-    last: f64,
-    last_date: i64,
+pub(crate) struct Span {
+    pub first: f64,
+    pub last: f64,
+    pub last_date: i64,
 }
 
 impl Span {
@@ -141,7 +141,7 @@ impl Span {
     }
 }
 
-type Metrics = BTreeMap<String, Span>;
+pub(crate) type Metrics = BTreeMap<String, Span>;
 
 struct Assessment {
     verdict: Verdict,
@@ -279,11 +279,29 @@ pub(super) fn run(
         }
     }
 
+    respond(tenants, from, to, query, &ctx.health, queries, |tenants| {
+        customer_names(conn, tenants)
+    })
+}
+
+/// The answer from the first and last value of each metric of each tenant in `from..to` (Unix
+/// seconds, `to` exclusive): the verdicts, the summary and the rows. `names` gives the registry
+/// names of the flagged tenants it is handed (one more query). Shared with the PostgreSQL
+/// connector, which finds the same spans with its own SQL.
+pub(crate) fn respond(
+    tenants: BTreeMap<String, Metrics>,
+    from: i64,
+    to: i64,
+    query: &Query,
+    health: &HealthThresholds,
+    mut queries: u32,
+    names: impl FnOnce(Vec<String>) -> Result<BTreeMap<String, String>, AgentError>,
+) -> Result<QueryOutput, AgentError> {
     let single = !query.all_tenants && query.tenant_ids.len() == 1;
     let assessed: Vec<(String, Metrics, Assessment)> = tenants
         .into_iter()
         .map(|(tenant, metrics)| {
-            let a = assess(&metrics, &ctx.health);
+            let a = assess(&metrics, health);
             (tenant, metrics, a)
         })
         .collect();
@@ -359,7 +377,7 @@ pub(super) fn run(
         .collect();
     flagged.sort_by(|x, y| y.2.verdict.cmp(&x.2.verdict).then_with(|| x.0.cmp(&y.0)));
     flagged.truncate(query.limit);
-    let names = customer_names(conn, flagged.iter().map(|f| f.0.clone()).collect())?;
+    let names = names(flagged.iter().map(|f| f.0.clone()).collect())?;
     queries += 1;
     let rows = flagged
         .iter()
