@@ -208,6 +208,33 @@ pub fn read_dir(from: &Path) -> Result<DataSet, ImportError> {
     Ok(load.finish()?.0)
 }
 
+impl DataSet {
+    /// Adds one row of `file` (cases, incidents, work items or tenant metrics) given as (column,
+    /// value) pairs, such as an object a remote source returned, parsed and checked exactly as an
+    /// import checks a CSV record: names match as headers do (`Tenant ID` is `TenantId`), other
+    /// names are ignored, a missing optional column reads as empty. The error is every reason the
+    /// row is bad, joined ("Severity \"7\" is not one of ...; CreatedAt is empty").
+    pub fn push_fields(&mut self, file: DataFile, fields: &[(&str, &str)]) -> Result<(), String> {
+        let columns = file.columns();
+        let mut record = csv::ByteRecord::new();
+        let mut index = vec![None; columns.len()];
+        for (name, value) in fields {
+            let key = load::header_key(name);
+            if let Some(at) = columns.iter().position(|c| load::header_key(c.name) == key) {
+                index[at] = Some(record.len());
+                record.push_field(value.as_bytes());
+            }
+        }
+        let written = match rows::parse_row(file, &record, &index)? {
+            rows::Row::Case(r) => self.case(&r),
+            rows::Row::Incident(r) => self.incident(&r),
+            rows::Row::WorkItem(r) => self.work_item(&r),
+            rows::Row::Metric(r) => self.metric(&r),
+        };
+        written.map_err(|e| e.to_string())
+    }
+}
+
 /// `docs/*.md`, sorted; none when the folder is absent.
 fn markdown_files(docs: &Path) -> Result<Vec<PathBuf>, ImportError> {
     if !docs.is_dir() {

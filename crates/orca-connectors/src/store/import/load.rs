@@ -30,7 +30,7 @@ pub(super) struct Load<'a, W: Sink> {
 
 /// A header name as compared: no BOM, no whitespace or `_`, lower case (`Tenant ID` is
 /// `TenantId`).
-fn header_key(name: &str) -> String {
+pub(super) fn header_key(name: &str) -> String {
     name.trim_start_matches('\u{feff}')
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '_')
