@@ -2,13 +2,15 @@
 // playwright-core): a demo store with a fault injected on the incidents source, the page asks
 // through the stream, and the test checks what a user sees: the plan, the partial notice, the
 // timeline rows, a chart with one mark per bucket of the report's series, a document opened from
-// its passage, the token prompt when the server checks tokens, and no console errors. It saves
-// screenshots at 1400 and 400 pixels wide.
+// its passage (by keyboard), the token prompt when the server checks tokens, no WCAG 2.1 A/AA
+// violations that axe-core finds, and no console errors. It saves screenshots at 1400 and 400
+// pixels wide.
 //
 // Usage: node dashboard.test.mjs   (env: ORCA = the orca binary, OUT = the screenshot folder)
 
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -21,6 +23,8 @@ const NOW = "2026-11-24T12:00:00Z";
 const MULTI = "Show cases, ICMs and ADO bugs for Ford and GM";
 const TREND = "Ford cases per week this quarter";
 const DOCS = "known issues with sensitivity labels";
+// axe-core (from npm, run inside the page) checks labels, names, roles and contrast (WCAG 2.1 A/AA).
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 let failures = 0;
 function check(ok, what) {
@@ -86,6 +90,14 @@ async function ask(page, request) {
   return report;
 }
 
+/** WCAG 2.1 A and AA violations on the page as it is now, as one line each. */
+async function accessibility(page, label) {
+  await page.addScriptTag({ content: AXE });
+  const result = await page.evaluate(() => window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
+  const found = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+  check(found.length === 0, `no accessibility violations (${label})${found.length ? ":\n  " + found.join("\n  ") : ""}`);
+}
+
 async function shot(page, name) {
   await page.screenshot({ path: join(OUT, name), fullPage: true });
   console.log(`     screenshot ${join(OUT, name)}`);
@@ -146,6 +158,7 @@ async function main() {
     const summary = await page.textContent("#timeline-summary");
     check(/6 tasks ran in parallel/.test(summary) && /one after another/.test(summary), `the timeline says what parallel saved: ${summary.trim()}`);
     check(await page.locator("#sections .section").count() === 6, "one section per task");
+    await accessibility(page, "multi-source answer, 1400 px");
     await shot(page, "multi-1400.png");
 
     const trend = await ask(page, TREND);
@@ -155,6 +168,7 @@ async function main() {
     const chartLabel = await page.getAttribute(".trend-chart svg", "aria-label");
     check(/week/.test(chartLabel), `the chart is labelled: ${chartLabel}`);
     check(/2026-10-01|Oct/.test(await page.textContent("#plan")), "the plan's time range is the quarter of --now");
+    await accessibility(page, "trend chart, 1400 px");
     await shot(page, "trend-1400.png");
 
     // --- a document, opened from its passage ---------------------------------------------------
@@ -175,6 +189,7 @@ async function main() {
     check(await page.locator(".trend-chart .mark.bucket").count() === series.length, "the chart keeps one mark per bucket at 400 px");
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     check(overflow <= 0, `nothing overflows the page at 400 px (${overflow} px)`);
+    await accessibility(page, "trend chart, 400 px");
     await shot(page, "trend-400.png");
     await part(page, ".answer-panel", "trend-400-answer.png");
     await page.screenshot({ path: join(OUT, "trend-400-top.png") });
@@ -182,6 +197,7 @@ async function main() {
     check(await page.locator(".tl-row").count() === 6, "the timeline rows at 400 px");
     const overflow2 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     check(overflow2 <= 0, `nothing overflows the page at 400 px with the timeline (${overflow2} px)`);
+    await accessibility(page, "multi-source answer, 400 px");
     await shot(page, "multi-400.png");
     await part(page, ".plan-panel", "multi-400-plan.png");
     await part(page, ".answer-panel", "multi-400-answer.png");
@@ -197,6 +213,7 @@ async function main() {
     watchConsole(authPage, "auth", errors);
     await authPage.goto(authBase + "/");
     await authPage.waitForSelector("#token-form", { state: "visible" });
+    await accessibility(authPage, "token prompt");
     check(/needs an access token/.test(await authPage.textContent("#conn")), "the page asks for a token");
     await authPage.getByLabel("Access token").fill(token);
     await authPage.keyboard.press("Enter");

@@ -63,7 +63,10 @@ function statusClass(status) {
 function pill(text, cls) { return `<span class="pill ${cls}">${esc(text)}</span>`; }
 /** Text with **bold** markers (docs passages) as HTML with <mark>. */
 function passage(text) {
-  return esc(text).replace(/\*\*(.+?)\*\*/g, "<mark>$1</mark>").replace(/\n+/g, " ");
+  const plain = String(text ?? "")
+    .replace(/(^|\n)\s*#{1,6}\s+/g, "$1")          // heading markers
+    .replace(/(^|[^*])\*([^*\n]+)\*(?!\*)/g, "$1$2"); // *emphasis*
+  return esc(plain).replace(/\*\*(.+?)\*\*/g, "<mark>$1</mark>").replace(/\n+/g, " · ");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -339,7 +342,8 @@ function drawPlan(p) {
 // the timeline (waterfall)
 
 function taskLabel(task, section) {
-  const who = section?.customer?.name || task?.customer || (task?.tenant_id ? task.tenant_id : "all customers");
+  const all = run.plan?.cohort ? `all ${run.plan.cohort} customers` : "all customers";
+  const who = section?.customer?.name || task?.customer || (task?.tenant_id ? task.tenant_id : all);
   const what = sourceName(section?.source || task?.source || "");
   const period = section?.period ? ` · ${section.period}` : "";
   return { what: what + period, who: task?.source === "docs" || section?.source === "docs" ? "product docs" : who };
@@ -428,8 +432,9 @@ function timelineSummary(report) {
   } else {
     const speedup = t.speedup || 1;
     const how = p.strategy === "sequential" ? "in dependent steps" : "in parallel";
-    parts.push(`${plural(n, "task")} ran ${how} in <strong>${ms(t.total_ms)}</strong>; one after another they would take ${ms(t.sequential_ms)}` +
-      (speedup >= 1.05 ? `: <strong>${speedup.toFixed(1)}× faster</strong>.` : "."));
+    parts.push(speedup >= 1.05
+      ? `${plural(n, "task")} ran ${how} in <strong>${ms(t.total_ms)}</strong>; one after another they would take ${ms(t.sequential_ms)}: <strong>${speedup.toFixed(1)}× faster</strong>.`
+      : `${plural(n, "task")} ran ${how}; the whole ask took ${ms(t.total_ms)} (the tasks one after another: ${ms(t.sequential_ms)}).`);
   }
   if (cached) parts.push(`${plural(cached, "cache hit")}.`);
   if (retried) parts.push(`${plural(retried, "task")} retried.`);
@@ -442,7 +447,7 @@ function timelineSummary(report) {
 // sections as they finish
 
 function sectionTitle(s) {
-  const who = s.source === "docs" ? "product docs" : s.customer?.name || "all customers";
+  const who = s.source === "docs" ? "product docs" : s.customer?.name || (run.plan?.cohort ? `all ${run.plan.cohort} customers` : "all customers");
   return `${sourceName(s.source)} · ${who}${s.period ? ` · ${s.period}` : ""}`;
 }
 
@@ -458,14 +463,15 @@ function sectionHtml(s) {
   const head = `<div class="section-head"><h3>${esc(sectionTitle(s))}</h3>${status}<span class="dim">${esc(s.task_id)} · ${ms(s.elapsed_ms)}${s.attempts > 1 ? ` · ${s.attempts} attempts` : ""}${s.critical ? " · essential" : ""}</span></div>`;
   if (s.status !== "ok") return `<article class="section" id="section-${esc(s.task_id)}">${head}<p class="reason">${esc(s.reason || s.status)}</p></article>`;
   let body = figures(s.summary, s.source);
-  if (s.source === "docs") body += docsList(s.rows);
+  const intent = run.plan?.intent;
+  if (s.source === "docs") body += intent === "docs" && run.report ? `<p class="dim">The documents are listed in the answer above.</p>` : docsList(s.rows);
   else if (s.rows && s.rows.length) {
-    const list = run.plan?.intent === "list" || run.plan?.intent === "lookup";
+    const list = (intent === "list" || intent === "lookup") && !run.report;
     const what = { kusto: "case", icm: "incident", ado: "work item", tenant: "tenant" }[s.source] || "row";
     const table = rowsTable(s.rows, s);
     const more = s.truncated ? ` <span class="dim">(the first ${num(s.rows.length)}; more exist)</span>` : "";
     body += list ? `<div class="table-wrap rows-table">${table}</div>${more}` :
-      `<details class="rows"><summary>Show ${plural(s.rows.length, what)}${s.truncated || (s.summary?.total > s.rows.length) ? ` of ${num(s.summary?.total ?? s.rows.length)}` : ""}</summary><div class="table-wrap rows-table">${table}</div></details>`;
+      `<details class="rows"${s.source === "tenant" ? " open" : ""}><summary>Show ${plural(s.rows.length, what)}${s.truncated || (s.summary?.total > s.rows.length) ? ` of ${num(s.summary?.total ?? s.rows.length)}` : ""}</summary><div class="table-wrap rows-table">${table}</div></details>`;
   }
   return `<article class="section" id="section-${esc(s.task_id)}">${head}${body}</article>`;
 }
@@ -582,14 +588,22 @@ function drawVisual(r) {
   const parts = [];
   for (const s of ok) {
     if (s.series && s.series.length) parts.push(trendChart(s));
-    if (s.groups && s.groups.length) parts.push(hbarChart(`${sectionTitle(s)}: by ${words(r.plan.shape?.group_by || "group")}`, s.groups.map((g) => ({ label: g.key, value: g.value, note: `${Math.round(100 * g.share)}%` })), "breakdown"));
+    if (s.groups && s.groups.length) parts.push(hbarChart(`${sectionTitle(s)}: by ${words(r.plan.shape?.group_by || (intent === "investigate" ? "product_area" : "group"))}`, s.groups.map((g) => ({ label: g.key, value: g.value, note: `${Math.round(100 * g.share)}%` })), "breakdown"));
     if (s.ranking && s.ranking.length) parts.push(hbarChart(`${sourceName(s.source)}: ranking`, s.ranking.map((x) => ({ label: x.customer.name, value: x.value })), "ranking"));
   }
   if (intent === "compare" && r.sections.length >= 2) parts.unshift(compareView(r));
+  // A list's rows and a docs question's documents are the answer: shown here, open.
+  if (intent === "list" || intent === "lookup") {
+    for (const s of ok) if (s.rows && s.rows.length) parts.push(`<div class="chart"><p class="chart-title">${esc(sectionTitle(s))}${s.sort ? ` <span class="dim">· sorted by ${esc(words(s.sort.by))}, ${s.sort.order === "asc" ? "oldest or lowest first" : "newest or highest first"}</span>` : ""}</p><div class="table-wrap rows-table">${rowsTable(s.rows, s)}</div>${s.truncated ? `<p class="dim">${plural(s.rows.length, "row")} listed; more exist.</p>` : ""}</div>`);
+  }
+  if (intent === "docs") {
+    for (const s of ok) if (s.source === "docs") parts.push(`<div class="chart">${docsList(s.rows)}</div>`);
+  }
   if (intent === "aggregate") {
     for (const s of ok) if (typeof s.value === "number") parts.push(`<p class="big-value">${num(s.value)} <small>${esc(r.plan.shape?.measure ? words(r.plan.shape.measure) : "")}${s.customer ? " · " + esc(s.customer.name) : ""}</small></p>`);
   }
   $("visual").innerHTML = parts.join("");
+  bindTables($("visual"));
 }
 
 function compareView(r) {
