@@ -110,7 +110,21 @@ impl<'t> Scanner<'_, 't, '_> {
         let joined = joiner.is_some_and(|t| t.gap == Gap::Soft && is_list_word(t.norm()))
             && next.is_some_and(|t| t.gap == Gap::Soft && names_next(t));
         let comma = joiner.is_some_and(|t| t.gap == Gap::Comma && names_next(t));
-        self.data_context && !self.after_determiner(w) && (joined || comma)
+        self.data_context
+            && !self.after_determiner(w)
+            && self.opens_noun_phrase(w)
+            && (joined || comma)
+    }
+
+    /// First in the text or clause, or after one of the request's own words ("show visa
+    /// cases", "how many ups cases") or a list word; after another content word it is a
+    /// compound ("service principal cases", "service principal & insider risk").
+    fn opens_noun_phrase(&self, w: Window) -> bool {
+        if w.start > 0 && self.tokens[w.start].gap == Gap::Soft {
+            let before = self.tokens[w.start - 1].norm();
+            return is_request_word(before) || is_list_word(before);
+        }
+        true
     }
 
     /// Every letter of the window is lower case as written.
@@ -164,15 +178,8 @@ impl<'t> Scanner<'_, 't, '_> {
         if self.after_determiner(w) {
             return false;
         }
-        // It must open its noun phrase: first in the text or clause, or after one of the
-        // request's own words ("show visa cases", "how many ups cases") or a list word; after
-        // another content word it is a compound ("service principal cases").
-        if w.start > 0 && self.tokens[w.start].gap == Gap::Soft {
-            let before = self.tokens[w.start - 1].norm();
-            let opens = is_request_word(before) || is_list_word(before);
-            if !opens {
-                return false;
-            }
+        if !self.opens_noun_phrase(w) {
+            return false;
         }
         let last = self.tokens[w.end - 1].norm();
         if matches!(
