@@ -373,6 +373,28 @@ async fn stats_say_which_source_fails_and_how_in_plain_words() {
         "not paused after two failures: {icm}"
     );
     assert_eq!(source("tenant")["health"], "unused");
+
+    // Five failures in a row pause the source (its circuit opens): the stats say until when, and
+    // a task skipped while it is paused does not count as one more failure.
+    for customer in ["Toyota", "Contoso", "Fabrikam", "Ford"] {
+        let path = format!("/v1/ask/stream?request=cases%20and%20ICMs%20for%20{customer}");
+        let (status, _) = get(&router, &path, Some(ALL_TOKEN)).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (_, text) = get(&router, "/v1/stats", Some(ALL_TOKEN)).await;
+    let stats = json(&text);
+    let icm = stats["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["source"] == "icm")
+        .unwrap();
+    assert_eq!(icm["health"], "failing", "{icm}");
+    assert_eq!(icm["failures_in_a_row"], 5, "{icm}");
+    assert_eq!(icm["timeouts_in_a_row"], 5, "{icm}");
+    assert_eq!(icm["skipped"], 1, "{icm}");
+    let retry_at: DateTime<Utc> = icm["retry_at"].as_str().unwrap().parse().unwrap();
+    assert!(retry_at > Utc::now(), "{icm}");
 }
 
 // --- the page ----------------------------------------------------------------------------------
