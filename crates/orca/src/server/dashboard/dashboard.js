@@ -388,7 +388,13 @@ function drawTimeline() {
     } else if (retries.length) {
       meta.push(`retry ${retries.length}`);
     }
-    const ticks = retries.map((r) => `<span class="tl-retry" style="left:${pct(r.at_ms).toFixed(2)}%" title="retry ${r.attempt + 1} after ${ms(r.wait_ms)}: ${esc(r.error)}"></span>`).join("");
+    // A dependent task waits for its dependencies: a dotted lead from the moment the last of them
+    // ended (the context it needs) to its own start.
+    const depEnds = deps.map((id) => run.sections.get(id)?.ended_ms).filter((v) => typeof v === "number");
+    const lead = depEnds.length && (s || started !== undefined)
+      ? `<span class="tl-wait" style="left:${pct(Math.max(...depEnds)).toFixed(2)}%;width:${Math.max(0, left - pct(Math.max(...depEnds))).toFixed(2)}%" title="waited for ${esc(deps.join(", "))}"></span>`
+      : "";
+    const ticks = lead + retries.map((r) => `<span class="tl-retry" style="left:${pct(r.at_ms).toFixed(2)}%" title="retry ${r.attempt + 1} after ${ms(r.wait_ms)}: ${esc(r.error)}"></span>`).join("");
     const reason = s && s.status !== "ok" ? s.reason || s.status : "";
     // The bar's figures beside it, or inside its end when it reaches the right edge.
     const inside = left + width > 72;
@@ -405,7 +411,8 @@ function drawTimeline() {
     `<div class="tl-axis" aria-hidden="true"><span class="lbl">time since the tasks started</span><div class="ticks">${ticksHtml}</div></div>` +
     `<div class="legend" aria-hidden="true"><span><i style="background:var(--ok)"></i>answered</span><span><i style="background:var(--cached)"></i>cache hit</span>` +
     `<span><i style="background:var(--bad)"></i>error or timeout</span><span><i style="border:1px dashed var(--warn)"></i>skipped</span>` +
-    `<span><i style="background:var(--running)"></i>running</span><span><i style="background:var(--warn);width:2px"></i>retry</span></div>`;
+    `<span><i style="background:var(--running)"></i>running</span><span><i style="background:var(--warn);width:2px"></i>retry</span>` +
+    (p.tasks.some((t) => (t.depends_on || []).length) ? `<span><i style="border-top:2px dotted var(--dim);height:0"></i>waits for earlier tasks</span>` : "") + `</div>`;
   if (!run.report) {
     const done = run.sections.size;
     $("timeline-summary").textContent = `${done} of ${plural(p.tasks.length, "task")} finished · ${ms(now)}`;
@@ -653,8 +660,8 @@ function trendChart(s) {
     const label = `${bucketLabel(p, s.bucket)}: ${num(p.value)}`;
     const cx = x(i) + bw / 2;
     const mark = asLine
-      ? `<circle class="mark bucket" data-value="${p.value}" tabindex="0" role="img" aria-label="${esc(label)}" cx="${cx.toFixed(1)}" cy="${y(p.value).toFixed(1)}" r="3.5"><title>${esc(label)}</title></circle>`
-      : `<rect class="mark bucket" data-value="${p.value}" tabindex="0" role="img" aria-label="${esc(label)}" x="${(x(i) + bw * 0.15).toFixed(1)}" y="${(y(0) - Math.max(h, 1)).toFixed(1)}" width="${(bw * 0.7).toFixed(1)}" height="${Math.max(h, 1).toFixed(1)}" rx="2"><title>${esc(label)}</title></rect>`;
+      ? `<circle class="mark bucket" data-value="${p.value}" role="img" aria-label="${esc(label)}" cx="${cx.toFixed(1)}" cy="${y(p.value).toFixed(1)}" r="3.5"><title>${esc(label)}</title></circle>`
+      : `<rect class="mark bucket" data-value="${p.value}" role="img" aria-label="${esc(label)}" x="${(x(i) + bw * 0.15).toFixed(1)}" y="${(y(0) - Math.max(h, 1)).toFixed(1)}" width="${(bw * 0.7).toFixed(1)}" height="${Math.max(h, 1).toFixed(1)}" rx="2"><title>${esc(label)}</title></rect>`;
     return mark +
       (!asLine && bw >= 22 ? `<text class="val" x="${cx.toFixed(1)}" y="${(y(p.value) - 5).toFixed(1)}" text-anchor="middle">${num(p.value)}</text>` : "") +
       (i % every === 0 ? `<text x="${cx.toFixed(1)}" y="${H - pad.b + 16}" text-anchor="middle">${esc(day(p.start, s.bucket))}</text>` : "");
@@ -687,7 +694,7 @@ function hbarChart(title, items, kind) {
     const label = `${it.label}: ${num(it.value)}${it.note ? ` (${it.note})` : ""}`;
     const shown = it.label.length > (narrow ? 16 : 30) ? it.label.slice(0, narrow ? 15 : 29) + "…" : it.label;
     return `<text x="${labelW - 8}" y="${yy + 15}" text-anchor="end">${esc(shown)}</text>` +
-      `<rect class="mark ${kind}" tabindex="0" role="img" aria-label="${esc(label)}" x="${labelW}" y="${yy + 3}" width="${w.toFixed(1)}" height="${rowH - 10}" rx="2"><title>${esc(label)}</title></rect>` +
+      `<rect class="mark ${kind}" role="img" aria-label="${esc(label)}" x="${labelW}" y="${yy + 3}" width="${w.toFixed(1)}" height="${rowH - 10}" rx="2"><title>${esc(label)}</title></rect>` +
       `<text class="val" x="${(labelW + w + 6).toFixed(1)}" y="${yy + 15}">${num(it.value)}${it.note ? ` <tspan class="dim">· ${esc(it.note)}</tspan>` : ""}</text>`;
   }).join("");
   return `<figure class="chart ${kind}-chart"><figcaption class="chart-title">${esc(title)}</figcaption><svg width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="group" aria-label="${esc(title)}">${rows}</svg></figure>`;
