@@ -1,0 +1,541 @@
+//! The PostgreSQL connector against the real PostgreSQL of the environment
+//! (`ORCA_TEST_POSTGRES_URL`, default `postgresql://postgres@127.0.0.1:5432/test`): the fixture
+//! imported with `orca_connectors::postgres::import`, then the conformance suite for all five
+//! sources, and what only a real server shows: an import is one transaction (a failed one leaves
+//! the tables as they were), re-importing changes nothing, migrations run concurrently, an
+//! abandoned query is cancelled on the server, and errors are classified.
+//!
+//! Each test works in a schema of its own (`orca_test_<pid>_<n>`, dropped at the end, even when
+//! the test fails), so the tests run concurrently and leave nothing behind. A test fails with a
+//! sentence saying so when PostgreSQL is not reachable: it never passes without it.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use indicatif::ProgressBar;
+use orca_connectors::postgres::{self, PostgresConfig};
+use orca_connectors::sources::SourceContext;
+use orca_core::{Connector, ErrorKind, Query, SourceKey};
+use orca_testkit::{Fixture, Subject, conformance};
+use tokio_postgres::{Client, NoTls};
+
+const DEFAULT_URL: &str = "postgresql://postgres@127.0.0.1:5432/test";
+
+fn url() -> String {
+    std::env::var("ORCA_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_URL.to_string())
+}
+
+/// A client of the test database; panics with the reason when PostgreSQL is not reachable.
+async fn client() -> Client {
+    let url = url();
+    let (client, connection) = tokio_postgres::connect(&url, NoTls)
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL is not reachable at {url} ({e}); start it or set \
+                 ORCA_TEST_POSTGRES_URL to a database these tests may create schemas in"
+            )
+        });
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    client
+}
+
+/// A schema of this test alone, dropped when the value is dropped.
+struct TestSchema {
+    name: String,
+}
+
+impl TestSchema {
+    async fn new() -> TestSchema {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "orca_test_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        client()
+            .await
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+            .await
+            .expect("drop a leftover test schema");
+        TestSchema { name }
+    }
+
+    /// The connector of `source` on this schema, with the suite's clock and timeout.
+    fn connector(
+        &self,
+        fixture: &Fixture,
+        source: SourceKey,
+        timeout: Duration,
+    ) -> Arc<dyn Connector> {
+        let mut ctx = SourceContext::for_test(source, fixture.customers());
+        ctx.now = Some(Fixture::now());
+        ctx.timeout = timeout;
+        PostgresConfig::for_test(&url(), &self.name)
+            .build(&ctx)
+            .expect("the connector builds")
+    }
+
+    async fn import(
+        &self,
+        dir: &Path,
+    ) -> Result<orca_connectors::ImportSummary, postgres::PgImportError> {
+        postgres::import(&url(), &self.name, dir, &ProgressBar::hidden()).await
+    }
+
+    /// `SELECT count(*)` of every table, in a fixed order.
+    async fn counts(&self, client: &Client) -> Vec<(String, i64)> {
+        let mut counts = Vec::new();
+        for table in [
+            "registry",
+            "cases",
+            "incidents",
+            "work_items",
+            "tenant_metrics",
+            "docs",
+        ] {
+            let row = client
+                .query_one(&format!("SELECT count(*) FROM {}.{table}", self.name), &[])
+                .await
+                .expect("count rows");
+            counts.push((table.to_string(), row.get::<_, i64>(0)));
+        }
+        counts
+    }
+
+    /// A digest of every table's content (ids excepted), in a fixed order.
+    async fn digest(&self, client: &Client) -> Vec<String> {
+        let mut digests = Vec::new();
+        for (table, order) in [
+            ("registry", "tenant_id"),
+            ("cases", "case_number"),
+            ("incidents", "incident_id"),
+            ("work_items", "id"),
+            ("tenant_metrics", "tenant_id, metric, date"),
+            ("docs", "path"),
+        ] {
+            let columns = if table == "docs" {
+                "(t.path, t.title, t.body)"
+            } else {
+                "t"
+            };
+            let row = client
+                .query_one(
+                    &format!(
+                        "SELECT coalesce(md5(string_agg({columns}::text, '|' ORDER BY {order})), '') \
+                         FROM {}.{table} t",
+                        self.name
+                    ),
+                    &[],
+                )
+                .await
+                .expect("digest a table");
+            digests.push(format!("{table}:{}", row.get::<_, String>(0)));
+        }
+        digests
+    }
+}
+
+impl Drop for TestSchema {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop cannot await: a thread with its own runtime drops the schema.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async move {
+                if let Ok((client, connection)) = tokio_postgres::connect(&url(), NoTls).await {
+                    tokio::spawn(connection);
+                    let _ = client
+                        .batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_postgres_connector_passes_the_suite() {
+    let fixture = Fixture::new();
+    let schema = TestSchema::new().await;
+    let summary = schema
+        .import(&fixture.dir)
+        .await
+        .expect("the fixture imports");
+    assert_eq!(summary.total_rows as usize, fixture.data.total_rows());
+    let subject = Subject {
+        name: "postgres".into(),
+        connectors: SourceKey::ALL
+            .into_iter()
+            .map(|source| schema.connector(&fixture, source, Subject::TIMEOUT))
+            .collect(),
+        fake: None,
+    };
+    conformance::run(&subject, &fixture).await;
+    for connector in &subject.connectors {
+        let ready = connector
+            .check()
+            .await
+            .expect("an imported schema is ready");
+        assert!(ready.contains(&schema.name), "{ready}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_loads_every_row_and_reimporting_changes_nothing() {
+    let fixture = Fixture::new();
+    let schema = TestSchema::new().await;
+    let client = client().await;
+    let first = schema.import(&fixture.dir).await.expect("first import");
+    let counts = schema.counts(&client).await;
+    let data = &fixture.data;
+    let expected = [
+        data.customers.len(),
+        data.cases.len(),
+        data.incidents.len(),
+        data.work_items.len(),
+        data.metrics.len(),
+        data.docs.len(),
+    ];
+    for ((table, n), want) in counts.iter().zip(expected) {
+        assert_eq!(*n as usize, want, "{table}");
+        assert!(want > 0, "the fixture has {table}");
+    }
+    let digest = schema.digest(&client).await;
+    let second = schema.import(&fixture.dir).await.expect("second import");
+    assert_eq!(first.files, second.files);
+    assert_eq!(schema.counts(&client).await, counts);
+    assert_eq!(schema.digest(&client).await, digest);
+    let versions: i64 = client
+        .query_one(
+            &format!("SELECT count(*) FROM {}.schema_version", schema.name),
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(versions, i64::from(postgres::SCHEMA_VERSION));
+}
+
+/// Copies the fixture's files (and docs/) into a new directory.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to.join("docs")).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    for entry in std::fs::read_dir(from.join("docs")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, to.join("docs").join(path.file_name().unwrap())).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_import_leaves_the_tables_as_they_were() {
+    let fixture = Fixture::new();
+    let schema = TestSchema::new().await;
+    let client = client().await;
+    schema.import(&fixture.dir).await.expect("first import");
+    let counts = schema.counts(&client).await;
+    let digest = schema.digest(&client).await;
+
+    // A bad row: reported with its file and line, nothing written.
+    let temp = tempfile::tempdir().unwrap();
+    let bad = temp.path().join("bad");
+    copy_dir(&fixture.dir, &bad);
+    let cases = std::fs::read_to_string(bad.join("cases.csv")).unwrap();
+    let lines = cases.lines().count();
+    let header = cases.lines().next().unwrap().to_string();
+    let mut row: Vec<String> = cases
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .map(String::from)
+        .collect();
+    let severity = header.split(',').position(|h| h == "Severity").unwrap();
+    row[severity] = "D".into();
+    std::fs::write(bad.join("cases.csv"), format!("{cases}{}\n", row.join(","))).unwrap();
+    let error = schema
+        .import(&bad)
+        .await
+        .expect_err("a bad row fails the import");
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!("cases.csv:{}", lines + 1)),
+        "{message}"
+    );
+    assert_eq!(schema.counts(&client).await, counts);
+    assert_eq!(schema.digest(&client).await, digest);
+
+    // A failure inside the transaction, after the registry, cases, incidents, work items and
+    // metrics were upserted: the docs table refuses its rows. Every change is rolled back.
+    let changed = temp.path().join("changed");
+    copy_dir(&fixture.dir, &changed);
+    let cases = std::fs::read_to_string(changed.join("cases.csv")).unwrap();
+    std::fs::write(
+        changed.join("cases.csv"),
+        cases.replacen("DLP", "Changed Area", 50),
+    )
+    .unwrap();
+    client
+        .batch_execute(&format!(
+            "CREATE FUNCTION {s}.refuse() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'docs are refused by the test'; END $$; \
+             CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON {s}.docs \
+             FOR EACH ROW EXECUTE FUNCTION {s}.refuse()",
+            s = schema.name
+        ))
+        .await
+        .unwrap();
+    let error = schema
+        .import(&changed)
+        .await
+        .expect_err("the trigger fails the import");
+    assert!(error.to_string().contains("refused by the test"), "{error}");
+    assert_eq!(schema.counts(&client).await, counts);
+    assert_eq!(schema.digest(&client).await, digest);
+    let changed_rows: i64 = client
+        .query_one(
+            &format!(
+                "SELECT count(*) FROM {}.cases WHERE product_area LIKE 'Changed%'",
+                schema.name
+            ),
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(changed_rows, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_run_concurrently() {
+    let schema = TestSchema::new().await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..6 {
+        let name = schema.name.clone();
+        tasks.spawn(async move {
+            let mut client = client().await;
+            postgres::schema::migrate(&mut client, &name).await
+        });
+    }
+    let mut found = Vec::new();
+    while let Some(result) = tasks.join_next().await {
+        found.push(result.unwrap().expect("a concurrent migration succeeds"));
+    }
+    found.sort();
+    // One migrator found nothing; the others waited on the lock and found the current version.
+    assert_eq!(found[0], 0, "{found:?}");
+    assert!(
+        found[1..].iter().all(|v| *v == postgres::SCHEMA_VERSION),
+        "{found:?}"
+    );
+    let client = client().await;
+    let versions: Vec<i32> = client
+        .query(
+            &format!(
+                "SELECT version FROM {}.schema_version ORDER BY 1",
+                schema.name
+            ),
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(versions, (1..=postgres::SCHEMA_VERSION).collect::<Vec<_>>());
+}
+
+/// Backends waiting on a lock `locker` holds.
+async fn blocked_by(client: &Client, locker: i32) -> i64 {
+    client
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+            &[&locker],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+/// Holds an exclusive lock on `schema.cases` in an open transaction of a client of its own;
+/// returns that client (the lock ends when it is dropped) and its backend pid.
+async fn lock_cases(schema: &str) -> (Client, i32) {
+    let locker = client().await;
+    locker
+        .batch_execute(&format!(
+            "BEGIN; LOCK TABLE {schema}.cases IN ACCESS EXCLUSIVE MODE"
+        ))
+        .await
+        .unwrap();
+    let pid: i32 = locker
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    (locker, pid)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_abandoned_query_is_cancelled_on_the_server() {
+    let fixture = Fixture::new();
+    let schema = TestSchema::new().await;
+    schema.import(&fixture.dir).await.expect("import");
+    let observer = client().await;
+    // A long call timeout, so only the cancellation (not statement_timeout) can end the query.
+    let connector = schema.connector(&fixture, SourceKey::Kusto, Duration::from_secs(60));
+    let mut query = Query::new(SourceKey::Kusto);
+    query.all_tenants = true;
+
+    let (locker, pid) = lock_cases(&schema.name).await;
+    let task = tokio::spawn({
+        let connector = connector.clone();
+        let query = query.clone();
+        async move { connector.run(&query).await }
+    });
+    let started = Instant::now();
+    while blocked_by(&observer, pid).await == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the query never reached the lock"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Abandon the call (as the engine's deadline does): the future is dropped.
+    task.abort();
+    assert!(task.await.unwrap_err().is_cancelled());
+    let abandoned = Instant::now();
+    while blocked_by(&observer, pid).await > 0 {
+        assert!(
+            abandoned.elapsed() < Duration::from_secs(3),
+            "the abandoned query still runs on the server while the lock is held"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    println!(
+        "abandoned query gone from the server after {:?}",
+        abandoned.elapsed()
+    );
+    drop(locker);
+    let out = connector
+        .run(&query)
+        .await
+        .expect("the connector answers after an abandoned call");
+    assert_eq!(out.summary["total"], fixture.data.cases.len() as u64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_are_classified() {
+    let fixture = Fixture::new();
+    let customers = fixture.customers();
+    let ctx = |timeout: Duration| {
+        let mut ctx = SourceContext::for_test(SourceKey::Kusto, customers.clone());
+        ctx.timeout = timeout;
+        ctx
+    };
+    let mut query = Query::new(SourceKey::Kusto);
+    query.all_tenants = true;
+
+    // Nothing listens on port 1: unavailable (transient).
+    let refused = PostgresConfig::for_test("postgresql://postgres@127.0.0.1:1/test", "public")
+        .build(&ctx(Duration::from_secs(2)))
+        .unwrap();
+    let error = refused.run(&query).await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Unavailable, "{error}");
+    assert!(error.is_retryable());
+    assert_eq!(
+        refused.check().await.unwrap_err().kind,
+        ErrorKind::Unavailable
+    );
+
+    // An unknown role: refused credentials.
+    let mut pg: tokio_postgres::Config = url().parse().unwrap();
+    pg.user("orca_no_such_role");
+    let stranger_url = format!(
+        "postgresql://orca_no_such_role@{}/{}",
+        match &pg.get_hosts()[0] {
+            tokio_postgres::config::Host::Tcp(host) => format!("{host}:{}", pg.get_ports()[0]),
+            #[allow(unreachable_patterns)]
+            _ => "127.0.0.1:5432".to_string(),
+        },
+        pg.get_dbname().unwrap_or("test")
+    );
+    let stranger = PostgresConfig::for_test(&stranger_url, "public")
+        .build(&ctx(Duration::from_secs(2)))
+        .unwrap();
+    let error = stranger.run(&query).await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Auth, "{error}");
+
+    // A schema without the tables: a bad query that says how to fix it; check says the same.
+    let empty = TestSchema::new().await;
+    let connector = empty.connector(&fixture, SourceKey::Kusto, Duration::from_secs(2));
+    let error = connector.run(&query).await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::BadQuery, "{error}");
+    assert!(
+        error.message.contains("orca data import --target postgres"),
+        "{error}"
+    );
+    let error = connector.check().await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::BadQuery, "{error}");
+    assert!(
+        error.message.contains("orca data import --target postgres"),
+        "{error}"
+    );
+
+    // statement_timeout (the call timeout): a query stuck behind a lock ends as a Timeout.
+    let loaded = TestSchema::new().await;
+    loaded.import(&fixture.dir).await.expect("import");
+    let connector = loaded.connector(&fixture, SourceKey::Kusto, Duration::from_millis(400));
+    let (locker, _) = lock_cases(&loaded.name).await;
+    let started = Instant::now();
+    let error = connector.run(&query).await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Timeout, "{error}");
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(locker);
+    connector
+        .run(&query)
+        .await
+        .expect("answers once the lock is gone");
+}
+
+#[test]
+fn settings_that_cannot_work_are_refused_before_any_query() {
+    let ctx = SourceContext::for_test(SourceKey::Tenant, Vec::new());
+    let missing: PostgresConfig =
+        serde_json::from_str(r#"{"url_env": "ORCA_TEST_PG_URL_THAT_IS_NOT_SET"}"#).unwrap();
+    let error = missing
+        .build(&ctx)
+        .err()
+        .expect("a missing variable is refused");
+    assert!(
+        error.contains("ORCA_TEST_PG_URL_THAT_IS_NOT_SET"),
+        "{error}"
+    );
+    let bad = PostgresConfig::for_test("postgresql://host:notaport/db", "public");
+    let error = bad.build(&ctx).err().expect("a bad URL is refused");
+    assert!(error.contains("cannot be parsed"), "{error}");
+    let schema = PostgresConfig::for_test(DEFAULT_URL, "Bad-Name");
+    let error = schema
+        .build(&ctx)
+        .err()
+        .expect("a bad schema name is refused");
+    assert!(error.contains("Bad-Name"), "{error}");
+    let unknown = serde_json::from_str::<PostgresConfig>(r#"{"host": "x"}"#).unwrap_err();
+    assert!(unknown.to_string().contains("host"), "{unknown}");
+}
