@@ -89,14 +89,14 @@ pub struct KustoConfig {
 pub const DEFAULT_MAX_METRIC_ROWS: usize = 200_000;
 
 impl KustoConfig {
-    /// Settings for tests: `cluster`, `database`, the token in the environment variable
-    /// `token_env`, DESIGN names.
-    pub fn for_test(cluster: &str, database: &str, token_env: &str) -> KustoConfig {
+    /// Settings for tests: `cluster`, `database`, the token printed by `token_command`, DESIGN
+    /// names.
+    pub fn for_test(cluster: &str, database: &str, token_command: &[&str]) -> KustoConfig {
         KustoConfig {
             cluster: cluster.to_string(),
             database: database.to_string(),
-            token_env: Some(token_env.to_string()),
-            token_command: None,
+            token_env: None,
+            token_command: Some(token_command.iter().map(|s| s.to_string()).collect()),
             tables: Tables::default(),
             max_metric_rows: None,
         }
@@ -396,7 +396,7 @@ mod tests {
 
     #[test]
     fn settings_are_checked_when_built() {
-        let ok = KustoConfig::for_test("https://help.kusto.windows.net/", "Support", "T");
+        let ok = KustoConfig::for_test("https://help.kusto.windows.net/", "Support", &["echo"]);
         assert!(ok.build(&ctx(SourceKey::Kusto)).is_ok());
         let docs = ok.build(&ctx(SourceKey::Docs)).err().unwrap();
         assert!(docs.contains("cannot serve docs"), "{docs}");
@@ -423,7 +423,7 @@ mod tests {
                 .contains("database is empty")
         );
         let no_token = KustoConfig {
-            token_env: None,
+            token_command: None,
             ..ok.clone()
         };
         assert!(

@@ -1,0 +1,1355 @@
+//! The fake's KQL interpreter over the fixture's rows: typed values (`string`, `long`, `real`,
+//! `datetime`, `timespan`, `bool`, `dynamic`), the four tables of DESIGN section 6 with their
+//! DESIGN column names, and the operators and functions of [`super::kql`].
+//!
+//! Semantics follow Kusto where the connector relies on them: `null` compares false and is
+//! skipped by aggregates; strings are never null (a missing text is `""`); `bin(t, 7d)` counts
+//! from 0001-01-01 (a Monday); `order by` defaults to descending, nulls last when descending and
+//! first when ascending; `=~` and `in~` ignore case. Types are checked before any row is read, so
+//! a connector bug (a comparison of a datetime with a string, an unknown column) is a semantic
+//! error even over an empty table.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use orca_connectors::DataSet;
+use serde_json::Value as Json;
+
+use super::kql::{Expr, Op, Operator, Pipeline, Statement, dynamic, parse};
+
+/// 100 ns ticks per second.
+const TICKS: i64 = 10_000_000;
+/// Ticks from 0001-01-01 (the origin of `bin`) to 1970-01-01.
+const EPOCH_OFFSET: i64 = 719_162 * 86_400 * TICKS;
+
+/// A column type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Type {
+    String,
+    Long,
+    Real,
+    DateTime,
+    TimeSpan,
+    Bool,
+    Dynamic,
+}
+
+impl Type {
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Type::String => "string",
+            Type::Long => "long",
+            Type::Real => "real",
+            Type::DateTime => "datetime",
+            Type::TimeSpan => "timespan",
+            Type::Bool => "bool",
+            Type::Dynamic => "dynamic",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Type> {
+        Some(match name {
+            "string" => Type::String,
+            "long" | "int" => Type::Long,
+            "real" | "double" => Type::Real,
+            "datetime" | "date" => Type::DateTime,
+            "timespan" | "time" => Type::TimeSpan,
+            "bool" | "boolean" => Type::Bool,
+            "dynamic" => Type::Dynamic,
+            _ => return None,
+        })
+    }
+
+    fn numeric(self) -> bool {
+        matches!(self, Type::Long | Type::Real)
+    }
+}
+
+/// A value.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum V {
+    Null,
+    Bool(bool),
+    Long(i64),
+    Real(f64),
+    Str(String),
+    /// Ticks since 1970-01-01.
+    Time(i64),
+    /// Ticks.
+    Span(i64),
+    Dyn(Json),
+}
+
+impl V {
+    /// The JSON of a cell in a v2 frame.
+    pub(super) fn to_json(&self) -> Json {
+        match self {
+            V::Null => Json::Null,
+            V::Bool(b) => Json::Bool(*b),
+            V::Long(n) => Json::from(*n),
+            V::Real(x) if x.is_nan() => Json::String("NaN".into()),
+            V::Real(x) if x.is_infinite() => {
+                Json::String(if *x > 0.0 { "Infinity" } else { "-Infinity" }.into())
+            }
+            V::Real(x) => serde_json::Number::from_f64(*x).map_or(Json::Null, Json::Number),
+            V::Str(s) => Json::String(s.clone()),
+            V::Time(t) => Json::String(format_time(*t)),
+            V::Span(t) => Json::String(format_span(*t)),
+            V::Dyn(j) => j.clone(),
+        }
+    }
+
+    fn as_f64(&self) -> Option<f64> {
+        match self {
+            V::Long(n) => Some(*n as f64),
+            V::Real(x) => Some(*x),
+            _ => None,
+        }
+    }
+}
+
+fn format_time(ticks: i64) -> String {
+    let secs = ticks.div_euclid(TICKS);
+    let frac = ticks.rem_euclid(TICKS);
+    let t = Utc.timestamp_opt(secs, 0).single().unwrap_or_default();
+    if frac == 0 {
+        t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    } else {
+        format!("{}.{frac:07}Z", t.format("%Y-%m-%dT%H:%M:%S"))
+    }
+}
+
+fn format_span(ticks: i64) -> String {
+    let sign = if ticks < 0 { "-" } else { "" };
+    let t = ticks.unsigned_abs();
+    let secs = t / TICKS as u64;
+    let (d, h, m, s) = (secs / 86_400, secs / 3_600 % 24, secs / 60 % 60, secs % 60);
+    let frac = t % TICKS as u64;
+    let day = if d > 0 {
+        format!("{d}.")
+    } else {
+        String::new()
+    };
+    let fraction = if frac > 0 {
+        format!(".{frac:07}")
+    } else {
+        String::new()
+    };
+    format!("{sign}{day}{h:02}:{m:02}:{s:02}{fraction}")
+}
+
+/// A `datetime` literal or parameter value as ticks.
+fn parse_time(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let secs_nanos = if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        (t.timestamp(), t.timestamp_subsec_nanos())
+    } else if let Some(t) = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(text.trim_end_matches('Z'), f).ok())
+    {
+        let t = t.and_utc();
+        (t.timestamp(), t.timestamp_subsec_nanos())
+    } else {
+        let d = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+        (d.and_hms_opt(0, 0, 0)?.and_utc().timestamp(), 0)
+    };
+    Some(secs_nanos.0 * TICKS + i64::from(secs_nanos.1 / 100))
+}
+
+/// A table: typed columns and rows.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Frame {
+    pub columns: Vec<(String, Type)>,
+    pub rows: Vec<Vec<V>>,
+}
+
+fn secs(t: i64) -> V {
+    V::Time(t * TICKS)
+}
+
+fn opt_secs(t: Option<i64>) -> V {
+    t.map_or(V::Null, secs)
+}
+
+fn text(s: &str) -> V {
+    V::Str(s.to_string())
+}
+
+/// The four tables of DESIGN section 6 over a data set, with DESIGN names and Kusto types.
+pub(super) fn tables(data: &DataSet) -> HashMap<String, Frame> {
+    use Type::*;
+    let cols = |list: &[(&str, Type)]| -> Vec<(std::string::String, Type)> {
+        list.iter().map(|(n, t)| (n.to_string(), *t)).collect()
+    };
+    let mut out = HashMap::new();
+    out.insert(
+        "cases".to_string(),
+        Frame {
+            columns: cols(&[
+                ("CaseNumber", String),
+                ("TenantId", String),
+                ("Title", String),
+                ("Severity", String),
+                ("Status", String),
+                ("ProductArea", String),
+                ("CreatedAt", DateTime),
+                ("ClosedAt", DateTime),
+                ("Owner", String),
+            ]),
+            rows: data
+                .cases
+                .iter()
+                .map(|c| {
+                    vec![
+                        text(&c.case_number),
+                        text(&c.tenant_id),
+                        text(&c.title),
+                        text(c.severity),
+                        text(c.status),
+                        text(&c.product_area),
+                        secs(c.created_at),
+                        opt_secs(c.closed_at),
+                        text(&c.owner),
+                    ]
+                })
+                .collect(),
+        },
+    );
+    out.insert(
+        "incidents".to_string(),
+        Frame {
+            columns: cols(&[
+                ("IncidentId", Long),
+                ("TenantId", String),
+                ("Severity", Long),
+                ("Status", String),
+                ("Title", String),
+                ("OwningTeam", String),
+                ("CreatedAt", DateTime),
+                ("MitigatedAt", DateTime),
+                ("ResolvedAt", DateTime),
+                ("CaseNumber", String),
+            ]),
+            rows: data
+                .incidents
+                .iter()
+                .map(|i| {
+                    vec![
+                        V::Long(i.incident_id),
+                        text(&i.tenant_id),
+                        V::Long(i.severity),
+                        text(i.status),
+                        text(&i.title),
+                        text(&i.owning_team),
+                        secs(i.created_at),
+                        opt_secs(i.mitigated_at),
+                        opt_secs(i.resolved_at),
+                        text(i.case_number.as_deref().unwrap_or("")),
+                    ]
+                })
+                .collect(),
+        },
+    );
+    out.insert(
+        "work_items".to_string(),
+        Frame {
+            columns: cols(&[
+                ("Id", Long),
+                ("WorkItemType", String),
+                ("State", String),
+                ("Title", String),
+                ("AreaPath", String),
+                ("TenantId", String),
+                ("Tags", String),
+                ("CreatedAt", DateTime),
+                ("IncidentId", Long),
+            ]),
+            rows: data
+                .work_items
+                .iter()
+                .map(|w| {
+                    vec![
+                        V::Long(w.id),
+                        text(w.work_item_type),
+                        text(w.state),
+                        text(&w.title),
+                        text(&w.area_path),
+                        text(&w.tenant_id),
+                        text(&w.tags),
+                        secs(w.created_at),
+                        w.incident_id.map_or(V::Null, V::Long),
+                    ]
+                })
+                .collect(),
+        },
+    );
+    out.insert(
+        "tenant_metrics".to_string(),
+        Frame {
+            columns: cols(&[
+                ("TenantId", String),
+                ("Date", DateTime),
+                ("Metric", String),
+                ("Value", Real),
+            ]),
+            rows: data
+                .metrics
+                .iter()
+                .map(|m| {
+                    vec![
+                        text(&m.tenant_id),
+                        secs(m.date),
+                        text(&m.metric),
+                        V::Real(m.value),
+                    ]
+                })
+                .collect(),
+        },
+    );
+    out
+}
+
+/// Why a query failed: a syntax or semantic error (400).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct QueryError {
+    pub kind: &'static str,
+    pub message: String,
+}
+
+fn semantic(message: impl Into<String>) -> QueryError {
+    QueryError {
+        kind: "SemanticException",
+        message: format!("Semantic error: {}", message.into()),
+    }
+}
+
+/// Runs a query text with its parameters (`properties.Parameters`, values as KQL literals in
+/// strings) over `tables`: one result frame per tabular statement.
+pub(super) fn run(
+    text: &str,
+    parameters: &serde_json::Map<String, Json>,
+    tables: &HashMap<String, Frame>,
+) -> Result<Vec<Frame>, QueryError> {
+    let statements = parse(text).map_err(|message| QueryError {
+        kind: "SyntaxException",
+        message: format!("Syntax error: {message}"),
+    })?;
+    let mut scope = Scope {
+        params: HashMap::new(),
+        lets: HashMap::new(),
+        tables,
+        regexes: HashMap::new(),
+    };
+    let mut results = Vec::new();
+    for statement in statements {
+        match statement {
+            Statement::Declare(declared) => {
+                for (name, kind) in declared {
+                    let ty = Type::parse(&kind).ok_or_else(|| {
+                        semantic(format!("unknown type '{kind}' of parameter '{name}'"))
+                    })?;
+                    let raw = parameters.get(&name).ok_or_else(|| {
+                        semantic(format!(
+                            "query parameter '{name}' was declared but not given"
+                        ))
+                    })?;
+                    scope
+                        .params
+                        .insert(name.clone(), (ty, parameter(&name, ty, raw)?));
+                }
+            }
+            Statement::Let(name, pipeline) => {
+                let frame = scope.pipeline(&pipeline)?;
+                scope.lets.insert(name, frame);
+            }
+            Statement::Tabular(pipeline) => results.push(scope.pipeline(&pipeline)?),
+        }
+    }
+    if results.is_empty() {
+        return Err(semantic("the query has no tabular statement"));
+    }
+    Ok(results)
+}
+
+/// A parameter's value from its literal text.
+fn parameter(name: &str, ty: Type, raw: &Json) -> Result<V, QueryError> {
+    let bad = || {
+        semantic(format!(
+            "the value of query parameter '{name}' is not a {}",
+            ty.name()
+        ))
+    };
+    let text = match raw {
+        Json::String(s) => s.trim().to_string(),
+        other => other.to_string(),
+    };
+    let inner = |prefix: &str| {
+        text.strip_prefix(prefix)
+            .and_then(|r| r.trim_start().strip_prefix('('))
+            .and_then(|r| r.strip_suffix(')'))
+            .map(str::to_string)
+    };
+    Ok(match ty {
+        Type::String => match raw {
+            Json::String(s) => V::Str(s.clone()),
+            _ => return Err(bad()),
+        },
+        Type::Long => V::Long(text.parse().map_err(|_| bad())?),
+        Type::Real => V::Real(text.parse().map_err(|_| bad())?),
+        Type::Bool => V::Bool(text.parse().map_err(|_| bad())?),
+        Type::DateTime => {
+            let t = inner("datetime").unwrap_or(text.clone());
+            V::Time(parse_time(&t).ok_or_else(bad)?)
+        }
+        Type::Dynamic => {
+            let t = inner("dynamic").unwrap_or(text.clone());
+            V::Dyn(dynamic(&t).map_err(|_| bad())?)
+        }
+        Type::TimeSpan => return Err(bad()),
+    })
+}
+
+struct Scope<'a> {
+    params: HashMap<String, (Type, V)>,
+    lets: HashMap<String, Frame>,
+    tables: &'a HashMap<String, Frame>,
+    regexes: HashMap<String, regex::Regex>,
+}
+
+/// What names resolve to while an expression is checked or evaluated.
+struct Row<'r> {
+    columns: &'r [(String, Type)],
+    values: &'r [V],
+}
+
+impl Scope<'_> {
+    fn pipeline(&mut self, pipeline: &Pipeline) -> Result<Frame, QueryError> {
+        let mut frame = match self.lets.get(&pipeline.source) {
+            Some(frame) => frame.clone(),
+            None => self.tables.get(&pipeline.source).cloned().ok_or_else(|| {
+                semantic(format!(
+                    "Failed to resolve table or column expression named '{}'",
+                    pipeline.source
+                ))
+            })?,
+        };
+        for operator in &pipeline.operators {
+            frame = self.operator(frame, operator)?;
+        }
+        Ok(frame)
+    }
+
+    fn operator(&mut self, frame: Frame, operator: &Operator) -> Result<Frame, QueryError> {
+        Ok(match operator {
+            Operator::Where(e) => {
+                if self.type_of(e, &frame.columns)? != Type::Bool {
+                    return Err(semantic("'where' operator: the predicate is not a bool"));
+                }
+                let mut rows = Vec::new();
+                for values in frame.rows {
+                    let keep = self.eval(
+                        e,
+                        &Row {
+                            columns: &frame.columns,
+                            values: &values,
+                        },
+                    )?;
+                    if keep == V::Bool(true) {
+                        rows.push(values);
+                    }
+                }
+                Frame {
+                    columns: frame.columns,
+                    rows,
+                }
+            }
+            Operator::Extend(list) => {
+                let mut columns = frame.columns.clone();
+                let mut types = Vec::new();
+                for (name, e) in list {
+                    let ty = self.type_of(e, &columns)?;
+                    types.push(ty);
+                    match columns.iter().position(|c| &c.0 == name) {
+                        Some(i) => columns[i].1 = ty,
+                        None => columns.push((name.clone(), ty)),
+                    }
+                }
+                let mut rows = Vec::with_capacity(frame.rows.len());
+                for values in &frame.rows {
+                    let mut row = values.clone();
+                    for (name, e) in list {
+                        let v = self.eval(
+                            e,
+                            &Row {
+                                columns: &frame.columns,
+                                values,
+                            },
+                        )?;
+                        match frame.columns.iter().position(|c| &c.0 == name) {
+                            Some(i) => row[i] = v,
+                            None => row.push(v),
+                        }
+                    }
+                    rows.push(row);
+                }
+                Frame { columns, rows }
+            }
+            Operator::Project(list) => {
+                let mut columns = Vec::new();
+                for (name, e) in list {
+                    columns.push((name.clone(), self.type_of(e, &frame.columns)?));
+                }
+                let mut rows = Vec::with_capacity(frame.rows.len());
+                for values in &frame.rows {
+                    let row = list
+                        .iter()
+                        .map(|(_, e)| {
+                            self.eval(
+                                e,
+                                &Row {
+                                    columns: &frame.columns,
+                                    values,
+                                },
+                            )
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    rows.push(row);
+                }
+                Frame { columns, rows }
+            }
+            Operator::Take(n) => {
+                let n = self.constant_long(n, &frame.columns)?;
+                let mut frame = frame;
+                frame
+                    .rows
+                    .truncate(usize::try_from(n.max(0)).unwrap_or(usize::MAX));
+                frame
+            }
+            Operator::Count => Frame {
+                columns: vec![("Count".into(), Type::Long)],
+                rows: vec![vec![V::Long(frame.rows.len() as i64)]],
+            },
+            Operator::Order(keys) => self.sort(frame, keys)?,
+            Operator::Top { n, by, descending } => {
+                let n = self.constant_long(n, &frame.columns)?;
+                let mut frame = self.sort(frame, &[(by.clone(), *descending)])?;
+                frame
+                    .rows
+                    .truncate(usize::try_from(n.max(0)).unwrap_or(usize::MAX));
+                frame
+            }
+            Operator::Summarize { aggregates, by } => self.summarize(frame, aggregates, by)?,
+        })
+    }
+
+    fn constant_long(&mut self, e: &Expr, columns: &[(String, Type)]) -> Result<i64, QueryError> {
+        let v = self
+            .eval(
+                e,
+                &Row {
+                    columns: &[],
+                    values: &[],
+                },
+            )
+            .map_err(|_| semantic("'take' and 'top' need a constant row count"))?;
+        let _ = columns;
+        match v {
+            V::Long(n) => Ok(n),
+            _ => Err(semantic("'take' and 'top' need a long row count")),
+        }
+    }
+
+    fn sort(&mut self, frame: Frame, keys: &[(Expr, bool)]) -> Result<Frame, QueryError> {
+        for (e, _) in keys {
+            self.type_of(e, &frame.columns)?;
+        }
+        let mut keyed = Vec::with_capacity(frame.rows.len());
+        for values in frame.rows {
+            let k = keys
+                .iter()
+                .map(|(e, _)| {
+                    self.eval(
+                        e,
+                        &Row {
+                            columns: &frame.columns,
+                            values: &values,
+                        },
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            keyed.push((k, values));
+        }
+        keyed.sort_by(|(a, _), (b, _)| {
+            for (i, (_, descending)) in keys.iter().enumerate() {
+                let o = order_values(&a[i], &b[i], *descending);
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            Ordering::Equal
+        });
+        Ok(Frame {
+            columns: frame.columns,
+            rows: keyed.into_iter().map(|(_, r)| r).collect(),
+        })
+    }
+
+    fn summarize(
+        &mut self,
+        frame: Frame,
+        aggregates: &[(String, Expr)],
+        by: &[(String, Expr)],
+    ) -> Result<Frame, QueryError> {
+        let mut columns = Vec::new();
+        for (name, e) in by {
+            columns.push((name.clone(), self.type_of(e, &frame.columns)?));
+        }
+        let mut kinds = Vec::new();
+        for (name, e) in aggregates {
+            let Expr::Call(f, args) = e else {
+                return Err(semantic(format!(
+                    "'summarize': '{name}' is not an aggregation"
+                )));
+            };
+            let arg_type = match args.first() {
+                Some(a) => Some(self.type_of(a, &frame.columns)?),
+                None => None,
+            };
+            let ty = match (f.as_str(), args.len(), arg_type) {
+                ("count", 0, _) => Type::Long,
+                ("countif", 1, Some(Type::Bool)) => Type::Long,
+                ("sum", 1, Some(Type::Long)) => Type::Long,
+                ("sum", 1, Some(Type::Real)) | ("avg", 1, Some(Type::Long | Type::Real)) => {
+                    Type::Real
+                }
+                ("min" | "max", 1, Some(t)) => t,
+                _ => {
+                    return Err(semantic(format!(
+                        "'summarize': the aggregation '{f}' with these arguments is not supported"
+                    )));
+                }
+            };
+            kinds.push(f.clone());
+            columns.push((name.clone(), ty));
+        }
+        // Groups in first-seen order.
+        let mut groups: Vec<(Vec<V>, Vec<usize>)> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for (i, values) in frame.rows.iter().enumerate() {
+            let key = by
+                .iter()
+                .map(|(_, e)| {
+                    self.eval(
+                        e,
+                        &Row {
+                            columns: &frame.columns,
+                            values,
+                        },
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let hash = format!("{key:?}");
+            match index.get(&hash) {
+                Some(&g) => groups[g].1.push(i),
+                None => {
+                    index.insert(hash, groups.len());
+                    groups.push((key, vec![i]));
+                }
+            }
+        }
+        if groups.is_empty() && by.is_empty() {
+            groups.push((Vec::new(), Vec::new()));
+        }
+        let mut rows = Vec::with_capacity(groups.len());
+        for (key, members) in groups {
+            let mut row = key;
+            for ((_, e), kind) in aggregates.iter().zip(&kinds) {
+                let Expr::Call(_, args) = e else { continue };
+                let mut values = Vec::with_capacity(members.len());
+                for &m in &members {
+                    let r = Row {
+                        columns: &frame.columns,
+                        values: &frame.rows[m],
+                    };
+                    values.push(match args.first() {
+                        Some(a) => self.eval(a, &r)?,
+                        None => V::Null,
+                    });
+                }
+                row.push(aggregate(kind, &values));
+            }
+            rows.push(row);
+        }
+        Ok(Frame { columns, rows })
+    }
+
+    fn name_type(&self, name: &str, columns: &[(String, Type)]) -> Result<Type, QueryError> {
+        if let Some((_, t)) = columns.iter().find(|c| c.0 == name) {
+            return Ok(*t);
+        }
+        if let Some((t, _)) = self.params.get(name) {
+            return Ok(*t);
+        }
+        Err(semantic(format!(
+            "Failed to resolve scalar expression named '{name}'"
+        )))
+    }
+
+    /// The type of an expression over `columns`, or the semantic error Kusto would report.
+    fn type_of(&mut self, e: &Expr, columns: &[(String, Type)]) -> Result<Type, QueryError> {
+        use Type::*;
+        Ok(match e {
+            Expr::Str(_) => String,
+            Expr::Long(_) => Long,
+            Expr::Real(_) => Real,
+            Expr::Span(_) => TimeSpan,
+            Expr::Literal("datetime", _) => DateTime,
+            Expr::Literal(_, _) => Dynamic,
+            Expr::Name(n) => self.name_type(n, columns)?,
+            Expr::Neg(inner) => self.type_of(inner, columns)?,
+            Expr::Index(base, _) => {
+                if self.type_of(base, columns)? != Dynamic {
+                    return Err(semantic("only dynamic values can be indexed"));
+                }
+                Dynamic
+            }
+            Expr::In { value, list, .. } => {
+                let t = self.type_of(value, columns)?;
+                for item in list {
+                    let it = self.type_of(item, columns)?;
+                    if it != Dynamic && it != t && !(it.numeric() && t.numeric()) {
+                        return Err(semantic(format!(
+                            "'in' compares a {} with a {}",
+                            t.name(),
+                            it.name()
+                        )));
+                    }
+                }
+                Bool
+            }
+            Expr::Matches(text, pattern) => {
+                if self.type_of(text, columns)? != String
+                    || self.type_of(pattern, columns)? != String
+                {
+                    return Err(semantic("'matches regex' needs strings"));
+                }
+                Bool
+            }
+            Expr::Bin(op, a, b) => {
+                let (ta, tb) = (self.type_of(a, columns)?, self.type_of(b, columns)?);
+                let mismatch = || {
+                    semantic(format!(
+                        "Cannot apply {op:?} to a {} and a {}",
+                        ta.name(),
+                        tb.name()
+                    ))
+                };
+                match op {
+                    Op::Or | Op::And => {
+                        if ta != Bool || tb != Bool {
+                            return Err(mismatch());
+                        }
+                        Bool
+                    }
+                    Op::EqCi | Op::NeCi => {
+                        if ta != String || tb != String {
+                            return Err(mismatch());
+                        }
+                        Bool
+                    }
+                    Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => {
+                        if ta != tb && !(ta.numeric() && tb.numeric()) {
+                            return Err(mismatch());
+                        }
+                        Bool
+                    }
+                    Op::Add | Op::Sub => match (ta, tb) {
+                        (DateTime, DateTime) if *op == Op::Sub => TimeSpan,
+                        (DateTime, TimeSpan) => DateTime,
+                        (TimeSpan, TimeSpan) => TimeSpan,
+                        (Long, Long) => Long,
+                        (x, y) if x.numeric() && y.numeric() => Real,
+                        _ => return Err(mismatch()),
+                    },
+                    Op::Mul => match (ta, tb) {
+                        (Long, Long) => Long,
+                        (TimeSpan, y) if y.numeric() => TimeSpan,
+                        (x, y) if x.numeric() && y.numeric() => Real,
+                        _ => return Err(mismatch()),
+                    },
+                    Op::Div => match (ta, tb) {
+                        (TimeSpan, TimeSpan) => Real,
+                        (TimeSpan, y) if y.numeric() => TimeSpan,
+                        (Long, Long) => Long,
+                        (x, y) if x.numeric() && y.numeric() => Real,
+                        _ => return Err(mismatch()),
+                    },
+                }
+            }
+            Expr::Call(f, args) => {
+                let mut types = Vec::with_capacity(args.len());
+                for a in args {
+                    types.push(self.type_of(a, columns)?);
+                }
+                let wrong = || {
+                    semantic(format!(
+                        "the function '{f}' does not take ({})",
+                        types
+                            .iter()
+                            .map(|t| t.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                };
+                match (f.as_str(), types.as_slice()) {
+                    ("tolower" | "toupper", [String]) => String,
+                    ("tostring", [_]) => String,
+                    ("tolong", [_]) => Long,
+                    ("todouble" | "toreal", [_]) => Real,
+                    ("isnull" | "isnotnull", [_]) => Bool,
+                    ("isempty" | "isnotempty", [_]) => Bool,
+                    ("not", [Bool]) => Bool,
+                    ("strlen" | "indexof", [String, ..]) => Long,
+                    ("substring", [String, Long] | [String, Long, Long]) => String,
+                    ("split", [String, String]) => Dynamic,
+                    ("strcat", _) => String,
+                    ("bin", [t @ (DateTime | Long | Real), TimeSpan | Long | Real]) => *t,
+                    ("startofmonth" | "startofday", [DateTime]) => DateTime,
+                    ("iff" | "iif", [Bool, a, b]) => {
+                        if a == b {
+                            *a
+                        } else if a.numeric() && b.numeric() {
+                            Real
+                        } else {
+                            return Err(wrong());
+                        }
+                    }
+                    ("count" | "countif" | "sum" | "avg" | "min" | "max", _) => {
+                        return Err(semantic(format!(
+                            "the aggregation '{f}' can only be used in summarize"
+                        )));
+                    }
+                    (other, _) if !KNOWN.contains(&other) => {
+                        return Err(semantic(format!(
+                            "'{other}' is not a function this fake supports"
+                        )));
+                    }
+                    _ => return Err(wrong()),
+                }
+            }
+        })
+    }
+
+    fn eval(&mut self, e: &Expr, row: &Row<'_>) -> Result<V, QueryError> {
+        Ok(match e {
+            Expr::Str(s) => V::Str(s.clone()),
+            Expr::Long(n) => V::Long(*n),
+            Expr::Real(x) => V::Real(*x),
+            Expr::Span(t) => V::Span(*t),
+            Expr::Literal("datetime", raw) => V::Time(
+                parse_time(raw).ok_or_else(|| semantic(format!("bad datetime literal '{raw}'")))?,
+            ),
+            Expr::Literal(_, raw) => V::Dyn(dynamic(raw).map_err(semantic)?),
+            Expr::Name(n) => match row.columns.iter().position(|c| &c.0 == n) {
+                Some(i) => row.values[i].clone(),
+                None => match self.params.get(n) {
+                    Some((_, v)) => v.clone(),
+                    None => {
+                        return Err(semantic(format!(
+                            "Failed to resolve scalar expression named '{n}'"
+                        )));
+                    }
+                },
+            },
+            Expr::Neg(inner) => match self.eval(inner, row)? {
+                V::Long(n) => V::Long(-n),
+                V::Real(x) => V::Real(-x),
+                V::Span(t) => V::Span(-t),
+                _ => V::Null,
+            },
+            Expr::Index(base, index) => {
+                let base = self.eval(base, row)?;
+                let index = self.eval(index, row)?;
+                match (base, index) {
+                    (V::Dyn(Json::Array(items)), V::Long(i)) => {
+                        let at = if i < 0 { items.len() as i64 + i } else { i };
+                        usize::try_from(at)
+                            .ok()
+                            .and_then(|at| items.get(at).cloned())
+                            .map_or(V::Null, V::Dyn)
+                    }
+                    (V::Dyn(Json::Object(map)), V::Str(k)) => {
+                        map.get(&k).cloned().map_or(V::Null, V::Dyn)
+                    }
+                    _ => V::Null,
+                }
+            }
+            Expr::In {
+                value,
+                list,
+                negated,
+                any_case,
+            } => {
+                let v = self.eval(value, row)?;
+                if v == V::Null {
+                    return Ok(V::Bool(false));
+                }
+                let mut found = false;
+                for item in list {
+                    let candidates = match self.eval(item, row)? {
+                        V::Dyn(Json::Array(items)) => items.into_iter().map(from_json).collect(),
+                        other => vec![other],
+                    };
+                    if candidates.iter().any(|c| same(&v, c, *any_case)) {
+                        found = true;
+                        break;
+                    }
+                }
+                V::Bool(found != *negated)
+            }
+            Expr::Matches(text, pattern) => {
+                let (V::Str(text), V::Str(pattern)) =
+                    (self.eval(text, row)?, self.eval(pattern, row)?)
+                else {
+                    return Ok(V::Bool(false));
+                };
+                if !self.regexes.contains_key(&pattern) {
+                    let compiled = regex::Regex::new(&pattern).map_err(|e| {
+                        semantic(format!("'matches regex': invalid regular expression: {e}"))
+                    })?;
+                    self.regexes.insert(pattern.clone(), compiled);
+                }
+                V::Bool(self.regexes[&pattern].is_match(&text))
+            }
+            Expr::Bin(op, a, b) => {
+                let x = self.eval(a, row)?;
+                match op {
+                    Op::And => {
+                        if x != V::Bool(true) {
+                            return Ok(V::Bool(false));
+                        }
+                        return Ok(V::Bool(self.eval(b, row)? == V::Bool(true)));
+                    }
+                    Op::Or => {
+                        if x == V::Bool(true) {
+                            return Ok(V::Bool(true));
+                        }
+                        return Ok(V::Bool(self.eval(b, row)? == V::Bool(true)));
+                    }
+                    _ => {}
+                }
+                let y = self.eval(b, row)?;
+                binary(*op, &x, &y)
+            }
+            Expr::Call(f, args) => {
+                let mut values = Vec::with_capacity(args.len());
+                for a in args {
+                    values.push(self.eval(a, row)?);
+                }
+                call(f, &values)
+            }
+        })
+    }
+}
+
+/// Every scalar function the fake has (for the error naming an unknown one).
+const KNOWN: [&str; 19] = [
+    "tolower",
+    "toupper",
+    "tostring",
+    "tolong",
+    "todouble",
+    "toreal",
+    "isnull",
+    "isnotnull",
+    "isempty",
+    "isnotempty",
+    "not",
+    "strlen",
+    "indexof",
+    "substring",
+    "split",
+    "strcat",
+    "bin",
+    "startofmonth",
+    "startofday",
+];
+
+fn from_json(j: Json) -> V {
+    match j {
+        Json::Null => V::Null,
+        Json::Bool(b) => V::Bool(b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => V::Long(i),
+            None => V::Real(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Json::String(s) => V::Str(s),
+        other => V::Dyn(other),
+    }
+}
+
+/// Equality for `in`: strings exactly (or ignoring case), numbers by value.
+fn same(a: &V, b: &V, any_case: bool) -> bool {
+    match (a, b) {
+        (V::Str(x), V::Str(y)) if any_case => x.to_lowercase() == y.to_lowercase(),
+        (V::Str(x), V::Str(y)) => x == y,
+        (x, y) => match (x.as_f64(), y.as_f64()) {
+            (Some(p), Some(q)) => p == q,
+            _ => x == y,
+        },
+    }
+}
+
+fn compare(a: &V, b: &V) -> Option<Ordering> {
+    match (a, b) {
+        (V::Str(x), V::Str(y)) => Some(x.cmp(y)),
+        (V::Time(x), V::Time(y)) | (V::Span(x), V::Span(y)) => Some(x.cmp(y)),
+        (V::Bool(x), V::Bool(y)) => Some(x.cmp(y)),
+        (V::Long(x), V::Long(y)) => Some(x.cmp(y)),
+        (x, y) => x.as_f64()?.partial_cmp(&y.as_f64()?),
+    }
+}
+
+/// Sort order: nulls first ascending, last descending (Kusto's defaults).
+fn order_values(a: &V, b: &V, descending: bool) -> Ordering {
+    match (a == &V::Null, b == &V::Null) {
+        (true, true) => Ordering::Equal,
+        (true, false) => {
+            if descending {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        }
+        (false, true) => {
+            if descending {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            }
+        }
+        _ => {
+            let o = compare(a, b).unwrap_or(Ordering::Equal);
+            if descending { o.reverse() } else { o }
+        }
+    }
+}
+
+fn binary(op: Op, x: &V, y: &V) -> V {
+    if *x == V::Null || *y == V::Null {
+        return match op {
+            Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::EqCi | Op::NeCi => {
+                V::Bool(false)
+            }
+            _ => V::Null,
+        };
+    }
+    match op {
+        Op::Eq => V::Bool(compare(x, y) == Some(Ordering::Equal)),
+        Op::Ne => V::Bool(compare(x, y) != Some(Ordering::Equal)),
+        Op::Lt => V::Bool(compare(x, y) == Some(Ordering::Less)),
+        Op::Le => V::Bool(matches!(
+            compare(x, y),
+            Some(Ordering::Less | Ordering::Equal)
+        )),
+        Op::Gt => V::Bool(compare(x, y) == Some(Ordering::Greater)),
+        Op::Ge => V::Bool(matches!(
+            compare(x, y),
+            Some(Ordering::Greater | Ordering::Equal)
+        )),
+        Op::EqCi | Op::NeCi => {
+            let equal = match (x, y) {
+                (V::Str(a), V::Str(b)) => a.to_lowercase() == b.to_lowercase(),
+                _ => false,
+            };
+            V::Bool(equal == (op == Op::EqCi))
+        }
+        Op::Add | Op::Sub => {
+            let sign = if op == Op::Add { 1 } else { -1 };
+            match (x, y) {
+                (V::Time(a), V::Time(b)) if op == Op::Sub => V::Span(a - b),
+                (V::Time(a), V::Span(b)) => V::Time(a + sign * b),
+                (V::Span(a), V::Span(b)) => V::Span(a + sign * b),
+                (V::Long(a), V::Long(b)) => V::Long(a + sign * b),
+                (a, b) => match (a.as_f64(), b.as_f64()) {
+                    (Some(p), Some(q)) => V::Real(p + sign as f64 * q),
+                    _ => V::Null,
+                },
+            }
+        }
+        Op::Mul => match (x, y) {
+            (V::Long(a), V::Long(b)) => V::Long(a * b),
+            (V::Span(a), b) => b
+                .as_f64()
+                .map_or(V::Null, |q| V::Span((*a as f64 * q) as i64)),
+            (a, b) => match (a.as_f64(), b.as_f64()) {
+                (Some(p), Some(q)) => V::Real(p * q),
+                _ => V::Null,
+            },
+        },
+        Op::Div => match (x, y) {
+            (V::Span(a), V::Span(b)) => V::Real(*a as f64 / *b as f64),
+            (V::Span(a), b) => b
+                .as_f64()
+                .map_or(V::Null, |q| V::Span((*a as f64 / q) as i64)),
+            (V::Long(_), V::Long(0)) => V::Null,
+            (V::Long(a), V::Long(b)) => V::Long(a / b),
+            (a, b) => match (a.as_f64(), b.as_f64()) {
+                (Some(p), Some(q)) => V::Real(p / q),
+                _ => V::Null,
+            },
+        },
+        Op::And | Op::Or => V::Null,
+    }
+}
+
+fn call(f: &str, args: &[V]) -> V {
+    let arg = |i: usize| args.get(i).cloned().unwrap_or(V::Null);
+    match f {
+        "tolower" | "toupper" => match arg(0) {
+            V::Str(s) if f == "tolower" => V::Str(s.to_lowercase()),
+            V::Str(s) => V::Str(s.to_uppercase()),
+            _ => V::Null,
+        },
+        "tostring" => match arg(0) {
+            V::Null => V::Str(String::new()),
+            V::Str(s) => V::Str(s),
+            V::Dyn(Json::String(s)) => V::Str(s),
+            V::Dyn(Json::Null) => V::Str(String::new()),
+            V::Long(n) => V::Str(n.to_string()),
+            V::Real(x) => V::Str(x.to_string()),
+            V::Bool(b) => V::Str(b.to_string()),
+            V::Time(t) => V::Str(format_time(t)),
+            V::Span(t) => V::Str(format_span(t)),
+            V::Dyn(j) => V::Str(j.to_string()),
+        },
+        "tolong" => match arg(0) {
+            V::Long(n) => V::Long(n),
+            V::Real(x) => V::Long(x as i64),
+            V::Str(s) => s.trim().parse().map_or(V::Null, V::Long),
+            V::Time(t) | V::Span(t) => V::Long(t),
+            V::Bool(b) => V::Long(i64::from(b)),
+            _ => V::Null,
+        },
+        "todouble" | "toreal" => match arg(0) {
+            V::Str(s) => s.trim().parse().map_or(V::Null, V::Real),
+            v => v.as_f64().map_or(V::Null, V::Real),
+        },
+        "isnull" => V::Bool(arg(0) == V::Null),
+        "isnotnull" => V::Bool(arg(0) != V::Null),
+        "isempty" | "isnotempty" => {
+            let empty = matches!(arg(0), V::Null | V::Dyn(Json::Null))
+                || matches!(arg(0), V::Str(ref s) if s.is_empty());
+            V::Bool(empty == (f == "isempty"))
+        }
+        "not" => match arg(0) {
+            V::Bool(b) => V::Bool(!b),
+            _ => V::Null,
+        },
+        "strlen" => match arg(0) {
+            V::Str(s) => V::Long(s.chars().count() as i64),
+            _ => V::Null,
+        },
+        "indexof" => match (arg(0), arg(1)) {
+            (V::Str(s), V::Str(needle)) => V::Long(
+                s.find(&needle)
+                    .map_or(-1, |byte| s[..byte].chars().count() as i64),
+            ),
+            _ => V::Null,
+        },
+        "substring" => match (arg(0), arg(1)) {
+            (V::Str(s), V::Long(start)) => {
+                let start = usize::try_from(start.max(0)).unwrap_or(0);
+                let chars = s.chars().skip(start);
+                V::Str(match arg(2) {
+                    V::Long(len) => chars
+                        .take(usize::try_from(len.max(0)).unwrap_or(0))
+                        .collect(),
+                    _ => chars.collect(),
+                })
+            }
+            _ => V::Null,
+        },
+        "split" => match (arg(0), arg(1)) {
+            (V::Str(s), V::Str(sep)) if !sep.is_empty() => V::Dyn(Json::Array(
+                s.split(sep.as_str())
+                    .map(|p| Json::String(p.into()))
+                    .collect(),
+            )),
+            _ => V::Null,
+        },
+        "strcat" => V::Str(
+            args.iter()
+                .map(|a| match call("tostring", std::slice::from_ref(a)) {
+                    V::Str(s) => s,
+                    _ => String::new(),
+                })
+                .collect(),
+        ),
+        "bin" => match (arg(0), arg(1)) {
+            (V::Time(t), V::Span(width)) if width > 0 => {
+                V::Time((t + EPOCH_OFFSET).div_euclid(width) * width - EPOCH_OFFSET)
+            }
+            (V::Long(n), V::Long(width)) if width > 0 => V::Long(n.div_euclid(width) * width),
+            (v, w) => match (v.as_f64(), w.as_f64()) {
+                (Some(x), Some(width)) if width > 0.0 => V::Real((x / width).floor() * width),
+                _ => V::Null,
+            },
+        },
+        "startofday" => match arg(0) {
+            V::Time(t) => V::Time(t.div_euclid(86_400 * TICKS) * 86_400 * TICKS),
+            _ => V::Null,
+        },
+        "startofmonth" => match arg(0) {
+            V::Time(t) => {
+                let d = Utc
+                    .timestamp_opt(t.div_euclid(TICKS), 0)
+                    .single()
+                    .unwrap_or_default();
+                let first = Utc
+                    .with_ymd_and_hms(d.year(), d.month(), 1, 0, 0, 0)
+                    .single()
+                    .unwrap_or_default();
+                V::Time(first.timestamp() * TICKS)
+            }
+            _ => V::Null,
+        },
+        "iff" | "iif" => {
+            let pick = if arg(0) == V::Bool(true) {
+                arg(1)
+            } else {
+                arg(2)
+            };
+            // A numeric iff whose branches differ in type gives reals.
+            match (&arg(1), &arg(2), &pick) {
+                (V::Long(_), V::Real(_), V::Long(n)) | (V::Real(_), V::Long(_), V::Long(n)) => {
+                    V::Real(*n as f64)
+                }
+                _ => pick,
+            }
+        }
+        _ => V::Null,
+    }
+}
+
+/// One aggregation over a group's values (nulls skipped).
+fn aggregate(kind: &str, values: &[V]) -> V {
+    let present = values.iter().filter(|v| **v != V::Null);
+    match kind {
+        "count" => V::Long(values.len() as i64),
+        "countif" => V::Long(values.iter().filter(|v| **v == V::Bool(true)).count() as i64),
+        "sum" => {
+            if values.iter().all(|v| matches!(v, V::Long(_) | V::Null)) {
+                V::Long(
+                    present
+                        .filter_map(|v| match v {
+                            V::Long(n) => Some(*n),
+                            _ => None,
+                        })
+                        .sum(),
+                )
+            } else {
+                V::Real(accurate_sum(present.filter_map(V::as_f64)))
+            }
+        }
+        "avg" => {
+            let numbers: Vec<f64> = present.filter_map(V::as_f64).collect();
+            if numbers.is_empty() {
+                V::Null
+            } else {
+                V::Real(accurate_sum(numbers.iter().copied()) / numbers.len() as f64)
+            }
+        }
+        "min" | "max" => {
+            let mut best: Option<&V> = None;
+            for v in present {
+                let better = match best {
+                    None => true,
+                    Some(b) => {
+                        let o = compare(v, b).unwrap_or(Ordering::Equal);
+                        (kind == "min" && o == Ordering::Less)
+                            || (kind == "max" && o == Ordering::Greater)
+                    }
+                };
+                if better {
+                    best = Some(v);
+                }
+            }
+            best.cloned().unwrap_or(V::Null)
+        }
+        _ => V::Null,
+    }
+}
+
+/// A compensated (Kahan-Babuska-Neumaier) sum: a sum of reals as exact as a double allows.
+fn accurate_sum(values: impl Iterator<Item = f64>) -> f64 {
+    let (mut sum, mut compensation) = (0.0_f64, 0.0_f64);
+    for x in values {
+        let t = sum + x;
+        if sum.abs() >= x.abs() {
+            compensation += (sum - t) + x;
+        } else {
+            compensation += (x - t) + sum;
+        }
+        sum = t;
+    }
+    sum + compensation
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn table() -> HashMap<String, Frame> {
+        let mut t = HashMap::new();
+        t.insert(
+            "T".to_string(),
+            Frame {
+                columns: vec![("At".into(), Type::DateTime), ("Name".into(), Type::String)],
+                rows: vec![
+                    vec![
+                        V::Time(parse_time("2026-03-04T15:30:00Z").unwrap()),
+                        text("Ford"),
+                    ],
+                    vec![
+                        V::Time(parse_time("2026-03-01T23:59:59Z").unwrap()),
+                        text("GM"),
+                    ],
+                    vec![V::Null, text("ford")],
+                ],
+            },
+        );
+        t
+    }
+
+    #[test]
+    fn weeks_start_on_monday_and_parameters_bind() {
+        let params = json!({"p0": "dynamic([\"FORD\"])"});
+        let out = run(
+            "declare query_parameters(p0:dynamic);\nT | where Name in~ (p0) | summarize n = count() by b = bin(At, 7d)",
+            params.as_object().unwrap(),
+            &table(),
+        )
+        .unwrap();
+        assert_eq!(out[0].columns[0], ("b".to_string(), Type::DateTime));
+        assert_eq!(out[0].rows.len(), 2, "{:?}", out[0].rows);
+        assert_eq!(out[0].rows[0][0].to_json(), json!("2026-03-02T00:00:00Z"));
+    }
+
+    #[test]
+    fn type_errors_are_semantic_errors_even_without_rows() {
+        let params = serde_json::Map::new();
+        let e = run("T | take 0 | where At == \"x\"", &params, &table()).unwrap_err();
+        assert_eq!(e.kind, "SemanticException");
+        let e = run("T | where Nope == 1", &params, &table()).unwrap_err();
+        assert!(e.message.contains("Nope"), "{e:?}");
+        let e = run("declare query_parameters(p0:string);\nT", &params, &table()).unwrap_err();
+        assert!(e.message.contains("p0"), "{e:?}");
+    }
+}

@@ -1,0 +1,313 @@
+//! The Kusto connector over the loopback Kusto fake: the conformance suite for every source it
+//! serves (cases, incidents, work items, tenant health) with the fake's faults, then what only
+//! this pair shows: the CSL carries values as declared parameters only, frame edge cases
+//! (errors inside rows, `HasErrors`, a missing table, a cut-short answer) are classified, a bad
+//! token is an auth error, and `check` names a missing table or column with its fix.
+
+use std::sync::Arc;
+
+use orca_connectors::HealthThresholds;
+use orca_connectors::kusto::KustoConfig;
+use orca_connectors::sources::SourceContext;
+use orca_core::plan::{StatusFilter, TimeEvent, TimeRange};
+use orca_core::shape::{Bucket, GroupBy, Intent, Shape};
+use orca_core::{Connector, ErrorKind, Query, SourceKey};
+use orca_testkit::kusto::KustoFake;
+use orca_testkit::{Fixture, Subject, conformance};
+use serde_json::json;
+
+/// The fake's token, printed by a command (no environment variable to set in a test).
+fn token_command(token: &str) -> Vec<String> {
+    vec!["echo".into(), token.into()]
+}
+
+fn context(fixture: &Fixture, source: SourceKey) -> SourceContext {
+    SourceContext {
+        source,
+        customers: fixture.customers().into(),
+        health: HealthThresholds::default(),
+        now: Some(Fixture::now()),
+        timeout: Subject::TIMEOUT,
+    }
+}
+
+fn config(fake: &KustoFake) -> KustoConfig {
+    let mut config = KustoConfig::for_test(&fake.url(), KustoFake::DATABASE, &[]);
+    config.token_command = Some(token_command(KustoFake::TOKEN));
+    config
+}
+
+fn connector(fixture: &Fixture, fake: &KustoFake, source: SourceKey) -> Arc<dyn Connector> {
+    match config(fake).build(&context(fixture, source)) {
+        Ok(connector) => connector,
+        Err(e) => panic!("{source}: {e}"),
+    }
+}
+
+const SOURCES: [SourceKey; 4] = [
+    SourceKey::Kusto,
+    SourceKey::Icm,
+    SourceKey::Ado,
+    SourceKey::Tenant,
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kusto_connector_gives_the_store_answers_over_the_fake() {
+    let fixture = Fixture::new();
+    let fake = KustoFake::start(&fixture).await;
+    let subject = Subject {
+        name: "kusto fake".into(),
+        connectors: SOURCES
+            .into_iter()
+            .map(|source| connector(&fixture, &fake, source))
+            .collect(),
+        fake: Some(fake.switch()),
+    };
+    conformance::run(&subject, &fixture).await;
+}
+
+fn ford_query(fixture: &Fixture, source: SourceKey) -> Query {
+    let mut query = Query::new(source);
+    query.tenant_ids = vec![fixture.tenant("Ford Motor Company")];
+    query
+}
+
+#[tokio::test]
+async fn values_travel_only_as_declared_parameters() {
+    let fixture = Fixture::new();
+    let fake = KustoFake::start(&fixture).await;
+    let switch = fake.switch();
+    let cases = connector(&fixture, &fake, SourceKey::Kusto);
+    let ford = fixture.tenant("Ford Motor Company");
+    let mut query = ford_query(&fixture, SourceKey::Kusto);
+    query.filters.owner = Some("Aisha Khan' or 1==1 //".into());
+    query.filters.product_areas = vec!["DLP\") | take 1".into()];
+    query.filters.severity = vec!["A".into()];
+    query.filters.status = Some(StatusFilter::Open);
+    let now = Fixture::now();
+    query.time_range = Some(TimeRange::new(
+        now - chrono::Duration::days(90),
+        now,
+        "last 90 days",
+    ));
+    let _ = switch.take_query_texts();
+    cases.run(&query).await.expect("the query runs");
+    let texts = switch.take_query_texts();
+    assert_eq!(texts.len(), 1, "one round trip per query: {texts:?}");
+    let text = &texts[0];
+    assert!(
+        text.starts_with("declare query_parameters(p0:dynamic, "),
+        "{text}"
+    );
+    for value in [ford.as_str(), "Aisha", "take 1", "\"A\"", "2026-"] {
+        assert!(!text.contains(value), "`{value}` is in the text: {text}");
+    }
+    assert!(
+        text.contains("let M = ['cases'] | where ['TenantId'] in~ (p0)"),
+        "{text}"
+    );
+    assert!(text.contains("['Owner'] =~ p"), "{text}");
+
+    // A weekly trend is a summarize by bin(CreatedAt, 7d); a ranking a summarize by tenant.
+    query.shape = Shape {
+        intent: Intent::Trend,
+        bucket: Some(Bucket::Week),
+        ..Shape::default()
+    };
+    cases.run(&query).await.expect("a trend runs");
+    query.shape = Shape {
+        intent: Intent::Rank,
+        group_by: Some(GroupBy::Customer),
+        ..Shape::default()
+    };
+    cases.run(&query).await.expect("a ranking runs");
+    let texts = switch.take_query_texts();
+    assert!(
+        texts[0].contains("summarize n = count() by b = bin(['CreatedAt'], 7d)"),
+        "{}",
+        texts[0]
+    );
+    assert!(
+        texts[1].contains("summarize a = count() by k = ['TenantId']"),
+        "{}",
+        texts[1]
+    );
+}
+
+fn header() -> serde_json::Value {
+    json!({"FrameType": "DataSetHeader", "IsProgressive": false, "Version": "v2.0"})
+}
+
+fn completion(has_errors: bool) -> serde_json::Value {
+    json!({"FrameType": "DataSetCompletion", "HasErrors": has_errors, "Cancelled": false})
+}
+
+fn table(kind: &str, rows: serde_json::Value) -> serde_json::Value {
+    json!({"FrameType": "DataTable", "TableId": 1, "TableKind": kind, "TableName": kind,
+           "Columns": [{"ColumnName": "id", "ColumnType": "string"}], "Rows": rows})
+}
+
+#[tokio::test]
+async fn frame_edge_cases_are_classified() {
+    let fixture = Fixture::new();
+    let fake = KustoFake::start(&fixture).await;
+    let cases = connector(&fixture, &fake, SourceKey::Kusto);
+    let query = ford_query(&fixture, SourceKey::Kusto);
+    let error_object = |permanent: bool| {
+        json!({"OneApiErrors": [{"error": {"code": "LimitsExceeded", "message": "Query execution has exceeded the allowed limits",
+            "@type": "Kusto.Data.Exceptions.KustoServicePartialQueryFailureLimitsExceededException",
+            "@message": "Query execution has exceeded the allowed limits (80DA0003): the results of this query exceed the set limit of 500000 records", "@permanent": permanent}}]})
+    };
+    let answers = [
+        (
+            "an error inside the rows",
+            json!([
+                header(),
+                table("PrimaryResult", json!([["1"], error_object(true)])),
+                completion(true)
+            ]),
+            ErrorKind::BadQuery,
+        ),
+        (
+            "HasErrors with OneApiErrors",
+            json!([header(), table("PrimaryResult", json!([["1"]])), {
+                "FrameType": "DataSetCompletion", "HasErrors": true, "Cancelled": false,
+                "OneApiErrors": [{"error": {"code": "ServiceBusy", "message": "busy", "@permanent": false}}]}]),
+            ErrorKind::Unavailable,
+        ),
+        (
+            "no PrimaryResult table",
+            json!([
+                header(),
+                table("QueryCompletionInformation", json!([["x"]])),
+                completion(false)
+            ]),
+            ErrorKind::BadQuery,
+        ),
+        (
+            "no DataSetCompletion",
+            json!([header(), table("PrimaryResult", json!([["1"]]))]),
+            ErrorKind::Unavailable,
+        ),
+        (
+            "not a frame array",
+            json!({"Tables": []}),
+            ErrorKind::Unavailable,
+        ),
+    ];
+    for (what, body, kind) in answers {
+        fake.answer_with(Some(body));
+        match cases.run(&query).await {
+            Ok(out) => panic!("{what}: answered {out:?}"),
+            Err(e) => assert_eq!(e.kind, kind, "{what}: {e}"),
+        }
+    }
+    fake.answer_with(None);
+    cases.run(&query).await.expect("answers again");
+}
+
+#[tokio::test]
+async fn a_wrong_token_is_an_auth_error_and_kql_the_fake_cannot_run_is_a_bad_query() {
+    let fixture = Fixture::new();
+    let fake = KustoFake::start(&fixture).await;
+    let mut wrong = config(&fake);
+    wrong.token_command = Some(token_command("not-the-token"));
+    let cases = wrong
+        .build(&context(&fixture, SourceKey::Kusto))
+        .expect("builds");
+    let e = cases
+        .run(&ford_query(&fixture, SourceKey::Kusto))
+        .await
+        .expect_err("refused");
+    assert_eq!(e.kind, ErrorKind::Auth, "{e}");
+    assert!(e.message.contains("401"), "{e}");
+
+    // A mapping to a column the table lacks: the fake refuses the KQL, never answers wrongly.
+    let mut mapped = config(&fake);
+    mapped
+        .tables
+        .cases
+        .columns
+        .insert("Owner".into(), "AssignedTo".into());
+    let cases = mapped
+        .build(&context(&fixture, SourceKey::Kusto))
+        .expect("builds");
+    let e = cases
+        .run(&ford_query(&fixture, SourceKey::Kusto))
+        .await
+        .expect_err("refused");
+    assert_eq!(e.kind, ErrorKind::BadQuery, "{e}");
+    assert!(e.message.contains("AssignedTo"), "{e}");
+}
+
+#[tokio::test]
+async fn check_names_a_missing_table_or_column_and_the_fix() {
+    let fixture = Fixture::new();
+    let fake = KustoFake::start(&fixture).await;
+    for source in SOURCES {
+        let ok = connector(&fixture, &fake, source).check().await;
+        assert!(ok.is_ok(), "{source}: {ok:?}");
+    }
+    let mut mapped = config(&fake);
+    mapped
+        .tables
+        .incidents
+        .columns
+        .insert("OwningTeam".into(), "Team".into());
+    let e = mapped
+        .build(&context(&fixture, SourceKey::Icm))
+        .expect("builds")
+        .check()
+        .await
+        .expect_err("a missing column");
+    assert!(
+        e.message.contains("`Team`") && e.message.contains("[sources.icm.tables.incidents]"),
+        "{e}"
+    );
+    let mut renamed = config(&fake);
+    renamed.tables.work_items.table = Some("WorkItems".into());
+    let e = renamed
+        .build(&context(&fixture, SourceKey::Ado))
+        .expect("builds")
+        .check()
+        .await
+        .expect_err("a missing table");
+    assert!(
+        e.message.contains("`WorkItems`")
+            && e.message.contains("[sources.ado.tables.work_items] table"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn a_closed_time_range_on_work_items_is_refused_as_the_store_refuses_it() {
+    let fixture = Fixture::new();
+    let fake = KustoFake::start(&fixture).await;
+    let switch = fake.switch();
+    let items = connector(&fixture, &fake, SourceKey::Ado);
+    let mut query = ford_query(&fixture, SourceKey::Ado);
+    let now = Fixture::now();
+    query.time_range = Some(TimeRange {
+        event: TimeEvent::Closed,
+        ..TimeRange::new(now - chrono::Duration::days(7), now, "last week")
+    });
+    let _ = switch.take_query_texts();
+    let e = items.run(&query).await.expect_err("refused");
+    assert_eq!(e.kind, ErrorKind::BadQuery);
+    assert!(e.message.contains("no closed date"), "{e}");
+    assert!(
+        switch.take_query_texts().is_empty(),
+        "refused before sending"
+    );
+}
+
+#[test]
+fn docs_is_not_a_kusto_source() {
+    let fixture = Fixture::new();
+    let config = KustoConfig::for_test("http://127.0.0.1:9", "D", &["echo", "t"]);
+    let e = config
+        .build(&context(&fixture, SourceKey::Docs))
+        .err()
+        .expect("refused");
+    assert!(e.contains("cannot serve docs"), "{e}");
+}
