@@ -108,6 +108,8 @@ pub enum Command {
     Data(DataCommand),
     /// Soak test: many asks with injected faults through an in-process server on loopback.
     Soak(SoakArgs),
+    /// Check each source: reachable, authenticated, tables and columns present.
+    Doctor(DoctorArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
@@ -133,6 +135,12 @@ pub struct AskArgs {
     /// Seed for flaky faults and jitter (deterministic runs).
     #[arg(long)]
     pub seed: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: PlanFormat,
 }
 
 #[derive(Debug, Args)]
@@ -245,6 +253,13 @@ pub struct CustomersArgs {
     pub format: PlanFormat,
 }
 
+/// Where `orca data import` loads the rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportTarget {
+    Store,
+    Postgres,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum DataCommand {
     /// Generate the synthetic demo data set (into the store, or as CSV files with --out).
@@ -267,6 +282,16 @@ pub enum DataCommand {
     Import {
         #[arg(long, value_name = "DIR")]
         dir: PathBuf,
+        /// Where the rows go: the embedded store, or PostgreSQL (the same tables, one
+        /// transaction).
+        #[arg(long, value_enum, default_value = "store")]
+        target: ImportTarget,
+        /// PostgreSQL URL for --target postgres (default: $ORCA_PG_URL).
+        #[arg(long, value_name = "URL")]
+        pg_url: Option<String>,
+        /// PostgreSQL schema for --target postgres (created if needed).
+        #[arg(long, value_name = "SCHEMA", default_value = "public")]
+        pg_schema: String,
     },
     /// Show what the store holds.
     Stats {

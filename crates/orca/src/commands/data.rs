@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use orca_connectors::{GenerateOptions, OpenMode, Store};
 
 use crate::app;
-use crate::cli::{CommonArgs, DataCommand, PlanFormat};
+use crate::cli::{CommonArgs, DataCommand, ImportTarget, PlanFormat};
 use crate::error::{BadInput, CliError, CliResult};
 use crate::progress;
 
@@ -66,12 +66,20 @@ pub fn run(common: &CommonArgs, command: DataCommand) -> CliResult<ExitCode> {
                 summary.seed
             );
         }
-        DataCommand::Import { dir } => {
+        DataCommand::Import {
+            dir,
+            target,
+            pg_url,
+            pg_schema,
+        } => {
             if !dir.is_dir() {
                 return Err(CliError::bad_input(anyhow::anyhow!(
                     "{} is not a directory",
                     dir.display()
                 )));
+            }
+            if target == ImportTarget::Postgres {
+                return import_postgres(&dir, pg_url, &pg_schema);
             }
             let bar = progress::bar(0, "importing");
             let started = std::time::Instant::now();
@@ -112,6 +120,61 @@ pub fn run(common: &CommonArgs, command: DataCommand) -> CliResult<ExitCode> {
                 PlanFormat::Text => print!("{}", stats_text(&stats)),
             }
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `orca data import --target postgres`: the same files into PostgreSQL, in one transaction
+/// (`orca_connectors::postgres::import`). A missing URL, a bad URL or schema name, and bad rows
+/// are bad input (exit 2); an unreachable or refusing server is a failure (exit 1).
+fn import_postgres(
+    dir: &std::path::Path,
+    pg_url: Option<String>,
+    schema: &str,
+) -> CliResult<ExitCode> {
+    use orca_connectors::postgres::{self, PgImportError};
+    let variable = postgres::DEFAULT_URL_ENV;
+    let url = match pg_url.or_else(|| std::env::var(variable).ok()) {
+        Some(url) if !url.trim().is_empty() => url,
+        _ => {
+            return Err(CliError::bad_input(anyhow::anyhow!(
+                "--target postgres needs a PostgreSQL URL: pass --pg-url or set {variable}"
+            )));
+        }
+    };
+    let bar = progress::bar(0, "importing");
+    let started = std::time::Instant::now();
+    let runtime = app::runtime()?;
+    let result = runtime.block_on(postgres::import(&url, schema, dir, &bar));
+    bar.finish_and_clear();
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(PgImportError::Database(message)) => {
+            return Err(anyhow::anyhow!("import from {} failed: {message}", dir.display()).into());
+        }
+        Err(e) => {
+            return Err(CliError::bad_input(anyhow::anyhow!(
+                "import from {} failed: {e}",
+                dir.display()
+            )));
+        }
+    };
+    let files: Vec<String> = summary
+        .files
+        .iter()
+        .map(|f| format!("{} ({} rows)", f.file, f.rows))
+        .collect();
+    println!(
+        "Imported {} rows in {:.1} s into PostgreSQL schema {schema}: {}",
+        summary.total_rows,
+        started.elapsed().as_secs_f64(),
+        files.join(", ")
+    );
+    if summary.tenants_not_in_registry > 0 {
+        eprintln!(
+            "warning: {} tenants in the imported rows are not in the stored registry",
+            summary.tenants_not_in_registry
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
