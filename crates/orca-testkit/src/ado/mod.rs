@@ -43,6 +43,7 @@ use serde_json::{Map, Value, json};
 use self::wiql::{Kind, Reader};
 use crate::conformance::{FakeFault, FaultSwitch};
 use crate::fixture::Fixture;
+use orca_connectors::DataSet;
 
 /// The organization the fake serves.
 pub const ORGANIZATION: &str = "contoso";
@@ -111,13 +112,17 @@ fn kind(name: &str) -> Option<Kind> {
 impl AdoFake {
     /// Starts a fake serving `fixture`'s work items.
     pub async fn start(fixture: &Fixture) -> AdoFake {
+        AdoFake::serve(&fixture.data).await
+    }
+
+    /// Starts a fake serving the work items of `data` (a larger set than the fixture's, say).
+    pub async fn serve(data: &DataSet) -> AdoFake {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a loopback port");
         let addr = listener.local_addr().expect("the bound address");
         let base = format!("http://{addr}");
-        let items = fixture
-            .data
+        let items = data
             .work_items
             .iter()
             .map(|w| {
