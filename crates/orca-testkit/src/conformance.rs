@@ -472,7 +472,13 @@ async fn fault_checks(
     let hostile = "x' or '1'='1\" | take 1 --";
     let _ = fake.take_query_texts();
     let mut probe = query.clone();
-    probe.filters.owner = Some(hostile.into());
+    // Work items have no owner: the store refuses the filter, and a connector may refuse it
+    // before sending anything, so their probe carries the value as a product area instead.
+    if source == SourceKey::Ado {
+        probe.filters.product_areas.push(hostile.into());
+    } else {
+        probe.filters.owner = Some(hostile.into());
+    }
     probe.search_terms.push(hostile.into());
     let _ = connector.run(&probe).await;
     let texts = fake.take_query_texts();
