@@ -289,6 +289,17 @@ impl EngineConfig {
         }
     }
 
+    /// The per-task timeout of `source` (its override, else `task_timeout_ms`): the longest one
+    /// call to the source may take, which remote connectors give their own clients.
+    pub fn task_timeout(&self, source: SourceKey) -> Duration {
+        let ms = self
+            .sources
+            .get(&source)
+            .and_then(|o| o.task_timeout_ms)
+            .unwrap_or(self.task_timeout_ms);
+        Duration::from_millis(ms)
+    }
+
     /// The merged policy of one source, or `None` when some value is invalid (already reported).
     fn source_policy(&self, o: &SourceOverrides) -> Option<SourcePolicy> {
         let retry = &self.retry;

@@ -12,7 +12,10 @@
 use std::path::Path;
 
 use anyhow::Context as _;
+use std::sync::Arc;
+
 use orca_connectors::{OpenMode, Store, StoreState};
+use orca_core::{Connector, SourceKey};
 use orca_core::{Registry, RowError};
 
 use crate::cli::CommonArgs;
@@ -171,7 +174,7 @@ fn warn_row_errors(label: &str, errors: &[RowError]) {
 pub fn open_service(config: Config, common: &CommonArgs) -> CliResult<crate::service::Orca> {
     let store = store_or_demo(&config, now(common))?;
     let registry = registry(&config, Some(&store))?;
-    let connectors = store.connectors_at(&config.health, common.now);
+    let connectors = connectors(&config, &store, &registry, common.now)?;
     let bad_config = |errors: Vec<orca_engine::ConfigError>| {
         CliError::bad_input(anyhow::anyhow!(
             "{}",
@@ -187,6 +190,54 @@ pub fn open_service(config: Config, common: &CommonArgs) -> CliResult<crate::ser
     let engine = orca_engine::Engine::with_cache(config.engine.clone(), connectors, cache)
         .map_err(bad_config)?;
     Ok(crate::service::Orca::new(config, registry, store, engine))
+}
+
+/// One connector per source: the one `[sources.<key>]` configures, else the store's. Remote
+/// connectors are built (and their settings checked) before any ask runs; a setting that cannot
+/// work is bad input, said in one sentence naming its table.
+pub fn connectors(
+    config: &Config,
+    store: &Store,
+    registry: &Registry,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> CliResult<Vec<Arc<dyn Connector>>> {
+    let customers: Arc<[orca_core::Customer]> = registry.customers().into();
+    SourceKey::ALL
+        .into_iter()
+        .map(|source| {
+            connector(config, store, &customers, now, source)
+                .map_err(|e| CliError::bad_input(anyhow::anyhow!("{e}")))
+        })
+        .collect()
+}
+
+/// The connector of one source: `[sources.<key>]`'s, else the store's.
+pub fn connector(
+    config: &Config,
+    store: &Store,
+    customers: &Arc<[orca_core::Customer]>,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+    source: SourceKey,
+) -> Result<Arc<dyn Connector>, orca_connectors::sources::SourceConfigError> {
+    let store_connector = || -> Arc<dyn Connector> {
+        Arc::new(orca_connectors::StoreConnector::new(
+            store.clone(),
+            source,
+            config.health.clone(),
+            now,
+        ))
+    };
+    let Some(settings) = config.sources.get(&source) else {
+        return Ok(store_connector());
+    };
+    let ctx = orca_connectors::sources::SourceContext {
+        source,
+        customers: customers.clone(),
+        health: config.health.clone(),
+        now,
+        timeout: config.engine.task_timeout(source),
+    };
+    Ok(settings.build(&ctx)?.unwrap_or_else(store_connector))
 }
 
 /// The multi-thread runtime every async command runs on.

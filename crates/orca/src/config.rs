@@ -4,9 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
 use orca_connectors::HealthThresholds;
+use orca_connectors::sources::SourceConfig;
 use orca_core::config::ConfigError;
-use orca_core::{Analyzer, AnalyzerConfig};
+use orca_core::{Analyzer, AnalyzerConfig, SourceKey};
 use orca_engine::{CacheBackend, CacheConfig, EngineConfig};
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +29,11 @@ pub struct RawConfig {
     pub server: ServerConfig,
     /// `[cache]`: the result cache (memory, or Redis shared by replicas).
     pub cache: CacheConfig,
+    /// `[sources.<key>]`: the connector serving each source (`type = "kusto"`, ...); a source
+    /// without a table is served by the embedded store.
+    /// Not written back: connector settings are read-only input (they may name credentials).
+    #[serde(skip_serializing)]
+    pub sources: BTreeMap<String, SourceConfig>,
 }
 
 /// `[server]`: the HTTP API of `orca serve` (addresses, tokens, limits).
@@ -161,6 +169,8 @@ pub struct Config {
     pub server: ServerConfig,
     /// `[cache]`, with `ORCA_REDIS_URL` applied (it selects the Redis backend with that url).
     pub cache: CacheConfig,
+    /// `[sources.<key>]` by source key; a source not listed is served by the store.
+    pub sources: BTreeMap<SourceKey, SourceConfig>,
 }
 
 /// The default config file looked up in the working directory.
@@ -229,6 +239,21 @@ impl Config {
         if let Err(es) = cache.validate() {
             errors.extend(es);
         }
+        let mut sources = BTreeMap::new();
+        for (key, source) in &raw.sources {
+            match key.parse::<SourceKey>() {
+                Ok(k) => {
+                    sources.insert(k, source.clone());
+                }
+                Err(_) => errors.push(ConfigError::new(
+                    format!("sources.{key}"),
+                    format!(
+                        "[sources.{key}] names no source (the sources are {})",
+                        SourceKey::ALL.map(|s| s.as_str()).join(", ")
+                    ),
+                )),
+            }
+        }
         let analyzer = match raw.analyzer.build() {
             Ok(analyzer) => Some(analyzer),
             Err(es) => {
@@ -257,6 +282,7 @@ impl Config {
             engine: raw.engine,
             health: raw.health,
             cache,
+            sources,
             server: ServerConfig {
                 tokens_file: raw.server.tokens_file.as_ref().map(|p| base.join(p)),
                 ..raw.server

@@ -42,5 +42,6 @@ pub fn run(cli: Cli) -> CliResult<ExitCode> {
         Command::Token(cmd) => commands::token::run(&common, cmd),
         Command::Mcp => commands::mcp::run(&common),
         Command::Soak(args) => commands::soak::run(&common, args),
+        Command::Doctor(args) => commands::doctor::run(&common, args),
     }
 }

@@ -49,6 +49,39 @@ impl Connector for StoreConnector {
         "store"
     }
 
+    fn check(&self) -> BoxFuture<'_, Result<String, ConnectorError>> {
+        Box::pin(async move {
+            let store = self.store.clone();
+            let source = self.source;
+            let table = match source {
+                SourceKey::Kusto => "cases",
+                SourceKey::Icm => "incidents",
+                SourceKey::Ado => "work_items",
+                SourceKey::Tenant => "tenant_metrics",
+                SourceKey::Docs => "docs",
+            };
+            let rows = tokio::task::spawn_blocking(move || {
+                let conn = store
+                    .reader()
+                    .map_err(|e| ConnectorError::unavailable(e.to_string()))?;
+                let rows: rusqlite::Result<i64> =
+                    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0));
+                store.give_back(conn);
+                rows.map_err(|e| {
+                    ConnectorError::unavailable(format!(
+                        "{source}: the store's {table} table cannot be read ({e}); run `orca data import` or `orca data generate`"
+                    ))
+                })
+            })
+            .await
+            .map_err(|e| ConnectorError::unavailable(format!("{source}: check failed: {e}")))??;
+            Ok(format!(
+                "{rows} rows in the store's {table} table ({})",
+                self.store.path().display()
+            ))
+        })
+    }
+
     fn run<'a>(&'a self, query: &'a Query) -> BoxFuture<'a, Result<QueryOutput, ConnectorError>> {
         Box::pin(async move {
             if query.source != self.source {

@@ -4,6 +4,7 @@ pub mod ask;
 pub mod chat;
 pub mod customers;
 pub mod data;
+pub mod doctor;
 pub mod mcp;
 pub mod plan;
 pub mod serve;
