@@ -235,6 +235,9 @@ function resetRun() {
   $("timeline").innerHTML = "";
   $("timeline-summary").textContent = "";
   $("sections").innerHTML = "";
+  // The timeline and the sections appear with the plan (a refused question has neither).
+  $("timeline-panel").hidden = true;
+  $("sections-panel").hidden = true;
 }
 
 function showError(message) {
@@ -275,6 +278,8 @@ function onEvent(event, d) {
   switch (event) {
     case "plan":
       run.plan = d;
+      $("timeline-panel").hidden = false;
+      $("sections-panel").hidden = false;
       drawPlan(d);
       drawTimeline();
       tick();
