@@ -67,7 +67,9 @@ pub(crate) async fn run(
     // flagged ones only; the answer is the same).
     let ids: Vec<String> = tenants.keys().cloned().collect();
     let mut names: BTreeMap<String, String> = BTreeMap::new();
-    if !ids.is_empty() && !(query.tenant_ids.len() == 1 && !query.all_tenants) {
+    // One tenant's answer names nobody (the store reads no names for it).
+    let single = !query.all_tenants && query.tenant_ids.len() == 1;
+    if !ids.is_empty() && !single {
         let rows = client
             .query(
                 "SELECT tenant_id, name FROM registry WHERE tenant_id = ANY($1)",
