@@ -120,8 +120,10 @@ function watchConsole(page, label, errors) {
   });
   page.on("pageerror", (e) => errors.push(`${label}: page error: ${e.message}`));
   page.on("requestfailed", (r) => {
-    // A stream the page itself ends is not an error; anything else that fails is.
-    if (!r.url().includes("/v1/ask/stream")) errors.push(`${label}: request failed: ${r.url()} ${r.failure()?.errorText}`);
+    // A request the browser dropped because the page reloaded (the live panel polls) is not an
+    // error; anything else that fails is.
+    const reason = r.failure()?.errorText || "";
+    if (reason !== "net::ERR_ABORTED") errors.push(`${label}: request failed: ${r.url()} ${reason}`);
   });
 }
 

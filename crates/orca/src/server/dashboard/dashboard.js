@@ -227,6 +227,7 @@ function startAsk(request) {
 function resetRun() {
   Object.assign(run, { plan: null, sections: new Map(), started: new Map(), retries: new Map(), report: null, t0: performance.now() });
   $("result").hidden = false;
+  $("intro").hidden = true;
   $("plan").innerHTML = `<p class="dim">Reading the question…</p>`;
   $("notice").innerHTML = "";
   $("answer").innerHTML = `<p class="dim">Waiting for the sources…</p>`;
