@@ -162,6 +162,11 @@ impl Connector for FaultyConnector {
         &self.name
     }
 
+    /// The source behind the faults is what a check looks at.
+    fn check(&self) -> BoxFuture<'_, Result<String, ConnectorError>> {
+        self.inner.check()
+    }
+
     fn run<'a>(&'a self, query: &'a Query) -> BoxFuture<'a, Result<QueryOutput, ConnectorError>> {
         Box::pin(async move {
             match self.fault {

@@ -207,6 +207,15 @@ async fn healthz_and_readyz() {
         .collect();
     assert_eq!(sources, ["kusto", "icm", "ado", "tenant", "docs"]);
     assert!(body["sources"][0]["breaker"] == "closed");
+    // The checks of `orca doctor`: every source is the store's here, with its rows.
+    for s in body["sources"].as_array().unwrap() {
+        assert_eq!(s["connector"], "store", "{s}");
+        assert_eq!(s["check_ok"], true, "{s}");
+        assert!(
+            s["check"].as_str().unwrap().contains("rows in the store's"),
+            "{s}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -236,6 +236,15 @@ impl Engine {
         self.inner.cache.as_ref()
     }
 
+    /// The connector of every source, as runs use them (with injected faults): for checks.
+    pub fn connectors(&self) -> Vec<Arc<dyn Connector>> {
+        self.inner
+            .sources
+            .values()
+            .filter_map(|s| s.connector.clone())
+            .collect()
+    }
+
     /// The request deadline every run gets.
     pub fn deadline(&self) -> Duration {
         self.inner.deadline

@@ -82,6 +82,11 @@ impl Connector for SoakFaults {
         &self.name
     }
 
+    /// The source behind the faults is what a check looks at.
+    fn check(&self) -> BoxFuture<'_, Result<String, ConnectorError>> {
+        self.inner.check()
+    }
+
     fn run<'a>(&'a self, query: &'a Query) -> BoxFuture<'a, Result<QueryOutput, ConnectorError>> {
         let pick = {
             let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());

@@ -1,5 +1,13 @@
 //! `GET /healthz` (the process is up), `GET /readyz` (registry loaded, store reachable, breaker
-//! per source) and `GET /metrics` (Prometheus). None of them needs a token or shows customer data.
+//! and check per source) and `GET /metrics` (Prometheus). None of them needs a token or shows
+//! customer data.
+//!
+//! Decision: `/readyz` runs the checks of `orca doctor` on every source's connector and reports
+//! each, but a failing source does not make the replica unready: every replica shares its
+//! sources, so taking them all out of a load balancer would turn partial answers into none (an
+//! open breaker is treated the same way). Ready means this replica can answer: registry loaded
+//! and store reachable. The checks are not cached: each probe asks every source once, within
+//! its per-task timeout.
 
 use axum::Json;
 use axum::extract::State;
@@ -47,6 +55,12 @@ pub struct SourceReadiness {
     pub reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_in_ms: Option<u64>,
+    /// The connector serving the source: `store`, `kusto`, `azure_devops`, `mcp`, `postgres`.
+    pub connector: String,
+    /// The source's check (`orca doctor`) passed: reachable, authenticated, tables present.
+    pub check_ok: bool,
+    /// What the check found, or what is wrong and how to fix it.
+    pub check: String,
 }
 
 /// Ready to answer: registry loaded, store reachable; breaker state per source (an open breaker
@@ -63,17 +77,25 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         tokio::task::spawn_blocking(move || orca_connectors::Store::exists(&data_dir))
             .await
             .unwrap_or(false);
+    let connectors = state.orca.engine().connectors();
+    let checks = crate::commands::doctor::check_all(state.orca.config(), &connectors).await;
     let sources = state
         .orca
         .engine()
         .breaker_states()
         .into_iter()
-        .map(|(source, b)| SourceReadiness {
-            source: source.as_str().to_string(),
-            breaker: b.state.to_string(),
-            failures: b.failures,
-            reason: b.reason,
-            retry_in_ms: b.retry_in_ms,
+        .map(|(source, b)| {
+            let check = checks.iter().find(|c| c.source == source.as_str());
+            SourceReadiness {
+                source: source.as_str().to_string(),
+                breaker: b.state.to_string(),
+                failures: b.failures,
+                reason: b.reason,
+                retry_in_ms: b.retry_in_ms,
+                connector: check.map_or_else(String::new, |c| c.connector.clone()),
+                check_ok: check.is_some_and(|c| c.ok),
+                check: check.map_or_else(String::new, |c| c.detail.clone()),
+            }
         })
         .collect();
     let ready = registry_customers > 0 && store_reachable;
