@@ -60,6 +60,12 @@ function statusClass(status) {
   return { ok: "ok", error: "bad", timeout: "bad", skipped: "warn", partial: "warn", unanswered: "bad",
            cancelled: "warn", bad_request: "warn", not_permitted: "warn" }[status] || "dim";
 }
+/** A task's reason in a support engineer's words (the engine's breaker says "circuit open"). */
+function plainReason(reason) {
+  return String(reason ?? "")
+    .replace(/circuit open after (.+?) \(retry in (\d+) s\)/, (_, why, s) => `source paused after ${why.replace("consecutive failures", "failures in a row").replace("a failed probe", "a failed trial request")}; trying it again in ${s} s`)
+    .replace(/circuit half-open: a probe is checking whether the source recovered/, "source recovering: one trial request is checking it");
+}
 function pill(text, cls) { return `<span class="pill ${cls}">${esc(text)}</span>`; }
 /** Text with **bold** markers (docs passages) as HTML with <mark>. */
 function passage(text) {
@@ -178,7 +184,7 @@ function health(x) {
   const n = x.failures_in_a_row || 0;
   const t = x.timeouts_in_a_row || 0;
   const what = t === n ? plural(n, "timeout") : t === 0 ? plural(n, "error") : `${plural(n, "failure")} (${num(t)} timed out)`;
-  const last = x.last_failure ? `last failure${x.last_failure_at ? " at " + hhmm(x.last_failure_at) : ""}: ${x.last_failure}` : "";
+  const last = x.last_failure ? `last failure${x.last_failure_at ? " at " + hhmm(x.last_failure_at) : ""}: ${plainReason(x.last_failure)}` : "";
   switch (x.health) {
     case "healthy":
       return { cls: "ok", icon: "●", words: "healthy", detail: `${plural(x.ok, "answer")}${x.p95_ms ? `, 95% within ${ms(x.p95_ms)}` : ""}` };
@@ -401,7 +407,7 @@ function drawTimeline() {
       ? `<span class="tl-wait" style="left:${pct(Math.max(...depEnds)).toFixed(2)}%;width:${Math.max(0, left - pct(Math.max(...depEnds))).toFixed(2)}%" title="waited for ${esc(deps.join(", "))}"></span>`
       : "";
     const ticks = lead + retries.map((r) => `<span class="tl-retry" style="left:${pct(r.at_ms).toFixed(2)}%" title="retry ${r.attempt + 1} after ${ms(r.wait_ms)}: ${esc(r.error)}"></span>`).join("");
-    const reason = s && s.status !== "ok" ? s.reason || s.status : "";
+    const reason = s && s.status !== "ok" ? plainReason(s.reason || s.status) : "";
     // The bar's figures beside it, or inside its end when it reaches the right edge.
     const inside = left + width > 72;
     const textPos = inside ? `right:${(100 - left - width).toFixed(2)}%;padding-right:4px` : `left:${(left + width).toFixed(2)}%;padding-left:5px`;
@@ -474,7 +480,7 @@ function addSection(s) {
 function sectionHtml(s) {
   const status = s.status === "ok" ? (s.cached ? pill("cache hit", "cached") : pill("ok", "ok")) : pill(s.status, statusClass(s.status));
   const head = `<div class="section-head"><h3>${esc(sectionTitle(s))}</h3>${status}<span class="dim">${esc(s.task_id)} · ${ms(s.elapsed_ms)}${s.attempts > 1 ? ` · ${s.attempts} attempts` : ""}${s.critical ? " · essential" : ""}</span></div>`;
-  if (s.status !== "ok") return `<article class="section" id="section-${esc(s.task_id)}">${head}<p class="reason">${esc(s.reason || s.status)}</p></article>`;
+  if (s.status !== "ok") return `<article class="section" id="section-${esc(s.task_id)}">${head}<p class="reason">${esc(plainReason(s.reason || s.status))}</p></article>`;
   let body = figures(s.summary, s.source);
   const intent = run.plan?.intent;
   if (s.source === "docs") body += intent === "docs" && run.report ? `<p class="dim">The documents are listed in the answer above.</p>` : docsList(s.rows);
@@ -578,7 +584,7 @@ function drawReport(r) {
   const lines = (r.answer || "").split("\n").filter((l) => l.trim());
   $("answer").innerHTML = lines.map((l, i) => `<p class="${i === 0 ? "first" : l.startsWith("Read as:") ? "read" : ""}">${esc(l)}</p>`).join("");
   if (r.partial) {
-    const gaps = r.errors.map((e) => `<li>${esc(sourceName(e.source))}${e.customer ? ` for ${esc(e.customer)}` : ""}: ${esc(e.reason)}${e.critical ? " <strong>(essential)</strong>" : ""}</li>`).join("");
+    const gaps = r.errors.map((e) => `<li>${esc(sourceName(e.source))}${e.customer ? ` for ${esc(e.customer)}` : ""}: ${esc(plainReason(e.reason))}${e.critical ? " <strong>(essential)</strong>" : ""}</li>`).join("");
     $("notice").innerHTML = `<div class="notice partial-notice ${r.unanswered ? "bad" : ""}" role="status">` +
       `<strong>${r.unanswered ? "Not answered." : "Partial answer."}</strong> ${r.unanswered ? "The source the answer depends on failed" : `${plural(r.errors.length, "part")} of the answer ${r.errors.length === 1 ? "is" : "are"} missing; the rest is complete`}:<ul>${gaps}</ul></div>`;
   }
@@ -629,7 +635,7 @@ function compareView(r) {
   const top = Math.max(1, ...sides.map((x) => (typeof x.value === "number" ? x.value : 0)));
   const change = r.sections.map((s) => s.change).find(Boolean);
   const cards = sides.map((x) => `<div class="side"><div class="label">${esc(x.label)}${x.s.customer && x.s.period ? ` · ${esc(x.s.customer.name)}` : ""}</div>` +
-    (x.status === "ok" ? `<div class="big">${num(x.value)}</div><div class="meter" aria-hidden="true"><span style="width:${(100 * (x.value || 0) / top).toFixed(1)}%"></span></div>` : `<div class="big bad">–</div><div class="dim">${esc(x.s.reason || x.status)}</div>`) + "</div>");
+    (x.status === "ok" ? `<div class="big">${num(x.value)}</div><div class="meter" aria-hidden="true"><span style="width:${(100 * (x.value || 0) / top).toFixed(1)}%"></span></div>` : `<div class="big bad">–</div><div class="dim">${esc(plainReason(x.s.reason || x.status))}</div>`) + "</div>");
   let changeHtml = "";
   if (change) {
     const arrow = { up: "▲", down: "▼", flat: "▶" }[change.direction] || "";
