@@ -393,7 +393,7 @@ function drawTimeline() {
     const meta = [];
     if (deps.length) meta.push(`after ${deps.join(", ")}`);
     if (s) {
-      meta.push(ms(s.elapsed_ms));
+      meta.push(`${ms(s.started_ms)} → ${ms(s.ended_ms)}`);
       if (s.attempts > 1) meta.push(`${s.attempts} attempts`);
       if (s.cached) meta.push("cache hit");
       if (s.status !== "ok") meta.push(s.status === "skipped" ? "skipped" : s.status);
