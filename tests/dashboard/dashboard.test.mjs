@@ -234,7 +234,16 @@ async function main() {
     await authPage.goto(authBase + "/");
     await authPage.waitForSelector("#token-form", { state: "visible" });
     await accessibility(authPage, "token prompt");
+    await authPage.screenshot({ path: join(OUT, "token-1400.png") });
     check(/needs an access token/.test(await authPage.textContent("#conn")), "the page asks for a token");
+    // A wrong token is refused in words, and the page asks again.
+    expectedStatus = 401;
+    await authPage.getByLabel("Access token").fill("orca_not_a_token");
+    await authPage.keyboard.press("Enter");
+    await authPage.waitForFunction(() => /valid token/.test(document.getElementById("conn").textContent));
+    check(await authPage.isVisible("#token-form") && await authPage.evaluate(() => sessionStorage.getItem("orca-token")) === null,
+      "a wrong token is refused and not kept");
+    expectedStatus = null;
     await authPage.getByLabel("Access token").fill(token);
     await authPage.keyboard.press("Enter");
     await authPage.waitForFunction(() => /live/.test(document.getElementById("conn").textContent));

@@ -82,10 +82,11 @@ const auth = { required: false, token: sessionStorage.getItem(TOKEN_KEY) || "" }
 
 function authHeaders() { return auth.token ? { Authorization: "Bearer " + auth.token } : {}; }
 
-function showTokenForm(message) {
+function showTokenForm(message, rejected) {
   $("token-form").hidden = false;
   $("forget-token").hidden = true;
-  setConn(message, true);
+  setConn(message, rejected ? "err" : "ask");
+  $("sources").innerHTML = `<li class="dim">Shown once a token is accepted.</li>`;
 }
 function tokenAccepted() {
   $("token-form").hidden = true;
@@ -107,8 +108,8 @@ $("forget-token").addEventListener("click", () => {
   $("token").focus();
 });
 
-function setConn(text, isError) {
-  $("conn").innerHTML = isError ? `<span class="err">${esc(text)}</span>` : esc(text);
+function setConn(text, kind) {
+  $("conn").innerHTML = kind ? `<span class="${kind === true ? "err" : kind}">${esc(text)}</span>` : esc(text);
 }
 
 /** An API error response as one sentence; a 401 asks for a (new) token. */
@@ -118,7 +119,7 @@ async function apiError(r) {
   if (r.status === 401) {
     auth.token = "";
     sessionStorage.removeItem(TOKEN_KEY);
-    showTokenForm(`This server needs a valid token: ${message}`);
+    showTokenForm(`This server needs a valid token: ${message}`, true);
   }
   return message;
 }
@@ -133,7 +134,11 @@ async function refresh() {
   refreshing = true;
   try {
     const r = await fetch("/v1/stats", { headers: authHeaders() });
-    if (!r.ok) { setConn(await apiError(r), true); return; }
+    if (!r.ok) {
+      const message = await apiError(r);
+      if (r.status !== 401) setConn(message, true);
+      return;
+    }
     drawStats(await r.json());
     setConn("live · updated " + hhmmss(new Date().toISOString()));
   } catch (e) {
@@ -796,6 +801,7 @@ async function start() {
   }
   if (auth.required && !auth.token) {
     showTokenForm("This server needs an access token (from orca token add); it is kept for this browser session only.");
+    $("token").focus();
   } else {
     tokenAccepted();
   }
