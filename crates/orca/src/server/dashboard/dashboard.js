@@ -236,7 +236,7 @@ function startAsk(request) {
 }
 
 function resetRun() {
-  Object.assign(run, { plan: null, sections: new Map(), started: new Map(), retries: new Map(), report: null, t0: performance.now() });
+  Object.assign(run, { plan: null, sections: new Map(), started: new Map(), retries: new Map(), report: null, failed: false, t0: performance.now() });
   $("result").hidden = false;
   $("intro").hidden = true;
   $("plan").innerHTML = `<p class="dim">Reading the question…</p>`;
@@ -253,6 +253,7 @@ function resetRun() {
 }
 
 function showError(message) {
+  run.failed = true;
   $("result").hidden = false;
   $("answer").innerHTML = `<p class="error-box" role="alert">${esc(message)}</p>`;
   if (!run.plan) $("plan").innerHTML = `<p class="dim">Nothing ran.</p>`;
@@ -284,6 +285,7 @@ async function ask(request) {
       if (data) onEvent(event, JSON.parse(data));
     }
   }
+  if (!run.report && !run.failed) showError("The answer stream ended before the answer (the server stopped or the connection dropped); ask again.");
 }
 
 function onEvent(event, d) {
