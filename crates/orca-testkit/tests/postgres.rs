@@ -539,3 +539,218 @@ fn settings_that_cannot_work_are_refused_before_any_query() {
     let unknown = serde_json::from_str::<PostgresConfig>(r#"{"host": "x"}"#).unwrap_err();
     assert!(unknown.to_string().contains("host"), "{unknown}");
 }
+
+/// Queries beyond the suite's, where SQLite and PostgreSQL SQL differ most (cohorts, ASCII
+/// folding, regular expressions for GLOB, rounding of averages, month buckets across a year,
+/// severity orders, key renames): each answer must be the store's.
+fn more_cases(fixture: &Fixture) -> Vec<(String, Query)> {
+    use chrono::Duration as Span;
+    use orca_core::plan::{StatusFilter, TimeEvent, TimeRange};
+    use orca_core::shape::{Bucket, GroupBy, Intent, Measure, Order, Shape, Sort, SortKey};
+
+    let now = Fixture::now();
+    let days = |n: i64| now - Span::days(n);
+    let ford = fixture.tenant("Ford Motor Company");
+    let nestle = fixture.tenant("Nestlé");
+    let mut out = Vec::new();
+    let mut add = |source: SourceKey, name: &str, edit: &dyn Fn(&mut Query)| {
+        let mut query = Query::new(source);
+        query.all_tenants = true;
+        edit(&mut query);
+        out.push((format!("{source}: {name}"), query));
+    };
+    let shape = |intent: Intent| Shape {
+        intent,
+        ..Shape::default()
+    };
+    let range = |from: i64, event: TimeEvent| TimeRange {
+        event,
+        to_inclusive: true,
+        ..TimeRange::new(days(from), now, "range")
+    };
+    for source in [SourceKey::Kusto, SourceKey::Icm, SourceKey::Ado] {
+        add(source, "cohort mcs", &|q| q.cohort = Some(" mcs ".into()));
+        add(source, "rank by average age, fewest first", &|q| {
+            q.shape = Shape {
+                measure: Measure::AverageAgeDays,
+                sort: Some(Sort {
+                    by: SortKey::Value,
+                    order: Order::Asc,
+                }),
+                limit: Some(4),
+                ..shape(Intent::Rank)
+            };
+        });
+        add(source, "breakdown by product area, average age", &|q| {
+            q.shape = Shape {
+                group_by: Some(GroupBy::ProductArea),
+                measure: Measure::AverageAgeDays,
+                ..shape(Intent::Breakdown)
+            };
+        });
+        add(source, "breakdown by customer", &|q| {
+            q.cohort = Some("IC".into());
+            q.shape = Shape {
+                group_by: Some(GroupBy::Customer),
+                ..shape(Intent::Breakdown)
+            };
+        });
+        add(source, "trend per month across a year", &|q| {
+            q.time_range = Some(range(400, TimeEvent::Created));
+            q.shape = Shape {
+                bucket: Some(Bucket::Month),
+                ..shape(Intent::Trend)
+            };
+        });
+        add(source, "trend, bucket chosen by the range", &|q| {
+            q.time_range = Some(TimeRange::new(days(75), days(3), "half-open"));
+            q.shape = shape(Intent::Trend);
+        });
+        add(source, "list by severity, least severe first, all", &|q| {
+            q.limit = 7;
+            q.shape = Shape {
+                sort: Some(Sort {
+                    by: SortKey::Severity,
+                    order: Order::Asc,
+                }),
+                ..shape(Intent::List)
+            };
+        });
+        add(source, "two areas, open, excluded words", &|q| {
+            q.filters.status = Some(StatusFilter::Unresolved);
+            q.filters.product_areas = vec!["DLP".into(), " data   MAP ".into(), "Audit".into()];
+            q.filters.exclude_product_areas = vec!["e[Discovery]*".into()];
+        });
+        add(source, "aggregate: average age of everything", &|q| {
+            q.shape = Shape {
+                measure: Measure::AverageAgeDays,
+                ..shape(Intent::Aggregate)
+            };
+        });
+        add(source, "two named tenants, one without items", &|q| {
+            q.all_tenants = false;
+            q.tenant_ids = vec![ford.to_ascii_uppercase(), format!(" {nestle} ")];
+            q.limit = 3;
+        });
+    }
+    add(SourceKey::Kusto, "customers in the MCS cohort", &|q| {
+        q.cohort = Some("MCS".into());
+        q.shape = Shape {
+            measure: Measure::Customers,
+            ..shape(Intent::Aggregate)
+        };
+    });
+    add(SourceKey::Kusto, "trend of closings per week", &|q| {
+        q.time_range = Some(range(90, TimeEvent::Closed));
+        q.shape = Shape {
+            bucket: Some(Bucket::Week),
+            ..shape(Intent::Trend)
+        };
+    });
+    add(SourceKey::Kusto, "owner in another case", &|q| {
+        let owner = fixture.data.cases[0].owner.to_ascii_lowercase();
+        q.filters.owner = Some(format!("  {owner} "));
+    });
+    add(SourceKey::Icm, "rank by mean time to mitigate", &|q| {
+        q.shape = Shape {
+            measure: Measure::MeanTimeToMitigateHours,
+            ..shape(Intent::Rank)
+        };
+    });
+    add(SourceKey::Icm, "breakdown by severity", &|q| {
+        q.shape = Shape {
+            group_by: Some(GroupBy::Severity),
+            ..shape(Intent::Breakdown)
+        };
+    });
+    add(SourceKey::Icm, "trend of mitigations per day", &|q| {
+        q.time_range = Some(range(10, TimeEvent::Mitigated));
+        q.shape = shape(Intent::Trend);
+    });
+    add(
+        SourceKey::Icm,
+        "sev 2.5 and an id that is not a number",
+        &|q| {
+            q.filters.severity = vec!["2.5".into(), "3".into()];
+            q.filters.item_ids = vec![orca_core::plan::ItemId {
+                source: SourceKey::Icm,
+                id: "abc".into(),
+            }];
+        },
+    );
+    add(SourceKey::Ado, "an area named by its key", &|q| {
+        q.filters.product_areas = vec!["Sensitivity Labels".into(), "InformationProtection".into()];
+    });
+    add(SourceKey::Ado, "closed bugs and features", &|q| {
+        q.filters.status = Some(StatusFilter::Closed);
+        q.filters.work_item_types = vec!["Bug".into(), "Feature".into()];
+    });
+    add(SourceKey::Tenant, "cohort IC, last 30 days", &|q| {
+        q.cohort = Some("ic".into());
+        q.time_range = Some(range(30, TimeEvent::Created));
+    });
+    add(SourceKey::Tenant, "one tenant, default window", &|q| {
+        q.all_tenants = false;
+        q.tenant_ids = vec![nestle.clone()];
+    });
+    add(SourceKey::Tenant, "one tenant without metrics", &|q| {
+        q.all_tenants = false;
+        q.tenant_ids = vec!["00000000-0000-0000-0000-000000000001".into()];
+    });
+    for terms in [&["Labels", "label"][..], &["policy\"*", "NEAR(tips"], &[""]] {
+        add(SourceKey::Docs, &format!("docs {terms:?}"), &|q| {
+            q.all_tenants = false;
+            q.search_terms = terms.iter().map(|t| t.to_string()).collect();
+            q.limit = 3;
+        });
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_answers_match_the_store() {
+    let fixture = Fixture::new();
+    let schema = TestSchema::new().await;
+    schema
+        .import(&fixture.dir)
+        .await
+        .expect("the fixture imports");
+    let mut failures = Vec::new();
+    let mut refused = Vec::new();
+    let cases = more_cases(&fixture);
+    for (name, query) in &cases {
+        let expected = fixture.store_connector(query.source).run(query).await;
+        let got = schema
+            .connector(&fixture, query.source, Subject::TIMEOUT)
+            .run(query)
+            .await;
+        match (expected, got) {
+            (Ok(expected), Ok(got)) => {
+                if let Some(difference) = conformance::difference(&expected, &got) {
+                    failures.push(format!("{name}: {difference}"));
+                }
+            }
+            (Err(expected), Err(got)) if expected.kind == got.kind => {
+                refused.push(format!("{name}: {expected}"));
+            }
+            (expected, got) => failures.push(format!(
+                "{name}: the store gave {:?}, PostgreSQL {:?}",
+                expected.map(|_| "an answer"),
+                got.map(|_| "an answer")
+            )),
+        }
+    }
+    // Only the shapes work items cannot have are refused (by both alike).
+    assert_eq!(refused.len(), 2, "{refused:#?}");
+    assert!(
+        refused.iter().all(|r| r.starts_with("ado: ")),
+        "{refused:#?}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {} differ:\n- {}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n- ")
+    );
+}
