@@ -56,6 +56,7 @@
 //!   a closed transport or refused connection `Unavailable`.
 //! - The child's stderr goes to the log (debug level), never to Orca's own stderr.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::process::Stdio;
 use std::sync::{Arc, Once};
@@ -761,11 +762,11 @@ fn rows_of(
             .collect::<Vec<_>>()
             .join(" ")
     };
+    let structured = result.structured_content;
     if result.is_error == Some(true) {
         let mut message = text();
         if message.trim().is_empty() {
-            message = result
-                .structured_content
+            message = structured
                 .as_ref()
                 .map(Value::to_string)
                 .unwrap_or_else(|| "no reason given".into());
@@ -775,7 +776,7 @@ fn rows_of(
             quote(&message)
         )));
     }
-    let value = match result.structured_content.clone() {
+    let value = match structured {
         Some(value) => value,
         None => serde_json::from_str::<Value>(text().trim()).map_err(|_| {
             ConnectorError::bad_query(format!(
@@ -783,13 +784,20 @@ fn rows_of(
             ))
         })?,
     };
-    let Some(Value::Array(rows)) = value.get("rows") else {
-        return Err(ConnectorError::bad_query(format!(
-            "{source}: the MCP tool `{tool}` answered no `rows` array; it must return {{\"rows\": [...]}}"
-        )));
+    let Value::Object(mut value) = value else {
+        return Err(no_rows(source, tool));
     };
     let truncated = value.get("truncated") == Some(&Value::Bool(true));
-    Ok((rows.clone(), truncated))
+    match value.remove("rows") {
+        Some(Value::Array(rows)) => Ok((rows, truncated)),
+        _ => Err(no_rows(source, tool)),
+    }
+}
+
+fn no_rows(source: SourceKey, tool: &str) -> ConnectorError {
+    ConnectorError::bad_query(format!(
+        "{source}: the MCP tool `{tool}` answered no `rows` array; it must return {{\"rows\": [...]}}"
+    ))
 }
 
 /// Parses the tool's rows into `data` by the rules of an import; the first bad row fails them
@@ -813,21 +821,24 @@ fn load_rows(
         let Value::Object(object) = row else {
             return Err(bad("it is not an object".into()));
         };
-        let mut fields = Vec::with_capacity(object.len());
+        let mut fields: Vec<(&str, Cow<'_, str>)> = Vec::with_capacity(object.len());
         for (name, value) in object {
-            let name = renames.get(name).map_or(name.as_str(), String::as_str);
+            let name = match renames.is_empty() {
+                true => name.as_str(),
+                false => renames.get(name).map_or(name.as_str(), String::as_str),
+            };
             let text = match value {
-                Value::String(s) => s.clone(),
-                Value::Null => String::new(),
-                Value::Number(n) => n.to_string(),
-                Value::Bool(b) => b.to_string(),
+                Value::String(s) => Cow::Borrowed(s.as_str()),
+                Value::Null => Cow::Borrowed(""),
+                Value::Number(n) => Cow::Owned(n.to_string()),
+                Value::Bool(b) => Cow::Owned(b.to_string()),
                 Value::Array(_) | Value::Object(_) => {
                     return Err(bad(format!("{name} is not a single value")));
                 }
             };
             fields.push((name, text));
         }
-        let pairs: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_ref())).collect();
         match file {
             Some(file) => data.push_fields(file, &pairs).map_err(bad)?,
             None => {
@@ -843,22 +854,23 @@ fn load_rows(
 
 /// A document row: `Path` and `Body` required, `Title` the body's first heading when absent.
 fn doc_row(fields: &[(&str, &str)]) -> Result<DocRow, String> {
+    // Kept as written (a snippet may end with the body's last line end).
     let get = |column: &str| {
         fields
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case(column))
-            .map(|(_, value)| value.trim())
-            .filter(|value| !value.is_empty())
+            .map(|(_, value)| *value)
+            .filter(|value| !value.trim().is_empty())
     };
     let (Some(path), Some(body)) = (get("Path"), get("Body")) else {
         return Err("a document needs Path and Body".into());
     };
     let title = get("Title")
-        .map(str::to_string)
+        .map(|t| t.trim().to_string())
         .or_else(|| markdown_title(body))
-        .unwrap_or_else(|| path.to_string());
+        .unwrap_or_else(|| path.trim().to_string());
     Ok(DocRow {
-        path: path.to_string(),
+        path: path.trim().to_string(),
         title,
         body: body.to_string(),
     })

@@ -219,8 +219,12 @@ impl DataSet {
         let mut record = csv::ByteRecord::new();
         let mut index = vec![None; columns.len()];
         for (name, value) in fields {
-            let key = load::header_key(name);
-            if let Some(at) = columns.iter().position(|c| load::header_key(c.name) == key) {
+            // The exact name first: comparing header keys costs allocations, per field per row.
+            let at = columns.iter().position(|c| c.name == *name).or_else(|| {
+                let key = load::header_key(name);
+                columns.iter().position(|c| load::header_key(c.name) == key)
+            });
+            if let Some(at) = at {
                 index[at] = Some(record.len());
                 record.push_field(value.as_bytes());
             }
