@@ -218,6 +218,65 @@ async fn serve_now_is_the_clock_of_asks_that_name_none_as_the_dashboard_sends_th
     assert_eq!(events[0].1["time_range"]["to"], "2026-06-01T00:00:00Z");
 }
 
+/// One JSON-RPC message to `/mcp` with the all-tenants token; the response.
+async fn mcp(router: &Router, message: Value, session: Option<&str>) -> axum::response::Response {
+    let mut request = Request::post("/mcp")
+        .header(header::HOST, "127.0.0.1:8080")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT, "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-06-18")
+        .header(header::AUTHORIZATION, format!("Bearer {ALL_TOKEN}"));
+    if let Some(session) = session {
+        request = request.header("mcp-session-id", session);
+    }
+    router
+        .clone()
+        .oneshot(request.body(Body::from(message.to_string())).unwrap())
+        .await
+        .unwrap()
+}
+
+/// The JSON-RPC reply in a body: plain JSON or the `data:` line of an SSE stream.
+async fn mcp_reply(response: axum::response::Response) -> Value {
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    serde_json::from_str(&text).unwrap_or_else(|_| {
+        text.lines()
+            .filter_map(|l| l.strip_prefix("data:"))
+            .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
+            .find(|v| v.get("id").is_some())
+            .unwrap_or_else(|| panic!("no JSON-RPC reply in: {text}"))
+    })
+}
+
+#[tokio::test]
+async fn serve_now_is_also_the_clock_of_mcp_over_http() {
+    let router = api(&[]);
+    let initialize = serde_json::json!({
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                   "clientInfo": {"name": "orca-dashboard-test", "version": "0"}}
+    });
+    let response = mcp(&router, initialize, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let session = response.headers()["mcp-session-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let initialized = serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    let response = mcp(&router, initialized, Some(&session)).await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let call = serde_json::json!({
+        "jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "plan", "arguments": {"request": "Ford cases in the last 30 days"}}
+    });
+    let reply = mcp_reply(mcp(&router, call, Some(&session)).await).await;
+    let plan = &reply["result"]["structuredContent"];
+    assert_eq!(plan["time_range"]["to"], NOW, "{reply}");
+}
+
 // --- the stream's progress events ------------------------------------------------------------
 
 #[tokio::test]
