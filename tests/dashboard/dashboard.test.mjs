@@ -181,6 +181,45 @@ async function main() {
     await accessibility(page, "trend chart, 1400 px");
     await shot(page, "trend-1400.png");
 
+    // --- breakdown, ranking, comparison and investigation, each drawn ---------------------------
+    const breakdown = await ask(page, "breakdown of Toyota cases by product area");
+    check(await page.locator(".breakdown-chart .mark").count() === breakdown.sections[0].groups.length,
+      "a breakdown has one bar per group");
+    const rank = await ask(page, "top 5 customers by Sev A cases");
+    check(await page.locator(".ranking-chart .mark").count() === rank.sections[0].ranking.length,
+      "a ranking has one bar per customer");
+    const compare = await ask(page, "Ford cases this month vs last month");
+    const change = compare.sections.map((s) => s.change).find(Boolean);
+    check(await page.locator(".compare .side").count() === 2 && (await page.textContent(".change")).includes(String(change.delta)),
+      `a comparison shows both sides and the change (${(await page.textContent(".change")).trim()})`);
+    const why = await ask(page, "why did Contoso's Sev A cases spike last month");
+    const evidence = await page.locator(".findings .evidence a").count();
+    check(why.findings.length > 0 && await page.locator(".findings li").count() === why.findings.length &&
+      evidence === why.findings.reduce((n, f) => n + f.evidence.length, 0),
+      `an investigation lists its ${why.findings.length} findings with links to their evidence`);
+    const dependent = why.plan.tasks.find((t) => t.depends_on.length);
+    check(dependent && /after t1/.test(await page.textContent(`#task-${dependent.id}`)), "a dependent task says what it waited for");
+    await page.locator(".findings .evidence a").last().click();
+    const target = await page.locator(".findings .evidence a").last().getAttribute("data-task");
+    check(await page.evaluate((id) => document.activeElement?.id === "task-" + id, target), "an evidence link takes the focus to its task");
+    await shot(page, "investigate-1400.png");
+
+    // --- a list: its rows in a table sorted as asked, sortable by keyboard -----------------------
+    const list = await ask(page, "show me the 5 oldest open cases for GM");
+    const table = page.locator("#visual table.sortable");
+    const createdAt = () => table.locator("tbody tr").evaluateAll((trs) => trs.map((tr) => {
+      const i = [...tr.closest("table").querySelectorAll("thead th")].findIndex((th) => th.dataset.col === "CreatedAt");
+      return tr.cells[i].dataset.v;
+    }));
+    const asked = await createdAt();
+    check(asked.length === list.sections[0].rows.length && asked.join() === [...asked].sort().join(),
+      `the list shows its ${asked.length} rows, oldest first as asked`);
+    await table.locator("th[data-col=CreatedAt] button").focus();
+    await page.keyboard.press("Enter");
+    const resorted = await createdAt();
+    check(resorted.join() === [...asked].reverse().join() && await table.locator("th[data-col=CreatedAt]").getAttribute("aria-sort") === "descending",
+      "Enter on a column heading sorts the other way");
+
     // --- a document, opened from its passage ---------------------------------------------------
     await ask(page, DOCS);
     const link = page.locator("a.doc-link").first();
