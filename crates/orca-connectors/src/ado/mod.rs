@@ -514,7 +514,12 @@ async fn post(
         ));
     }
     if !status.is_success() {
-        return Err(crate::http::status_error(source, status, &headers, &text));
+        // The service's error body is `{"message": ..., "typeKey": ...}`: quote the message.
+        let reason = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| v.get("message")?.as_str().map(String::from))
+            .unwrap_or(text);
+        return Err(crate::http::status_error(source, status, &headers, &reason));
     }
     serde_json::from_str(&text).map_err(|e| {
         ConnectorError::unavailable(format!(

@@ -161,13 +161,12 @@ pub fn plan(query: &Query, fields: &FieldNames, project: &str, customers: &[Cust
 
     // The tenant scope.
     let tenants: Option<Vec<String>> = if query.all_tenants {
-        match query
+        query
             .cohort
             .as_deref()
             .map(str::trim)
             .filter(|c| !c.is_empty())
-        {
-            Some(cohort) => Some(
+            .map(|cohort| {
                 customers
                     .iter()
                     .filter(|c| {
@@ -176,10 +175,8 @@ pub fn plan(query: &Query, fields: &FieldNames, project: &str, customers: &[Cust
                             .is_some_and(|s| s.eq_ignore_ascii_case(cohort))
                     })
                     .map(|c| c.tenant_id.trim().to_ascii_lowercase())
-                    .collect(),
-            ),
-            None => None,
-        }
+                    .collect()
+            })
     } else if !query.tenant_ids.is_empty() {
         Some(
             query
