@@ -1,17 +1,20 @@
 //! The `tenant` source over Kusto: tenant health from the daily metrics table.
 //!
 //! The verdict is the store's (`store/agents/tenant.rs`): per tenant and metric the first and
-//! the last value in the window, judged against `[health]`'s thresholds. The connector pushes
-//! the tenant scope and the window down (`TenantId in~ (...) and Date >= from and Date < to`),
-//! fetches those rows (at most `max_metric_rows`: more fails rather than judging on part of
-//! them), and evaluates them with the store's own agent ([`DataSet::evaluate`] on a blocking
-//! thread), so the verdicts, reasons and rows are the store's. Without a time range the window
-//! ends at the scope's latest metric, which costs one more round trip (`summarize max(Date)`).
+//! the last value in the window, judged against `[health]`'s thresholds. Kusto computes those
+//! two values: over the scope and window (`TenantId in~ (...) and Date >= from and Date < to`),
+//! `summarize arg_min(Date, Value) by TenantId, Metric` and the same with `arg_max`, so two rows
+//! per tenant and metric travel whatever the window's length. The verdict itself (thresholds,
+//! reasons, the worst-first list of flagged tenants) is evaluated client-side with the store's
+//! own agent over those rows ([`DataSet::evaluate`] on a blocking thread): the agent reads only
+//! each group's first and last value, so its answer over them is its answer over the window, and
+//! the verdicts and reasons are the store's word for word. Without a time range the window ends
+//! at the scope's latest metric, which costs one more round trip (`summarize max(Date)`).
 
 use orca_core::{ConnectorError, Query, QueryOutput};
 
 use super::KustoConnector;
-use super::frames;
+use super::frames::{self, Table};
 use super::items::tenant_scope;
 use super::kql::Batch;
 use crate::DataSet;
@@ -49,52 +52,27 @@ pub(super) async fn run(c: &KustoConnector, query: &Query) -> Result<QueryOutput
     let mut predicates: Vec<String> = tenant_scope(c, query, false, &mut b)?.into_iter().collect();
     let (from_p, to_p) = (b.datetime(from), b.datetime(to));
     predicates.push(format!("{date} >= {from_p} and {date} < {to_p}"));
-    let bound = b.long(
-        i64::try_from(c.max_metric_rows)
-            .unwrap_or(i64::MAX)
-            .saturating_add(1),
+    b.let_(
+        "M",
+        format!(
+            "{table} | where {} | project TenantId = {}, Metric = {}, Date = {date}, Value = {}",
+            predicates.join(" and "),
+            c.col("TenantId"),
+            c.col("Metric"),
+            c.col("Value")
+        ),
     );
-    b.tabular(format!(
-        "{table} | where {} | take {bound} | project TenantId = {}, Date = {date}, Metric = {}, Value = {}",
-        predicates.join(" and "),
-        c.col("TenantId"),
-        c.col("Metric"),
-        c.col("Value")
-    ));
+    b.tabular("M | summarize arg_min(Date, Value) by TenantId, Metric".into());
+    b.tabular("M | summarize arg_max(Date, Value) by TenantId, Metric".into());
     let tables = c.execute(&b).await?;
-    let rows = &tables[0];
-    if rows.rows.len() > c.max_metric_rows {
-        return Err(ConnectorError::bad_query(format!(
-            "{source}: more than {} metric rows in the scope and window; narrow the question \
-             (fewer tenants, a shorter range) or raise [sources.{source}] max_metric_rows",
-            c.max_metric_rows
-        )));
-    }
-    let (t, d, m, v) = (
-        rows.column(source, "TenantId")?,
-        rows.column(source, "Date")?,
-        rows.column(source, "Metric")?,
-        rows.column(source, "Value")?,
-    );
+
     let mut data = DataSet::default();
     data.customers = c.ctx.customers.to_vec();
-    // One value per (tenant, metric, day), the last read winning (as an import upserts).
-    let mut seen: std::collections::HashMap<(String, String, i64), usize> = Default::default();
-    for row in &rows.rows {
-        let (Some(day), Some(value)) = (frames::seconds(&row[d]), frames::number(&row[v])) else {
-            continue;
-        };
-        let metric = MetricRow {
-            tenant_id: frames::text(&row[t]).trim().to_ascii_lowercase(),
-            date: day - day.rem_euclid(DAY),
-            metric: frames::text(&row[m]),
-            value,
-        };
-        let key = (metric.tenant_id.clone(), metric.metric.clone(), metric.date);
-        match seen.get(&key) {
-            Some(&at) => data.metrics[at] = metric,
-            None => {
-                seen.insert(key, data.metrics.len());
+    // The first and the last value of each (tenant, metric); one row when they are the same day.
+    let mut seen = std::collections::HashSet::new();
+    for table in &tables {
+        for metric in metric_rows(source, table)? {
+            if seen.insert((metric.tenant_id.clone(), metric.metric.clone(), metric.date)) {
                 data.metrics.push(metric);
             }
         }
@@ -109,4 +87,30 @@ pub(super) async fn run(c: &KustoConnector, query: &Query) -> Result<QueryOutput
         })??;
     output.queries = queries;
     Ok(output)
+}
+
+/// The metric rows of an `arg_min` / `arg_max` table (tenant ids in lower case, as stored).
+fn metric_rows(
+    source: orca_core::SourceKey,
+    table: &Table,
+) -> Result<Vec<MetricRow>, ConnectorError> {
+    let (t, m, d, v) = (
+        table.column(source, "TenantId")?,
+        table.column(source, "Metric")?,
+        table.column(source, "Date")?,
+        table.column(source, "Value")?,
+    );
+    Ok(table
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let day = frames::seconds(&row[d])?;
+            Some(MetricRow {
+                tenant_id: frames::text(&row[t]).trim().to_ascii_lowercase(),
+                date: day - day.rem_euclid(DAY),
+                metric: frames::text(&row[m]),
+                value: frames::number(&row[v])?,
+            })
+        })
+        .collect())
 }

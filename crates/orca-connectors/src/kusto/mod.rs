@@ -32,9 +32,10 @@
 //!   tenant (`summarize ... by TenantId`, bounded by the number of tenants) and ranks it with the
 //!   store's own rule;
 //! - tenant health: the verdict compares each metric's first and last value in the window with
-//!   the configured thresholds; the connector fetches the scope's metric rows in the window
-//!   (tenant and date pushed down, at most `max_metric_rows`) and evaluates them with the store's
-//!   own agent (`DataSet::evaluate`), so the verdicts are the store's word for word;
+//!   the configured thresholds; Kusto finds those values (`summarize arg_min(Date, Value)` and
+//!   `arg_max` by tenant and metric, scope and window pushed down) and the store's own agent
+//!   judges them (`DataSet::evaluate`, `metrics.rs`), so the verdicts and reasons are the store's
+//!   word for word;
 //! - the number of customers in a scope ("how many customers are in MCS") is the registry's,
 //!   counted from the context's registry.
 //!
@@ -79,14 +80,7 @@ pub struct KustoConfig {
     /// Table and column names of this cluster, when they differ from DESIGN section 6.
     #[serde(default)]
     pub tables: Tables,
-    /// The most metric rows fetched for one tenant health question (default 200,000); a scope
-    /// with more fails with a sentence saying so rather than judging on part of the rows.
-    #[serde(default)]
-    pub max_metric_rows: Option<usize>,
 }
-
-/// Default of [`KustoConfig::max_metric_rows`].
-pub const DEFAULT_MAX_METRIC_ROWS: usize = 200_000;
 
 impl KustoConfig {
     /// Settings for tests: `cluster`, `database`, the token printed by `token_command`, DESIGN
@@ -98,7 +92,6 @@ impl KustoConfig {
             token_env: None,
             token_command: Some(token_command.iter().map(|s| s.to_string()).collect()),
             tables: Tables::default(),
-            max_metric_rows: None,
         }
     }
 
@@ -133,7 +126,6 @@ pub struct KustoConnector {
     /// Registry names by lower-case tenant id (rankings, rows' CustomerName).
     names: HashMap<String, String>,
     ctx: SourceContext,
-    max_metric_rows: usize,
     requests: AtomicU64,
 }
 
@@ -178,9 +170,6 @@ impl KustoConnector {
             "token_command",
             config.token_command.as_deref(),
         )?;
-        if config.max_metric_rows == Some(0) {
-            return Err("max_metric_rows is 0; leave it out or set at least 1".into());
-        }
         let client = http::client(ctx.timeout)?;
         Ok(KustoConnector {
             source: ctx.source,
@@ -198,7 +187,6 @@ impl KustoConnector {
                 .map(|c| (c.tenant_id.trim().to_ascii_lowercase(), c.name.clone()))
                 .collect(),
             ctx: ctx.clone(),
-            max_metric_rows: config.max_metric_rows.unwrap_or(DEFAULT_MAX_METRIC_ROWS),
             requests: AtomicU64::new(0),
         })
     }

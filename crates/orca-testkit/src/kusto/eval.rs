@@ -16,7 +16,7 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use orca_connectors::DataSet;
 use serde_json::Value as Json;
 
-use super::kql::{Expr, Op, Operator, Pipeline, Statement, dynamic, parse};
+use super::kql::{Expr, Op, Operator, Pipeline, Statement, default_name, dynamic, parse};
 
 /// 100 ns ticks per second.
 const TICKS: i64 = 10_000_000;
@@ -620,6 +620,15 @@ impl Scope<'_> {
                 Some(a) => Some(self.type_of(a, &frame.columns)?),
                 None => None,
             };
+            // arg_min(ExprToMinimize, ExprToReturn, ...): one column per argument, named as
+            // Kusto names them (the expressions' own names).
+            if (f == "arg_min" || f == "arg_max") && args.len() >= 2 {
+                for a in args {
+                    columns.push((default_name(a), self.type_of(a, &frame.columns)?));
+                }
+                kinds.push(f.clone());
+                continue;
+            }
             let ty = match (f.as_str(), args.len(), arg_type) {
                 ("count", 0, _) => Type::Long,
                 ("countif", 1, Some(Type::Bool)) => Type::Long,
@@ -670,6 +679,10 @@ impl Scope<'_> {
             let mut row = key;
             for ((_, e), kind) in aggregates.iter().zip(&kinds) {
                 let Expr::Call(_, args) = e else { continue };
+                if kind == "arg_min" || kind == "arg_max" {
+                    row.extend(self.arg_extreme(kind == "arg_max", args, &frame, &members)?);
+                    continue;
+                }
                 let mut values = Vec::with_capacity(members.len());
                 for &m in &members {
                     let r = Row {
@@ -686,6 +699,50 @@ impl Scope<'_> {
             rows.push(row);
         }
         Ok(Frame { columns, rows })
+    }
+
+    /// `arg_min` / `arg_max` over a group: the first row with the smallest (largest) non-null
+    /// first argument, every argument evaluated on it (nulls when none has one).
+    fn arg_extreme(
+        &mut self,
+        largest: bool,
+        args: &[Expr],
+        frame: &Frame,
+        members: &[usize],
+    ) -> Result<Vec<V>, QueryError> {
+        let mut best: Option<(V, usize)> = None;
+        for &m in members {
+            let r = Row {
+                columns: &frame.columns,
+                values: &frame.rows[m],
+            };
+            let v = self.eval(&args[0], &r)?;
+            if v == V::Null {
+                continue;
+            }
+            let better = match &best {
+                None => true,
+                Some((b, _)) => {
+                    let o = compare(&v, b).unwrap_or(Ordering::Equal);
+                    if largest {
+                        o == Ordering::Greater
+                    } else {
+                        o == Ordering::Less
+                    }
+                }
+            };
+            if better {
+                best = Some((v, m));
+            }
+        }
+        let Some((_, m)) = best else {
+            return Ok(vec![V::Null; args.len()]);
+        };
+        let r = Row {
+            columns: &frame.columns,
+            values: &frame.rows[m],
+        };
+        args.iter().map(|a| self.eval(a, &r)).collect()
     }
 
     fn name_type(&self, name: &str, columns: &[(String, Type)]) -> Result<Type, QueryError> {
@@ -829,7 +886,10 @@ impl Scope<'_> {
                             return Err(wrong());
                         }
                     }
-                    ("count" | "countif" | "sum" | "avg" | "min" | "max", _) => {
+                    (
+                        "count" | "countif" | "sum" | "avg" | "min" | "max" | "arg_min" | "arg_max",
+                        _,
+                    ) => {
                         return Err(semantic(format!(
                             "the aggregation '{f}' can only be used in summarize"
                         )));
@@ -1340,6 +1400,21 @@ mod tests {
         assert_eq!(out[0].columns[0], ("b".to_string(), Type::DateTime));
         assert_eq!(out[0].rows.len(), 2, "{:?}", out[0].rows);
         assert_eq!(out[0].rows[0][0].to_json(), json!("2026-03-02T00:00:00Z"));
+    }
+
+    #[test]
+    fn arg_min_and_arg_max_return_the_row_of_the_extreme() {
+        let params = serde_json::Map::new();
+        let out = run(
+            "T | summarize arg_max(At, Name) by k = 1; T | summarize arg_min(At, Name)",
+            &params,
+            &table(),
+        )
+        .unwrap();
+        let names: Vec<&str> = out[0].columns.iter().map(|c| c.0.as_str()).collect();
+        assert_eq!(names, ["k", "At", "Name"]);
+        assert_eq!(out[0].rows[0][2], text("Ford"));
+        assert_eq!(out[1].rows[0][1], text("GM"));
     }
 
     #[test]

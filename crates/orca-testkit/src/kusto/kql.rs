@@ -2,7 +2,7 @@
 //!
 //! Statements: `declare query_parameters(name:type, ...)`, `let Name = <pipeline>`, and tabular
 //! pipelines, `;`-separated. A pipeline is a table (or a `let` name) followed by `| where`,
-//! `| summarize aggs [by keys]`, `| order by` / `sort by`, `| take` / `limit`, `| top N by`,
+//! `| summarize aggs [by keys]` (`count countif sum avg min max arg_min arg_max`), `| order by` / `sort by`, `| take` / `limit`, `| top N by`,
 //! `| project`, `| extend`, `| count`. Expressions: literals (strings, verbatim `@"..."`,
 //! numbers, timespans `1s 7d`, `datetime(...)`, `dynamic(...)`), names (plain or `['quoted']`),
 //! `and or not()`, comparisons (`== != < <= > >= =~ !~`), `in !in in~ !in~ (...)`, `matches
@@ -679,7 +679,7 @@ impl Parser {
 }
 
 /// The column name Kusto gives an unnamed expression.
-fn default_name(e: &Expr) -> String {
+pub(super) fn default_name(e: &Expr) -> String {
     match e {
         Expr::Name(n) => n.clone(),
         Expr::Call(f, args) if f == "count" && args.is_empty() => "count_".into(),
