@@ -230,3 +230,25 @@ async fn values_with_quotes_are_escaped_wiql_literals() {
     let printed = format!("{:?}", parsed.filter);
     assert!(printed.contains(&format!("Text({hostile:?})")), "{printed}");
 }
+
+#[tokio::test]
+async fn a_rotated_token_is_read_again_after_a_refusal() {
+    let fixture = Fixture::new();
+    let fake = AdoFake::start(&fixture).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pat");
+    std::fs::write(&file, "expired-pat\n").unwrap();
+    let ado = connector(&fixture, &fake, |c| {
+        c.pat_command = Some(vec!["cat".into(), file.display().to_string()])
+    });
+    let mut query = Query::new(SourceKey::Ado);
+    query.tenant_ids = vec![fixture.tenant("Ford Motor Company")];
+    assert_eq!(ado.run(&query).await.unwrap_err().kind, ErrorKind::Auth);
+
+    std::fs::write(&file, format!("{}\n", fake.pat())).unwrap();
+    let got = ado.run(&query).await.expect("the new token is read");
+    assert!(got.summary["total"].as_u64().unwrap() > 0);
+    // Kept while accepted: a token file removed after a success is not read again.
+    std::fs::remove_file(&file).unwrap();
+    ado.run(&query).await.expect("the kept token is used");
+}

@@ -561,6 +561,26 @@ mod tests {
     }
 
     #[test]
+    fn a_sources_table_builds_the_connector() {
+        let config: crate::sources::SourceConfig = toml::from_str(
+            "type = \"azure_devops\"\norganization = \"contoso\"\nproject = \"Purview\"\n\
+             pat_env = \"ORCA_ADO_PAT\"\nmax_items = 100\n",
+        )
+        .unwrap();
+        assert_eq!(config.kind(), "azure_devops");
+        let built = config.build(&context(SourceKey::Ado)).unwrap().unwrap();
+        assert_eq!(built.source(), SourceKey::Ado);
+        let Err(e) = config.build(&context(SourceKey::Icm)) else {
+            panic!("the ado connector served icm");
+        };
+        assert!(
+            e.to_string()
+                .starts_with("[sources.icm] type = \"azure_devops\""),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn a_project_name_is_one_path_segment() {
         let mut config = AdoConfig::for_test("http://127.0.0.1:9/tfs/", "pat");
         config.project = "Data Map/x".into();
