@@ -252,3 +252,17 @@ async fn a_rotated_token_is_read_again_after_a_refusal() {
     std::fs::remove_file(&file).unwrap();
     ado.run(&query).await.expect("the kept token is used");
 }
+
+#[tokio::test]
+async fn the_check_of_an_unreachable_service_names_base_url() {
+    let fixture = Fixture::new();
+    let fake = AdoFake::start(&fixture).await;
+    let address = fake.url();
+    drop(fake);
+    let mut config = AdoConfig::for_test(&address, "pat");
+    config.max_items = 10;
+    let ado = config.connector(&context(&fixture)).unwrap();
+    let e = ado.check().await.unwrap_err();
+    assert!(e.is_retryable(), "{e}");
+    assert!(e.message.contains("check base_url"), "{e}");
+}

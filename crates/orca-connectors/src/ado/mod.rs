@@ -280,6 +280,13 @@ impl Connector for AdoConnector {
                         self.fields.all().join(", ")
                     )))
                 }
+                Ok(Err(e)) if e.is_retryable() => Err(ConnectorError::new(
+                    e.kind.clone(),
+                    format!(
+                        "{e}; check base_url ({}) and that Azure DevOps is reachable from here",
+                        self.wiql_url.origin().ascii_serialization()
+                    ),
+                )),
                 Ok(Err(e)) => Err(e),
                 Err(_) => Err(ConnectorError::new(
                     ErrorKind::Timeout,
