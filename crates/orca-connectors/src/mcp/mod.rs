@@ -909,6 +909,16 @@ mod tests {
     }
 
     #[test]
+    fn a_source_table_of_type_mcp_reads_as_this_config() {
+        let text = "type = \"mcp\"\ncommand = [\"icm-mcp-server\"]\ntool = \"search_incidents\"";
+        let source: crate::sources::SourceConfig = toml::from_str(text).unwrap();
+        assert_eq!(source.kind(), "mcp");
+        let typo =
+            toml::from_str::<crate::sources::SourceConfig>(&format!("{text}\ntools = \"x\""));
+        assert!(typo.unwrap_err().to_string().contains("tools"));
+    }
+
+    #[test]
     fn settings_that_cannot_work_are_refused_in_one_sentence() {
         for (text, expected) in [
             ("tool = \"t\"", "needs command"),
@@ -988,7 +998,7 @@ mod tests {
             )
         };
         // An extra column that is not a single value is refused, as any other.
-        let error = load(&[good.clone()], &mut data).unwrap_err();
+        let error = load(std::slice::from_ref(&good), &mut data).unwrap_err();
         assert!(
             error.message.contains("row 1") && error.message.contains("Extra"),
             "{error}"

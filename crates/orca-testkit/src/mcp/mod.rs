@@ -25,6 +25,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::serve::ListenerExt as _;
 use orca_connectors::DataSet;
 use orca_connectors::store::model::{
     CaseRow, DocRow, IncidentRow, MetricRow, WorkItemRow, format_date, format_timestamp,
@@ -391,6 +392,11 @@ impl McpFake {
             .await
             .expect("a loopback port for the MCP fake");
         let addr = listener.local_addr().expect("the fake's address");
+        // An event stream is written in small pieces: without TCP_NODELAY each answer waited
+        // for the client's delayed ACK (about 40 ms).
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let stop = shutdown.clone();
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, router)
