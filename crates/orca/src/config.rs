@@ -351,6 +351,22 @@ mod tests {
     }
 
     #[test]
+    fn the_commented_sources_of_the_example_parse() {
+        // The `[sources.*]` block, uncommented, is a valid config naming four remote sources.
+        let block = &EXAMPLE[EXAMPLE.find("# [sources.kusto]").expect("documented")..];
+        let text: String = block
+            .lines()
+            .filter_map(|l| l.strip_prefix("# "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let raw: RawConfig = toml::from_str(&text).expect("the sources example parses");
+        let kinds: Vec<&str> = raw.sources.values().map(|s| s.kind()).collect();
+        assert_eq!(kinds, ["azure_devops", "mcp", "kusto", "postgres"]);
+        let config = Config::resolve(raw, Path::new("."), &CommonArgs::default()).unwrap();
+        assert_eq!(config.sources.len(), 4);
+    }
+
+    #[test]
     fn redis_url_selects_the_shared_cache_and_cache_errors_are_listed() {
         let common = CommonArgs {
             redis_url: Some("redis://127.0.0.1:6379".to_string()),

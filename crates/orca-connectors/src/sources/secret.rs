@@ -2,8 +2,16 @@
 //! `url_env`) or printed by a command (`token_command = ["az", "account", "get-access-token",
 //! ...]`). A credential is read when a query needs it, never logged, and a missing one is an
 //! `Auth` error that names the variable or command, so `orca doctor` can say how to fix it.
+//!
+//! Decision: a command's output is kept for [`COMMAND_TTL`] (per command line, process-wide), so
+//! a query does not start a process each time (`az` takes about a second; AAD access tokens
+//! live an hour or more). A connector whose source refuses the credential calls
+//! [`Secret::forget`], so the next query runs the command again and picks up a renewed token.
+//! Variables are read on every use (cheap, and a rotated value applies at once).
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use orca_core::{ConnectorError, ErrorKind};
 use serde::Deserialize;
@@ -51,6 +59,9 @@ impl Secret {
                 ))),
             },
             Secret::Command(argv) => {
+                if let Some(token) = cached(argv) {
+                    return Ok(token);
+                }
                 let (program, args) = argv.split_first().expect("checked when built");
                 let run = tokio::process::Command::new(program)
                     .args(args)
@@ -93,11 +104,70 @@ impl Secret {
         }
     }
 
+    /// Drops a command's kept output (the source refused it): the next read runs the command.
+    pub fn forget(&self) {
+        if let Secret::Command(argv) = self {
+            lock_cache().remove(argv);
+        }
+    }
+
     /// Where the credential comes from, for messages (never the value).
     pub fn describe(&self) -> String {
         match self {
             Secret::Env(name) => format!("${name}"),
             Secret::Command(argv) => format!("`{}`", argv.join(" ")),
         }
+    }
+}
+
+/// How long a credential command's output is used before the command runs again.
+pub const COMMAND_TTL: Duration = Duration::from_secs(300);
+
+/// Each credential command's last output and when it was printed.
+type Kept = HashMap<Vec<String>, (String, Instant)>;
+
+fn lock_cache() -> std::sync::MutexGuard<'static, Kept> {
+    static CACHE: OnceLock<Mutex<Kept>> = OnceLock::new();
+    CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+}
+
+/// The kept output of `argv`, while fresh.
+fn cached(argv: &[String]) -> Option<String> {
+    let cache = lock_cache();
+    let (token, at) = cache.get(argv)?;
+    (at.elapsed() < COMMAND_TTL).then(|| token.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_command_runs_once_until_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let counter = dir.path().join("runs");
+        // Appends a line per run and prints the run count.
+        let script = format!("echo x >> {0}; wc -l < {0}", counter.display());
+        let secret = Secret::Command(vec!["sh".into(), "-c".into(), script]);
+        let timeout = Duration::from_secs(5);
+        assert_eq!(secret.read(timeout).await.unwrap(), "1");
+        assert_eq!(
+            secret.read(timeout).await.unwrap(),
+            "1",
+            "kept, not run again"
+        );
+        secret.forget();
+        assert_eq!(secret.read(timeout).await.unwrap(), "2");
+    }
+
+    #[tokio::test]
+    async fn a_missing_variable_is_an_auth_error_naming_it() {
+        let secret = Secret::Env("ORCA_TEST_NO_SUCH_VARIABLE_1234".into());
+        let e = secret.read(Duration::from_secs(1)).await.unwrap_err();
+        assert_eq!(e.kind, orca_core::ErrorKind::Auth);
+        assert!(e.message.contains("ORCA_TEST_NO_SUCH_VARIABLE_1234"), "{e}");
     }
 }

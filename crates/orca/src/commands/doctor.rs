@@ -32,12 +32,15 @@ pub struct SourceCheck {
     pub detail: String,
 }
 
+/// A source, its connector kind, and its connector or why it could not be built.
+type Built = (SourceKey, String, Result<Arc<dyn Connector>, String>);
+
 pub fn run(common: &CommonArgs, args: DoctorArgs) -> CliResult<ExitCode> {
     let config = app::config(common)?;
     let store = app::store_or_demo(&config, app::now(common))?;
     let registry = app::registry(&config, Some(&store))?;
     let customers: Arc<[orca_core::Customer]> = registry.customers().into();
-    let built: Vec<(SourceKey, String, Result<Arc<dyn Connector>, String>)> = SourceKey::ALL
+    let built: Vec<Built> = SourceKey::ALL
         .into_iter()
         .map(|source| {
             let kind = kind_of(&config, source);
