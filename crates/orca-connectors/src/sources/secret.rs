@@ -99,6 +99,7 @@ impl Secret {
                         "the credential command `{program}` printed nothing"
                     )));
                 }
+                lock_cache().insert(argv.clone(), (token.clone(), Instant::now()));
                 Ok(token)
             }
         }
