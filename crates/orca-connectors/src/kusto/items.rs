@@ -1,5 +1,5 @@
-//! The item sources over Kusto (`kusto` cases, `icm` incidents, `ado` work items): one batch per
-//! query, and its tables turned into exactly the store's `QueryOutput`.
+//! The item sources over Kusto (`kusto` cases, `icm` incidents, `ado` work items): the one batch
+//! of a query, sent; `answer.rs` turns its tables into exactly the store's `QueryOutput`.
 //!
 //! The batch: `let M = T | where <filter>;` then the summary (`M | summarize ... by Status,
 //! Severity`), then either the rows and the linkable ids (`M | order by ... | take N`) or the
@@ -7,38 +7,27 @@
 //! the store's shape checks (`shaping::check`) refuse what the store refuses, with its words, and
 //! its helpers (`groups_of`, buckets, `list_bounds`) finish the answer, so the two cannot drift.
 
-use chrono::{DateTime, Datelike, Utc};
-use orca_core::shape::{
-    Bucket, Change, GroupBy, Intent, Measure, Order, Point, Ranked, Shaped, SortKey,
-};
-use orca_core::summary::{
-    CaseSeverities, CaseStatuses, CaseSummary, IncidentSeverities, IncidentStatuses,
-    IncidentSummary, WorkItemStates, WorkItemSummary, WorkItemTypes,
-};
-use orca_core::{
-    ConnectorError, CustomerRef, Query, QueryOutput, SourceKey, StatusFilter, TimeEvent,
-};
-use serde_json::{Map, Value, json};
+use orca_core::shape::{Bucket, GroupBy, Intent, Measure, Order, SortKey};
+use orca_core::{ConnectorError, Query, QueryOutput, SourceKey, StatusFilter, TimeEvent};
 
 use super::KustoConnector;
-use super::frames::{self, Table};
+use super::answer::{ids, rows, shaped, summary};
 use super::kql::{Batch, area_regex};
-use crate::store::agents::shaping::{self, DEFAULT_RANK_ENTRIES, ItemTable};
-use crate::store::agents::{cases, context_ids, incidents, item_ids, owner_of, round1, work_items};
+use crate::store::agents::shaping::{self, ItemTable};
+use crate::store::agents::{cases, context_ids, incidents, item_ids, owner_of, work_items};
 use crate::store::model::{
-    format_timestamp, parse_case_status, parse_incident_severity, parse_incident_status,
-    parse_work_item_state,
+    parse_case_status, parse_incident_severity, parse_incident_status, parse_work_item_state,
 };
 
 /// Most linkable ids returned (the store's cap).
 const MAX_LINK_IDS: usize = crate::store::MAX_LINK_IDS;
 
-fn bad(source: SourceKey, message: &str) -> ConnectorError {
+pub(super) fn bad(source: SourceKey, message: &str) -> ConnectorError {
     ConnectorError::bad_query(format!("{source}: {message}"))
 }
 
 /// The store's item table of a source (its shape checks and breakdown key names).
-fn item_table(source: SourceKey) -> &'static ItemTable {
+pub(super) fn item_table(source: SourceKey) -> &'static ItemTable {
     match source {
         SourceKey::Icm => &incidents::INCIDENTS,
         SourceKey::Ado => &work_items::WORK_ITEMS,
@@ -361,7 +350,7 @@ fn order(c: &KustoConnector, query: &Query) -> String {
 }
 
 /// The DESIGN columns of a row, in the store's order (CustomerName is added after TenantId).
-fn row_columns(source: SourceKey) -> &'static [&'static str] {
+pub(super) fn row_columns(source: SourceKey) -> &'static [&'static str] {
     match source {
         SourceKey::Kusto => &[
             "CaseNumber",
@@ -412,15 +401,6 @@ fn entry_kql(c: &KustoConnector, measure: Measure) -> String {
             c.col("CreatedAt")
         ),
         Measure::Count | Measure::Customers => "count()".to_string(),
-    }
-}
-
-/// The value of one entry from its aggregate `a` (as the store's SQL reads it).
-fn entry_value(measure: Measure, a: f64, now: i64) -> f64 {
-    match measure {
-        Measure::AverageAgeDays => round1((now as f64 - a) / 86_400.0),
-        Measure::MeanTimeToMitigateHours => round1(a),
-        _ => a,
     }
 }
 
@@ -561,394 +541,4 @@ pub(super) async fn run(c: &KustoConnector, query: &Query) -> Result<QueryOutput
         queries: 1,
         shaped: Box::new(shaped),
     })
-}
-
-/// One summary row: status, severity (or type), items, and the source's extras.
-struct SummaryRow {
-    status: String,
-    key: Value,
-    n: i64,
-    /// Cases: the oldest CreatedAt; incidents: seconds to mitigate summed.
-    extra: Option<f64>,
-    /// Incidents: mitigated ones.
-    mitigated: i64,
-}
-
-/// The store's summary of a source from its summary table, and the total.
-fn summary(
-    source: SourceKey,
-    table: &Table,
-    now: i64,
-) -> Result<(Map<String, Value>, i64), ConnectorError> {
-    let (s, v, n) = (
-        table.column(source, "s")?,
-        table.column(source, "v")?,
-        table.column(source, "n")?,
-    );
-    let extra = match source {
-        SourceKey::Kusto => Some(table.column(source, "oldest")?),
-        SourceKey::Icm => Some(table.column(source, "secs")?),
-        _ => None,
-    };
-    let mitigated = match source {
-        SourceKey::Icm => Some(table.column(source, "mitigated")?),
-        _ => None,
-    };
-    let groups: Vec<SummaryRow> = table
-        .rows
-        .iter()
-        .map(|row| SummaryRow {
-            status: frames::text(&row[s]),
-            key: row[v].clone(),
-            n: frames::long(&row[n]).unwrap_or(0),
-            extra: extra.and_then(|i| {
-                if source == SourceKey::Kusto {
-                    frames::seconds(&row[i]).map(|t| t as f64)
-                } else {
-                    frames::number(&row[i])
-                }
-            }),
-            mitigated: mitigated.and_then(|i| frames::long(&row[i])).unwrap_or(0),
-        })
-        .collect();
-    let count = |keep: &dyn Fn(&SummaryRow) -> bool| -> i64 {
-        groups.iter().filter(|g| keep(g)).map(|g| g.n).sum()
-    };
-    let n = |keep: &dyn Fn(&SummaryRow) -> bool| count(keep) as u64;
-    let total = count(&|_| true);
-    let map = match source {
-        SourceKey::Kusto => {
-            let is_open = |g: &SummaryRow| g.status == "Active" || g.status == "Waiting";
-            let letter = |g: &SummaryRow| frames::text(&g.key);
-            let oldest = groups
-                .iter()
-                .filter(|g| is_open(g))
-                .filter_map(|g| g.extra)
-                .map(|t| t as i64)
-                .min();
-            let by_severity = |open_only: bool| {
-                let sev = |s: &str| n(&|g| letter(g) == s && (!open_only || is_open(g)));
-                CaseSeverities {
-                    a: sev("A"),
-                    b: sev("B"),
-                    c: sev("C"),
-                }
-            };
-            let status = |s: &str| n(&|g| g.status == s);
-            CaseSummary {
-                total: total as u64,
-                open: Some(n(&is_open)),
-                by_severity: by_severity(false),
-                open_by_severity: by_severity(true),
-                by_status: CaseStatuses {
-                    active: status("Active"),
-                    waiting: status("Waiting"),
-                    resolved: status("Resolved"),
-                    closed: status("Closed"),
-                },
-                oldest_open_days: oldest.map(|t| ((now - t).max(0) / 86_400) as u64),
-            }
-            .to_map()
-        }
-        SourceKey::Icm => {
-            let active = count(&|g| g.status == "Active");
-            let severity = |s: i64| n(&|g| frames::long(&g.key) == Some(s));
-            let status = |s: &str| n(&|g| g.status == s);
-            let mitigated: i64 = groups.iter().map(|g| g.mitigated).sum();
-            let seconds: f64 = groups.iter().filter_map(|g| g.extra).sum();
-            IncidentSummary {
-                total: total as u64,
-                active: Some(active as u64),
-                open: Some(active as u64),
-                by_severity: IncidentSeverities {
-                    sev0: Some(severity(0)).filter(|n| *n > 0),
-                    sev1: severity(1),
-                    sev2: severity(2),
-                    sev25: severity(25),
-                    sev3: severity(3),
-                    sev4: severity(4),
-                },
-                by_status: IncidentStatuses {
-                    active: active as u64,
-                    mitigated: status("Mitigated"),
-                    resolved: status("Resolved"),
-                },
-                mean_time_to_mitigate_hours: (mitigated > 0)
-                    .then(|| round1(seconds / 3600.0 / mitigated as f64)),
-            }
-            .to_map()
-        }
-        _ => {
-            let is_open = |g: &SummaryRow| g.status != "Resolved" && g.status != "Closed";
-            let kind = |t: &str| n(&|g| frames::text(&g.key) == t);
-            let state = |s: &str| n(&|g| g.status == s);
-            WorkItemSummary {
-                total: total as u64,
-                open: n(&is_open),
-                by_type: WorkItemTypes {
-                    bug: kind("Bug"),
-                    dcr: kind("DCR"),
-                    feature: kind("Feature"),
-                },
-                by_state: WorkItemStates {
-                    new: state("New"),
-                    active: state("Active"),
-                    resolved: state("Resolved"),
-                    closed: state("Closed"),
-                },
-                open_bugs: Some(n(&|g| frames::text(&g.key) == "Bug" && is_open(g))),
-            }
-            .to_map()
-        }
-    };
-    Ok((map, total))
-}
-
-/// The rows table as the store's rows (DESIGN names, CustomerName from the registry).
-fn rows(c: &KustoConnector, table: &Table) -> Result<Vec<Value>, ConnectorError> {
-    let source = c.source;
-    let columns: Vec<usize> = row_columns(source)
-        .iter()
-        .map(|name| table.column(source, name))
-        .collect::<Result<_, _>>()?;
-    let mut out = Vec::with_capacity(table.rows.len());
-    for row in &table.rows {
-        let mut object = Map::new();
-        for (name, &i) in row_columns(source).iter().zip(&columns) {
-            let cell = &row[i];
-            let value = match *name {
-                "IncidentId" | "Id" => json!(frames::long(cell)),
-                "Severity" if source == SourceKey::Icm => json!(frames::long(cell)),
-                "CreatedAt" | "ClosedAt" | "MitigatedAt" | "ResolvedAt" => {
-                    json!(frames::seconds(cell).map(format_timestamp))
-                }
-                // Kusto strings are never null: an empty linked id is none.
-                "CaseNumber" if source == SourceKey::Icm => {
-                    let text = frames::text(cell);
-                    json!((!text.is_empty()).then_some(text))
-                }
-                _ => Value::String(frames::text(cell)),
-            };
-            object.insert((*name).to_string(), value);
-            if *name == "TenantId" {
-                let tenant = frames::text(cell);
-                object.insert("CustomerName".into(), json!(c.name_of(&tenant)));
-            }
-        }
-        out.push(Value::Object(object));
-    }
-    Ok(out)
-}
-
-fn ids(source: SourceKey, table: &Table) -> Result<Vec<String>, ConnectorError> {
-    let id = table.column(source, "id")?;
-    Ok(table
-        .rows
-        .iter()
-        .map(|row| match &row[id] {
-            Value::String(s) => s.clone(),
-            other => frames::long(other).map_or_else(|| other.to_string(), |n| n.to_string()),
-        })
-        .collect())
-}
-
-/// The shaped answer of an aggregated intent from its table (if it has one).
-fn shaped(
-    c: &KustoConnector,
-    query: &Query,
-    tables: &[Table],
-    total: i64,
-    now: i64,
-) -> Result<Shaped, ConnectorError> {
-    let source = c.source;
-    let shape = &query.shape;
-    let measure = shape.measure;
-    match shape.intent {
-        Intent::Rank => {
-            let table = &tables[0];
-            let (k, a) = (table.column(source, "k")?, table.column(source, "a")?);
-            let mut entries: Vec<(String, String, f64)> = table
-                .rows
-                .iter()
-                .filter_map(|row| {
-                    let a = frames::number(&row[a])?;
-                    let tenant = frames::text(&row[k]);
-                    let name = c
-                        .name_of(&tenant)
-                        .map_or_else(|| tenant.clone(), str::to_string);
-                    Some((tenant, name, entry_value(measure, a, now)))
-                })
-                .collect();
-            let ascending = matches!(shape.sort.map(|s| s.order), Some(Order::Asc));
-            entries.sort_by(|x, y| {
-                let by_value = if ascending {
-                    x.2.total_cmp(&y.2)
-                } else {
-                    y.2.total_cmp(&x.2)
-                };
-                by_value
-                    .then_with(|| x.1.cmp(&y.1))
-                    .then_with(|| x.0.cmp(&y.0))
-            });
-            let wanted = shape.limit.unwrap_or(DEFAULT_RANK_ENTRIES).max(1);
-            let mut ranking = Vec::new();
-            for (index, (tenant_id, name, value)) in entries.iter().enumerate() {
-                // SQL rank(): ties with the last ranked entry are kept.
-                let tied = index > 0 && entries[index - 1].2 == *value;
-                if !tied && index >= wanted {
-                    break;
-                }
-                ranking.push(Ranked {
-                    customer: CustomerRef {
-                        tenant_id: tenant_id.clone(),
-                        name: name.clone(),
-                    },
-                    value: *value,
-                });
-            }
-            Ok(Shaped {
-                truncated: entries.len() > ranking.len(),
-                ranking,
-                sort: shape.sort,
-                limit: Some(wanted),
-                ..Shaped::default()
-            })
-        }
-        Intent::Breakdown => {
-            let table = &tables[0];
-            let (k, a, n) = (
-                table.column(source, "k")?,
-                table.column(source, "a")?,
-                table.column(source, "n")?,
-            );
-            let per_customer = shape.group_by == Some(GroupBy::Customer);
-            let grouped: Vec<(String, f64, i64)> = table
-                .rows
-                .iter()
-                .filter_map(|row| {
-                    let a = frames::number(&row[a])?;
-                    let key = frames::text(&row[k]);
-                    let key = if per_customer {
-                        c.name_of(&key).map_or(key.clone(), str::to_string)
-                    } else {
-                        key
-                    };
-                    let n = frames::long(&row[n]).unwrap_or(0);
-                    Some((key, entry_value(measure, a, now), n))
-                })
-                .collect();
-            Ok(Shaped {
-                groups: shaping::groups_of(grouped, measure, item_table(source), total),
-                ..Shaped::default()
-            })
-        }
-        Intent::Trend => {
-            let Some(range) = &query.time_range else {
-                return Err(bad(source, "a trend needs a time range"));
-            };
-            let bucket = shaping::bucket_of(query, range);
-            let (first, last) = shaping::bucket_span(range, bucket);
-            let table = &tables[0];
-            let (bc, nc) = (table.column(source, "b")?, table.column(source, "n")?);
-            let mut counts = vec![0_i64; usize::try_from(last - first + 1).unwrap_or(1)];
-            for row in &table.rows {
-                let Some(start) = frames::seconds(&row[bc]) else {
-                    continue;
-                };
-                let index = (bucket_number(bucket, start) - first).clamp(0, last - first);
-                counts[index as usize] += frames::long(&row[nc]).unwrap_or(0);
-            }
-            let series: Vec<Point> = counts
-                .iter()
-                .enumerate()
-                .map(|(i, &n)| {
-                    let number = first + i as i64;
-                    let end = if number == last {
-                        range.to
-                    } else {
-                        shaping::bucket_start(bucket, number + 1)
-                    };
-                    Point {
-                        start: shaping::bucket_start(bucket, number),
-                        end,
-                        value: n as f64,
-                    }
-                })
-                .collect();
-            let change = match (series.first(), series.last()) {
-                (Some(first), Some(last)) => Some(Change::between(first.value, last.value)),
-                _ => None,
-            };
-            Ok(Shaped {
-                series,
-                bucket: Some(bucket),
-                change,
-                ..Shaped::default()
-            })
-        }
-        _ => {
-            let value = match measure {
-                Measure::Count => Some(total as f64),
-                Measure::AverageAgeDays | Measure::MeanTimeToMitigateHours => {
-                    let table = &tables[0];
-                    let a = table.column(source, "a")?;
-                    table
-                        .rows
-                        .first()
-                        .and_then(|row| frames::number(&row[a]))
-                        .map(|a| entry_value(measure, a, now))
-                }
-                Measure::Customers => Some(customers_in_scope(c, query) as f64),
-            };
-            Ok(Shaped {
-                value,
-                ..Shaped::default()
-            })
-        }
-    }
-}
-
-/// The number of the bucket holding `at` (the store numbers its buckets so).
-fn bucket_number(bucket: Bucket, at: i64) -> i64 {
-    match bucket {
-        Bucket::Day => at.div_euclid(86_400),
-        Bucket::Week => (at + 259_200).div_euclid(604_800),
-        Bucket::Month => {
-            let date = DateTime::<Utc>::from_timestamp(at, 0).unwrap_or_default();
-            i64::from(date.year()) * 12 + i64::from(date.month0())
-        }
-    }
-}
-
-/// Registry rows in the query's tenant scope (the store counts its registry table so).
-fn customers_in_scope(c: &KustoConnector, query: &Query) -> usize {
-    let customers = &c.ctx.customers;
-    let cohort = query
-        .cohort
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty());
-    if query.all_tenants {
-        match cohort {
-            Some(cohort) => customers
-                .iter()
-                .filter(|c| {
-                    c.segment
-                        .as_deref()
-                        .is_some_and(|s| s.eq_ignore_ascii_case(cohort))
-                })
-                .count(),
-            None => customers.len(),
-        }
-    } else {
-        let ids: std::collections::HashSet<String> = query
-            .tenant_ids
-            .iter()
-            .map(|t| t.trim().to_ascii_lowercase())
-            .collect();
-        customers
-            .iter()
-            .filter(|c| ids.contains(&c.tenant_id.trim().to_ascii_lowercase()))
-            .count()
-    }
 }

@@ -14,8 +14,9 @@
 //! One query is one `POST {cluster}/v2/rest/query` with `{"db", "csl", "properties": {"Options",
 //! "Parameters"}}` and a bearer token: a batch (`kql.rs`) whose first statement binds the
 //! filtered rows (`let M = T | where ...`) and whose tabular statements answer the summary and
-//! the shape, one PrimaryResult table each (`frames.rs` reads them); `items.rs` turns them into
-//! the store's `QueryOutput`.
+//! the shape, one PrimaryResult table each (`frames.rs` reads them). `items.rs` builds the batch
+//! of cases, incidents and work items and `answer.rs` turns its tables into the store's
+//! `QueryOutput`; `metrics.rs` answers tenant health.
 //!
 //! The connector serves any source the store serves from a table: `kusto` (cases), `icm`
 //! (incidents), `ado` (work items), `tenant` (daily metrics). `docs` is full-text search over
@@ -43,6 +44,7 @@
 //! permanent, 401/403 Auth), errors inside the frames as `frames.rs` says, a missing token as
 //! `Auth` naming its variable or command.
 
+mod answer;
 mod frames;
 mod items;
 mod kql;

@@ -2,7 +2,7 @@
 
 use serde_json::{Value as Json, json};
 
-use super::eval::Frame;
+use super::values::Frame;
 
 /// `DataSetHeader`, the `@ExtendedProperties` table, one `PrimaryResult` table per result,
 /// `QueryCompletionInformation`, `DataSetCompletion`.

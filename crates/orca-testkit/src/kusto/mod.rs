@@ -22,7 +22,10 @@
 
 mod eval;
 mod frames;
+mod functions;
 mod kql;
+mod lex;
+mod values;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -41,7 +44,7 @@ use crate::fixture::Fixture;
 
 /// The fake's shared state.
 struct Shared {
-    tables: HashMap<String, eval::Frame>,
+    tables: HashMap<String, values::Frame>,
     token: String,
     fault: Mutex<FakeFault>,
     texts: Mutex<Vec<String>>,
@@ -100,7 +103,7 @@ impl KustoFake {
     /// Serves `data`'s rows on 127.0.0.1 (an ephemeral port).
     pub async fn serve(data: &DataSet) -> KustoFake {
         let shared = Arc::new(Shared {
-            tables: eval::tables(data),
+            tables: values::tables(data),
             token: Self::TOKEN.to_string(),
             fault: Mutex::new(FakeFault::None),
             texts: Mutex::new(Vec::new()),
