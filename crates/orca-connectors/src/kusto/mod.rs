@@ -254,12 +254,12 @@ impl KustoConnector {
             .map_err(|e| http::send_error(source, &e))?;
         if !status.is_success() {
             let text = String::from_utf8_lossy(&bytes);
-            return Err(http::status_error(
-                source,
-                status,
-                &headers,
-                &error_text(&text),
-            ));
+            let error = http::status_error(source, status, &headers, &error_text(&text));
+            if error.kind == ErrorKind::Auth {
+                // A kept command output may be an expired token: the next query asks again.
+                self.token.forget();
+            }
+            return Err(error);
         }
         let tables = frames::parse(source, &bytes)?;
         if tables.len() != batch.results {
