@@ -279,3 +279,32 @@ async fn a_missing_token_variable_is_an_auth_error_naming_it() {
         "{error}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bearer_token_is_sent_and_a_refused_one_is_an_auth_error() {
+    let fixture = Fixture::new();
+    let fake = McpFake::start(fixture.data.clone()).await;
+    fake.control().require_token(Some("s3cret"));
+    let with = |token: &str| McpConfig {
+        token_command: Some(vec!["echo".into(), token.into()]),
+        ..McpConfig::http(fake.url(), tool_of(SourceKey::Icm))
+    };
+    build(&with("s3cret"), &fixture, SourceKey::Icm)
+        .run(&ford(&fixture))
+        .await
+        .unwrap();
+    let refused = build(&with("wrong"), &fixture, SourceKey::Icm)
+        .run(&ford(&fixture))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind, ErrorKind::Auth, "{refused}");
+    let anonymous = build(
+        &McpConfig::http(fake.url(), tool_of(SourceKey::Icm)),
+        &fixture,
+        SourceKey::Icm,
+    )
+    .check()
+    .await
+    .unwrap_err();
+    assert_eq!(anonymous.kind, ErrorKind::Auth, "{anonymous}");
+}

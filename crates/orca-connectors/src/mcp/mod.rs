@@ -436,10 +436,16 @@ impl McpConnector {
                         }
                     });
                 }
-                client
-                    .serve(transport)
-                    .await
-                    .map_err(|e| init_error(source, e))
+                client.serve(transport).await.map_err(|e| {
+                    let mut error = init_error(source, e);
+                    if error.kind == ErrorKind::Unavailable {
+                        error.message = format!(
+                            "{}; the server `{program}` may have exited: run it yourself to see why",
+                            error.message
+                        );
+                    }
+                    error
+                })
             }
             Endpoint::Http {
                 url,
@@ -667,10 +673,16 @@ fn http_error(
             false,
         )
     };
+    let refused = |code: u16| {
+        let message = format!(
+            "{source}: the MCP server refused the credential (HTTP {code}); set [sources.{source}] token_env or token_command to a token it accepts"
+        );
+        (ConnectorError::new(ErrorKind::Auth, message), false)
+    };
     match error {
         StreamableHttpError::HttpStatus(e) => status(e.status, e.retry_after.as_deref(), ""),
-        StreamableHttpError::AuthRequired(_) => status(401, None, "authorization required"),
-        StreamableHttpError::InsufficientScope(_) => status(403, None, "insufficient scope"),
+        StreamableHttpError::AuthRequired(_) => refused(401),
+        StreamableHttpError::InsufficientScope(_) => refused(403),
         // The reqwest client reports other non-success statuses as "HTTP 400 Bad Request: body".
         StreamableHttpError::UnexpectedServerResponse(text) => {
             let code = text
@@ -678,6 +690,7 @@ fn http_error(
                 .and_then(|rest| rest.get(..3))
                 .and_then(|digits| digits.parse::<u16>().ok());
             match code {
+                Some(code @ (401 | 403)) => refused(code),
                 Some(code) => {
                     let body = text.get(4 + 3..).unwrap_or_default();
                     let body = body.split_once(": ").map_or("", |(_, body)| body);

@@ -16,7 +16,8 @@
 //! given; a 401 also carries a `WWW-Authenticate` challenge, as RFC 9110 requires, a 403 none);
 //! `Hang` makes the tool never answer until the client cancels the request. The query texts are
 //! the JSON arguments of every tool call received. A tenant id that is not a GUID is refused with
-//! a tool error (`isError`), as a server validating its input would.
+//! a tool error (`isError`), as a server validating its input would. With
+//! [`Control::require_token`], every request without that bearer token is answered 401.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -71,6 +72,8 @@ pub struct Control {
     texts: Mutex<Vec<String>>,
     /// Tool calls answered (or hung) since the start.
     calls: Mutex<u64>,
+    /// The bearer token every request must carry, when set.
+    token: Mutex<Option<String>>,
 }
 
 impl Control {
@@ -80,6 +83,11 @@ impl Control {
             .expect("fault lock")
             .clone()
             .unwrap_or(FakeFault::None)
+    }
+
+    /// Every later request must carry `Authorization: Bearer <token>` (else 401).
+    pub fn require_token(&self, token: Option<&str>) {
+        *self.token.lock().expect("token lock") = token.map(str::to_string);
     }
 
     /// Tool calls received since the start.
@@ -447,6 +455,17 @@ impl Drop for McpFake {
 
 /// Answers every request with the status fault when one is set.
 async fn gate(State(control): State<Arc<Control>>, request: Request, next: Next) -> Response {
+    let required = control.token.lock().expect("token lock").clone();
+    if let Some(token) = required {
+        let sent = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if sent != Some(token.as_str()) {
+            return status_response(401, None);
+        }
+    }
     let FakeFault::Status {
         code,
         retry_after_secs,
@@ -454,6 +473,11 @@ async fn gate(State(control): State<Arc<Control>>, request: Request, next: Next)
     else {
         return next.run(request).await;
     };
+    status_response(code, retry_after_secs)
+}
+
+/// A refusal with `code`, as the fault or the token check says.
+fn status_response(code: u16, retry_after_secs: Option<u64>) -> Response {
     let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, format!("the MCP fake answers {code}")).into_response();
     let headers = response.headers_mut();
