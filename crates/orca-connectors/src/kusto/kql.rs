@@ -14,9 +14,9 @@
 //!   regular expression per list, `(^|[^a-z0-9])(dlp|data map|datamap)([^a-z0-9]|$)`, matched
 //!   against `tolower(...)` of the text: the store's GLOB patterns, as a regex; the names are
 //!   escaped, and the expression is a parameter.
-//! - Case-insensitive comparisons (`=~`, `in~`, `tolower`) fold Unicode case where SQLite's
-//!   `COLLATE NOCASE` and `lower()` fold ASCII only; the two differ only for non-ASCII letters
-//!   whose lower case is ASCII (the Kelvin sign), which no owner or area name holds.
+//! - `=~` and `in~` (owner, tenant ids) fold ASCII case only, as SQLite's `COLLATE NOCASE` does.
+//!   `tolower()` (product areas) folds Unicode case where SQLite's `lower()` folds ASCII only:
+//!   the two differ only for non-ASCII letters whose lower case is ASCII (the Kelvin sign).
 
 use std::fmt::Write as _;
 

@@ -4,9 +4,10 @@
 //! Semantics follow Kusto where the connector relies on them: `null` compares false and is
 //! skipped by aggregates; strings are never null (a missing text is `""`); `bin(t, 7d)` counts
 //! from 0001-01-01 (a Monday); `order by` defaults to descending, nulls last when descending and
-//! first when ascending; `=~` and `in~` ignore case. Types are checked before any row is read, so
-//! a connector bug (a comparison of a datetime with a string, an unknown column) is a semantic
-//! error even over an empty table.
+//! first when ascending; `=~` and `in~` ignore ASCII case only (as Kusto documents), `tolower`
+//! folds Unicode case. Types are checked before any row is read, so a connector bug (a
+//! comparison of a datetime with a string, an unknown column) is a semantic error even over an
+//! empty table.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;

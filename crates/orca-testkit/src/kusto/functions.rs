@@ -48,7 +48,7 @@ pub(super) fn from_json(j: Json) -> V {
 /// Equality for `in`: strings exactly (or ignoring case), numbers by value.
 pub(super) fn same(a: &V, b: &V, any_case: bool) -> bool {
     match (a, b) {
-        (V::Str(x), V::Str(y)) if any_case => x.to_lowercase() == y.to_lowercase(),
+        (V::Str(x), V::Str(y)) if any_case => x.eq_ignore_ascii_case(y),
         (V::Str(x), V::Str(y)) => x == y,
         (x, y) => match (x.as_f64(), y.as_f64()) {
             (Some(p), Some(q)) => p == q,
@@ -116,7 +116,7 @@ pub(super) fn binary(op: Op, x: &V, y: &V) -> V {
         )),
         Op::EqCi | Op::NeCi => {
             let equal = match (x, y) {
-                (V::Str(a), V::Str(b)) => a.to_lowercase() == b.to_lowercase(),
+                (V::Str(a), V::Str(b)) => a.eq_ignore_ascii_case(b),
                 _ => false,
             };
             V::Bool(equal == (op == Op::EqCi))
