@@ -499,6 +499,19 @@ impl Scope<'_> {
                 {
                     return Err(semantic("'matches regex' needs strings"));
                 }
+                // Kusto compiles the expression once: it must be a literal or a parameter.
+                let constant = match &**pattern {
+                    Expr::Str(_) => true,
+                    Expr::Name(n) => {
+                        !columns.iter().any(|c| &c.0 == n) && self.params.contains_key(n)
+                    }
+                    _ => false,
+                };
+                if !constant {
+                    return Err(semantic(
+                        "matches regex: failed to cast argument 2 to scalar constant",
+                    ));
+                }
                 Bool
             }
             Expr::Bin(op, a, b) => {
@@ -783,6 +796,8 @@ mod tests {
         let params = serde_json::Map::new();
         let e = run("T | take 0 | where At == \"x\"", &params, &table()).unwrap_err();
         assert_eq!(e.kind, "SemanticException");
+        let e = run("T | where Name matches regex Name", &params, &table()).unwrap_err();
+        assert!(e.message.contains("scalar constant"), "{e:?}");
         let e = run("T | where Nope == 1", &params, &table()).unwrap_err();
         assert!(e.message.contains("Nope"), "{e:?}");
         let e = run("declare query_parameters(p0:string);\nT", &params, &table()).unwrap_err();
