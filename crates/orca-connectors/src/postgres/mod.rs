@@ -19,7 +19,8 @@
 //!   used without them). One call is also bounded by a tokio timeout of the same length (the
 //!   pool wait included); when the call's future is dropped (that timeout, or the engine's
 //!   deadline), the running statement is cancelled on the server (a `CancelToken` fired on drop),
-//!   so an abandoned query stops using the server at once.
+//!   so an abandoned query stops using the server at once, and that connection leaves the pool
+//!   and closes (a cancel request arriving late could otherwise cancel a later call's statement).
 //! - Errors are classified for the engine ([`classify`]): connection refused, a pool timeout,
 //!   serialization failures and deadlocks are `Unavailable` (retryable); `statement_timeout` and
 //!   cancellation are `Timeout`; refused credentials are `Auth`; a missing table, column or schema
@@ -230,13 +231,19 @@ impl PostgresConnector {
             .get()
             .await
             .map_err(|e| pool_error(self.source, e))?;
-        let guard = CancelOnDrop(Some(client.cancel_token()));
+        let mut guard = CancelOnDrop(Some(client));
         let ctx = AgentContext {
             now: self.now.unwrap_or_else(Utc::now).timestamp(),
             health: self.health.clone(),
         };
-        let result = queries::run(&client, self.source, query, &ctx).await;
-        guard.disarm();
+        let result = match &guard.0 {
+            Some(client) => queries::run(client, self.source, query, &ctx).await,
+            None => Err(AgentError::Other(ConnectorError::unavailable(format!(
+                "{}: the PostgreSQL connection was released before the query",
+                self.source
+            )))),
+        };
+        guard.release();
         result.map_err(|e| match e {
             AgentError::Sql(e) => classify(self.source, &e),
             AgentError::BadQuery(message) => {
@@ -377,24 +384,32 @@ impl Connector for PostgresConnector {
     }
 }
 
-/// Cancels the connection's running statement when dropped armed (the call was abandoned).
-struct CancelOnDrop(Option<CancelToken>);
+/// Holds a call's pooled connection. Released after the call, the connection goes back to the
+/// pool. Dropped while the call runs (the call was abandoned), it leaves the pool for good: a
+/// task sends the server a cancel request for its running statement, then closes it. A cancel
+/// request is asynchronous and names the backend, not the statement, so a connection it may
+/// still reach is never handed to a later call (it would cancel that call's statement).
+struct CancelOnDrop(Option<deadpool_postgres::Object>);
 
 impl CancelOnDrop {
-    fn disarm(mut self) {
+    /// The call finished: the connection goes back to the pool.
+    fn release(&mut self) {
         self.0 = None;
     }
 }
 
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
-        let Some(token) = self.0.take() else { return };
+        let Some(object) = self.0.take() else { return };
+        let client = deadpool_postgres::Object::take(object);
+        let token: CancelToken = client.cancel_token();
         // A cancel request is a connection of its own; send it from a task (drop cannot wait).
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
                 if let Err(error) = token.cancel_query(NoTls).await {
                     tracing::debug!(%error, "cancelling an abandoned PostgreSQL query failed");
                 }
+                drop(client);
             });
         }
     }
