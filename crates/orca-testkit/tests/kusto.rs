@@ -108,7 +108,7 @@ async fn values_travel_only_as_declared_parameters() {
     );
     assert!(text.contains("['Owner'] =~ p"), "{text}");
 
-    // A weekly trend is a summarize by bin(CreatedAt, 7d); a ranking a summarize by tenant.
+    // A weekly trend is a summarize by Monday weeks; a ranking a summarize by tenant.
     query.shape = Shape {
         intent: Intent::Trend,
         bucket: Some(Bucket::Week),
@@ -123,7 +123,9 @@ async fn values_travel_only_as_declared_parameters() {
     cases.run(&query).await.expect("a ranking runs");
     let texts = switch.take_query_texts();
     assert!(
-        texts[0].contains("summarize n = count() by b = bin(['CreatedAt'], 7d)"),
+        texts[0].contains(
+            "summarize n = count() by b = bin_at(['CreatedAt'], 7d, datetime(2024-01-01))"
+        ),
         "{}",
         texts[0]
     );

@@ -490,7 +490,8 @@ pub(super) async fn run(c: &KustoConnector, query: &Query) -> Result<QueryOutput
                 let column = c.col(time_column(source, range.event).map_err(|m| bad(source, m))?);
                 let bucket = match shaping::bucket_of(query, range) {
                     Bucket::Day => format!("bin({column}, 1d)"),
-                    Bucket::Week => format!("bin({column}, 7d)"),
+                    // Weeks from Monday 00:00 UTC: aligned on a Monday, as the store's.
+                    Bucket::Week => format!("bin_at({column}, 7d, datetime(2024-01-01))"),
                     Bucket::Month => format!("startofmonth({column})"),
                 };
                 b.tabular(format!("M | summarize n = count() by b = {bucket}"));

@@ -25,8 +25,8 @@
 //! Pushed down, per intent: the summary is one `summarize count() ... by Status, Severity` (or
 //! State, WorkItemType) folded exactly as the store folds its own; rows and ids are `order by ...
 //! | take N`; rank and breakdown `summarize ... by TenantId` or by the group key; trend
-//! `summarize count() by bin(CreatedAt, 1d | 7d)` or `startofmonth(CreatedAt)` (`bin` on 7 days
-//! counts from 0001-01-01, a Monday, so weeks are the store's Monday weeks); aggregates
+//! `summarize count() by bin(CreatedAt, 1d)`, `bin_at(CreatedAt, 7d, datetime(2024-01-01))`
+//! (weeks aligned on a Monday, the store's weeks) or `startofmonth(CreatedAt)`; aggregates
 //! `summarize avg(...)`. What stays client-side, and why:
 //! - ranking ties and names: the store keeps every customer tied with the last ranked one and
 //!   orders ties by registry name, which Kusto does not hold, so the connector fetches one row per

@@ -593,6 +593,7 @@ impl Scope<'_> {
                     ("split", [String, String]) => Dynamic,
                     ("strcat", _) => String,
                     ("bin", [t @ (DateTime | Long | Real), TimeSpan | Long | Real]) => *t,
+                    ("bin_at", [DateTime, TimeSpan, DateTime]) => DateTime,
                     ("startofmonth" | "startofday", [DateTime]) => DateTime,
                     ("iff" | "iif", [Bool, a, b]) => {
                         if a == b {

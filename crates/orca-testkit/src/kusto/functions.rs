@@ -10,7 +10,7 @@ use super::kql::Op;
 use super::values::{EPOCH_OFFSET, TICKS, V, format_span, format_time};
 
 /// Every scalar function the fake has (for the error naming an unknown one).
-pub(super) const KNOWN: [&str; 19] = [
+pub(super) const KNOWN: [&str; 20] = [
     "tolower",
     "toupper",
     "tostring",
@@ -28,6 +28,7 @@ pub(super) const KNOWN: [&str; 19] = [
     "split",
     "strcat",
     "bin",
+    "bin_at",
     "startofmonth",
     "startofday",
 ];
@@ -252,6 +253,13 @@ pub(super) fn call(f: &str, args: &[V]) -> V {
                 (Some(x), Some(width)) if width > 0.0 => V::Real((x / width).floor() * width),
                 _ => V::Null,
             },
+        },
+        // bin_at(value, width, fixed point): bins aligned on the fixed point.
+        "bin_at" => match (arg(0), arg(1), arg(2)) {
+            (V::Time(t), V::Span(width), V::Time(at)) if width > 0 => {
+                V::Time((t - at).div_euclid(width) * width + at)
+            }
+            _ => V::Null,
         },
         "startofday" => match arg(0) {
             V::Time(t) => V::Time(t.div_euclid(86_400 * TICKS) * 86_400 * TICKS),

@@ -445,7 +445,9 @@ pub(super) fn default_name(e: &Expr) -> String {
     match e {
         Expr::Name(n) => n.clone(),
         Expr::Call(f, args) if f == "count" && args.is_empty() => "count_".into(),
-        Expr::Call(f, args) if f == "bin" || f == "startofmonth" || f == "startofday" => {
+        Expr::Call(f, args)
+            if matches!(f.as_str(), "bin" | "bin_at" | "startofmonth" | "startofday") =>
+        {
             args.first().map_or_else(|| "Column1".into(), default_name)
         }
         Expr::Call(f, args) => match args.first() {
