@@ -33,9 +33,10 @@
 //!   readers of it ignore; no new type was needed.
 //! - Auth: a personal access token as basic auth (`:` + PAT, base64). The service answers a
 //!   refused token with a sign-in page (203, or any `text/html` body) rather than 401: that is
-//!   an `Auth` error saying to check the PAT, as 401 and 403 are. The token is read once and kept
-//!   until the service refuses it, then read again on the next call (a rotated PAT is picked up
-//!   without a restart; a `pat_command` does not run on every query).
+//!   an `Auth` error saying to check the PAT, as 401 and 403 are. The token is read per call
+//!   ([`Secret::read`]: a variable every time, a `pat_command`'s output kept a while); a refusal
+//!   makes the command run again on the next call ([`Secret::forget`]), so a rotated PAT is
+//!   picked up without a restart.
 //! - Statuses: [`crate::http::status_error`] (429 and 503 with `Retry-After` rate limited, other
 //!   5xx unavailable, other 4xx a bad query); 404 says the organization or project is unknown.
 //! - A batch chunk that fails fails the call (a partial count would be a wrong answer); the
@@ -45,7 +46,7 @@ mod batch;
 mod wiql;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -195,7 +196,6 @@ impl AdoConfig {
             organization: organization.to_string(),
             project: project.to_string(),
             secret,
-            pat: Mutex::new(None),
             fields: Arc::new(fields),
             max_items: self.max_items,
             client,
@@ -214,8 +214,6 @@ pub struct AdoConnector {
     organization: String,
     project: String,
     secret: Secret,
-    /// The token read last, until the service refuses it.
-    pat: Mutex<Option<String>>,
     fields: Arc<FieldNames>,
     max_items: usize,
     client: reqwest::Client,
@@ -436,9 +434,8 @@ impl AdoConnector {
     fn forget_refused<T>(&self, answer: Result<T, ConnectorError>) -> Result<T, ConnectorError> {
         if let Err(e) = &answer
             && e.kind == ErrorKind::Auth
-            && let Ok(mut pat) = self.pat.lock()
         {
-            *pat = None;
+            self.secret.forget();
         }
         answer.map_err(|e| match e.kind {
             ErrorKind::Auth => ConnectorError::new(
@@ -455,17 +452,7 @@ impl AdoConnector {
 
     /// The `Authorization` header: basic auth with an empty user and the token.
     async fn authorization(&self) -> Result<HeaderValue, ConnectorError> {
-        let cached = self.pat.lock().ok().and_then(|p| p.clone());
-        let pat = match cached {
-            Some(pat) => pat,
-            None => {
-                let pat = self.secret.read(self.timeout).await?;
-                if let Ok(mut slot) = self.pat.lock() {
-                    *slot = Some(pat.clone());
-                }
-                pat
-            }
-        };
+        let pat = self.secret.read(self.timeout).await?;
         let encoded = base64::engine::general_purpose::STANDARD.encode(format!(":{pat}"));
         let mut value = HeaderValue::from_str(&format!("Basic {encoded}")).map_err(|_| {
             ConnectorError::new(
