@@ -486,3 +486,63 @@ pub fn classify(source: SourceKey, e: &tokio_postgres::Error) -> ConnectorError 
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::SourceConfig;
+
+    #[test]
+    fn a_sources_table_names_the_postgres_connector() {
+        let config: SourceConfig = toml::from_str(
+            "type = \"postgres\"\nurl_env = \"MY_PG\"\nschema = \"orca\"\npool_size = 8\n",
+        )
+        .unwrap();
+        let SourceConfig::Postgres(pg) = &config else {
+            panic!("{config:?}")
+        };
+        assert_eq!(config.kind(), "postgres");
+        assert_eq!(pg.url_env.as_deref(), Some("MY_PG"));
+        assert_eq!(pg.schema(), "orca");
+        assert_eq!(pg.pool_size, Some(8));
+        let defaults: SourceConfig = toml::from_str("type = \"postgres\"").unwrap();
+        let SourceConfig::Postgres(pg) = &defaults else {
+            panic!("{defaults:?}")
+        };
+        assert_eq!(pg.schema(), DEFAULT_SCHEMA);
+        let unknown = toml::from_str::<SourceConfig>("type = \"postgres\"\nhost = \"x\"");
+        assert!(unknown.unwrap_err().to_string().contains("host"));
+    }
+
+    #[test]
+    fn both_url_and_url_env_is_refused() {
+        let both = PostgresConfig {
+            url: Some("postgresql://x@h/db".into()),
+            url_env: Some("X".into()),
+            ..PostgresConfig::default()
+        };
+        assert!(both.url().unwrap_err().contains("both"));
+        let ctx = SourceContext::for_test(SourceKey::Tenant, Vec::new());
+        let zero = PostgresConfig {
+            pool_size: Some(0),
+            ..PostgresConfig::for_test("postgresql://x@h/db", "public")
+        };
+        assert!(zero.build(&ctx).err().unwrap().contains("pool_size"));
+    }
+
+    #[test]
+    fn sessions_keep_the_url_options_and_add_the_schema_and_timeout() {
+        let mut pg = parse_url("postgresql://x@h/db?options=-c%20work_mem%3D8MB").unwrap();
+        session_settings(&mut pg, "orca_x", Duration::from_millis(1500));
+        assert_eq!(
+            pg.get_options(),
+            Some("-c work_mem=8MB -c search_path=orca_x -c statement_timeout=1500")
+        );
+        assert_eq!(pg.get_application_name(), Some("orca"));
+        assert!(
+            !parse_url("postgresql://u:secret@h:port/db")
+                .unwrap_err()
+                .contains("secret")
+        );
+    }
+}
