@@ -42,8 +42,8 @@
 //! - A batch chunk that fails fails the call (a partial count would be a wrong answer); the
 //!   chunks still running are cancelled.
 
-mod batch;
-mod wiql;
+pub mod batch;
+pub mod wiql;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
