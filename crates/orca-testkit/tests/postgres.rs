@@ -765,12 +765,29 @@ async fn more_answers_match_the_store() {
     let mut failures = Vec::new();
     let mut refused = Vec::new();
     let cases = more_cases(&fixture);
+    let connectors: Vec<(Arc<dyn Connector>, Arc<dyn Connector>)> = SourceKey::ALL
+        .into_iter()
+        .map(|source| {
+            (
+                fixture.store_connector(source),
+                schema.connector(&fixture, source, Subject::TIMEOUT),
+            )
+        })
+        .collect();
+    let (mut store_times, mut pg_times) = (Vec::new(), Vec::new());
     for (name, query) in &cases {
-        let expected = fixture.store_connector(query.source).run(query).await;
-        let got = schema
-            .connector(&fixture, query.source, Subject::TIMEOUT)
-            .run(query)
-            .await;
+        let (store, pg) = connectors
+            .iter()
+            .find(|(store, _)| store.source() == query.source)
+            .expect("a connector per source");
+        // A first call opens the pool's connection; time the second.
+        let _ = pg.run(query).await;
+        let started = Instant::now();
+        let expected = store.run(query).await;
+        store_times.push(started.elapsed());
+        let started = Instant::now();
+        let got = pg.run(query).await;
+        pg_times.push(started.elapsed());
         match (expected, got) {
             (Ok(expected), Ok(got)) => {
                 if let Some(difference) = conformance::difference(&expected, &got) {
@@ -787,6 +804,16 @@ async fn more_answers_match_the_store() {
             )),
         }
     }
+    store_times.sort();
+    pg_times.sort();
+    println!(
+        "{} queries, p50 per query: store {:?}, PostgreSQL {:?} (p90 {:?} / {:?})",
+        cases.len(),
+        store_times[store_times.len() / 2],
+        pg_times[pg_times.len() / 2],
+        store_times[store_times.len() * 9 / 10],
+        pg_times[pg_times.len() * 9 / 10]
+    );
     // Only the sort work items cannot have is refused (by both alike); the rest answered.
     assert_eq!(refused.len(), 1, "{refused:#?}");
     assert!(
