@@ -289,9 +289,9 @@ pub enum DataCommand {
         /// PostgreSQL URL for --target postgres (default: $ORCA_PG_URL).
         #[arg(long, value_name = "URL")]
         pg_url: Option<String>,
-        /// PostgreSQL schema for --target postgres (created if needed).
-        #[arg(long, value_name = "SCHEMA", default_value = "public")]
-        pg_schema: String,
+        /// PostgreSQL schema for --target postgres (created if needed; default: public).
+        #[arg(long, value_name = "SCHEMA")]
+        pg_schema: Option<String>,
     },
     /// Show what the store holds.
     Stats {

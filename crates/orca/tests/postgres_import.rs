@@ -204,6 +204,14 @@ fn data_import_target_postgres_loads_every_row_in_one_transaction() {
     assert_one_sentence_error(&err);
     assert!(!err.contains("secret"), "{err}");
 
+    // PostgreSQL flags without the target: exit 2, one sentence.
+    let (code, _, err) = run(orca(dir.path())
+        .args(["data", "import", "--pg-schema", &schema.0, "--dir"])
+        .arg(&data));
+    assert_eq!(code, 2, "{err}");
+    assert_one_sentence_error(&err);
+    assert!(err.contains("--target postgres"), "{err}");
+
     // A bad row: exit 2 naming the file and line; the tables are as they were.
     let cases = std::fs::read_to_string(data.join("cases.csv")).unwrap();
     let lines = cases.lines().count();

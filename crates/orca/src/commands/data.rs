@@ -79,7 +79,13 @@ pub fn run(common: &CommonArgs, command: DataCommand) -> CliResult<ExitCode> {
                 )));
             }
             if target == ImportTarget::Postgres {
-                return import_postgres(&dir, pg_url, &pg_schema);
+                let schema = pg_schema.as_deref().unwrap_or("public");
+                return import_postgres(&dir, pg_url, schema);
+            }
+            if pg_url.is_some() || pg_schema.is_some() {
+                return Err(CliError::bad_input(anyhow::anyhow!(
+                    "--pg-url and --pg-schema apply only to --target postgres; add it or drop them"
+                )));
             }
             let bar = progress::bar(0, "importing");
             let started = std::time::Instant::now();
