@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use orca_connectors::ado::{AdoConfig, AdoConnector};
+use orca_connectors::ado::{AdoConfig, AdoConnector, CONCURRENT_BATCHES};
 use orca_connectors::sources::SourceContext;
 use orca_connectors::{DataSet, HealthThresholds};
 use orca_core::plan::StatusFilter;
@@ -13,6 +13,7 @@ use orca_core::shape::{GroupBy, Intent, Shape};
 use orca_core::{Connector, ErrorKind, Query, QueryOutput, SourceKey};
 use orca_testkit::ado::AdoFake;
 use orca_testkit::{Fixture, Subject, conformance};
+use std::time::Duration;
 
 /// A context as the suite asks: the fixture's registry and clock, the suite's timeout.
 fn context(fixture: &Fixture) -> SourceContext {
@@ -94,6 +95,27 @@ async fn ids_are_fetched_in_chunks_of_at_most_200() {
         None
     );
     assert!(!got.summary.contains_key("truncated"));
+}
+
+#[tokio::test]
+async fn chunks_run_concurrently_four_at_most() {
+    let fixture = Fixture::new();
+    let mut data = four_times(&fixture);
+    data.work_items
+        .extend(four_times(&fixture).work_items.into_iter().map(|mut w| {
+            w.id += 100_000_000;
+            w
+        }));
+    let fake = AdoFake::serve(&data).await;
+    let n = data.work_items.len();
+    assert!(n.div_ceil(200) > CONCURRENT_BATCHES, "{n} ids");
+    // Each answer waits, so calls made at once overlap in the fake.
+    fake.set_batch_delay(Duration::from_millis(300));
+    let ado = connector(&fixture, &fake, |_| {});
+    let got = ado.run(&all_tenants()).await.expect("an answer");
+    assert_eq!(got.summary["total"], n as u64);
+    assert_eq!(fake.batch_calls(), n.div_ceil(200));
+    assert_eq!(fake.most_batches_at_once(), CONCURRENT_BATCHES);
 }
 
 #[tokio::test]
@@ -265,4 +287,64 @@ async fn the_check_of_an_unreachable_service_names_base_url() {
     let e = ado.check().await.unwrap_err();
     assert!(e.is_retryable(), "{e}");
     assert!(e.message.contains("check base_url"), "{e}");
+}
+
+/// One raw HTTP/1.1 POST to the fake: the status and the `Content-Type` of the answer.
+async fn raw_post(fake: &AdoFake, path: &str, pat: &str, body: &str) -> (u16, String) {
+    use base64::Engine as _;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = fake.url().trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("any:{pat}"));
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Basic {auth}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let status = answer[9..12].parse().unwrap();
+    let content_type = answer
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-type: ")
+                .map(String::from)
+        })
+        .unwrap_or_default();
+    (status, content_type)
+}
+
+#[tokio::test]
+async fn the_fake_answers_as_the_service_does() {
+    let fixture = Fixture::new();
+    let fake = AdoFake::start(&fixture).await;
+    let batch = "/contoso/_apis/wit/workitemsbatch?api-version=7.1";
+    let id = fixture.data.work_items[0].id;
+    let ids = |n: i64| {
+        let list: Vec<String> = (0..n).map(|i| (id + i).to_string()).collect();
+        format!(
+            "{{\"ids\": [{}], \"errorPolicy\": \"omit\"}}",
+            list.join(",")
+        )
+    };
+    let pat = fake.pat().to_string();
+    assert_eq!(raw_post(&fake, batch, &pat, &ids(200)).await.0, 200);
+    assert_eq!(raw_post(&fake, batch, &pat, &ids(201)).await.0, 400);
+    // Any user name with the token is accepted; a wrong token gets the sign-in page.
+    let (status, content_type) = raw_post(&fake, batch, "wrong", &ids(1)).await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (203, "text/html; charset=utf-8")
+    );
+    let wiql = "/contoso/Purview/_apis/wit/wiql?api-version=7.1";
+    let query = "{\"query\": \"SELECT [System.Id] FROM WorkItems WHERE [System.Id] = 0\"}";
+    assert_eq!(raw_post(&fake, wiql, &pat, query).await.0, 200);
+    let other = "/contoso/Other/_apis/wit/wiql?api-version=7.1";
+    assert_eq!(raw_post(&fake, other, &pat, query).await.0, 404);
+    let unknown = "{\"query\": \"SELECT [Custom.Nope] FROM WorkItems\"}";
+    assert_eq!(raw_post(&fake, wiql, &pat, unknown).await.0, 400);
+    let versionless = "/contoso/Purview/_apis/wit/wiql";
+    assert_eq!(raw_post(&fake, versionless, &pat, query).await.0, 400);
 }

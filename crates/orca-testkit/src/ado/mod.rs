@@ -21,7 +21,9 @@
 //!
 //! [`FaultSwitch`]: every later call answers with the status set (JSON body, `Retry-After` when
 //! given) or never answers; the WIQL texts received are kept for `take_query_texts`, and the
-//! calls are counted ([`AdoFake::wiql_calls`], [`AdoFake::batch_calls`]).
+//! calls are counted ([`AdoFake::wiql_calls`], [`AdoFake::batch_calls`]), and so is the most
+//! batch calls answered at once ([`AdoFake::most_batches_at_once`]; with
+//! [`AdoFake::set_batch_delay`] each batch answer waits, so concurrent calls overlap).
 
 pub mod wiql;
 
@@ -29,6 +31,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -81,6 +84,9 @@ struct Fake {
     texts: Mutex<Vec<String>>,
     wiql_calls: AtomicUsize,
     batch_calls: AtomicUsize,
+    batches_now: AtomicUsize,
+    batches_most: AtomicUsize,
+    batch_delay: Mutex<Duration>,
 }
 
 impl FaultSwitch for Fake {
@@ -159,6 +165,9 @@ impl AdoFake {
             texts: Mutex::new(Vec::new()),
             wiql_calls: AtomicUsize::new(0),
             batch_calls: AtomicUsize::new(0),
+            batches_now: AtomicUsize::new(0),
+            batches_most: AtomicUsize::new(0),
+            batch_delay: Mutex::new(Duration::ZERO),
         });
         let app = Router::new()
             .route("/{organization}/{project}/_apis/wit/wiql", post(wiql_call))
@@ -204,6 +213,16 @@ impl AdoFake {
     /// `workitemsbatch` calls received (any answer).
     pub fn batch_calls(&self) -> usize {
         self.state.batch_calls.load(Ordering::SeqCst)
+    }
+
+    /// The most `workitemsbatch` calls that were being answered at the same time.
+    pub fn most_batches_at_once(&self) -> usize {
+        self.state.batches_most.load(Ordering::SeqCst)
+    }
+
+    /// Every later batch answer waits this long first (0 by default).
+    pub fn set_batch_delay(&self, delay: Duration) {
+        *self.state.batch_delay.lock().expect("delay lock") = delay;
     }
 }
 
@@ -429,6 +448,15 @@ async fn batch_in_project(
     .await
 }
 
+/// Counts a call out of `batches_now` however it ends (answered, or dropped mid-way).
+struct Leave<'a>(&'a AtomicUsize);
+
+impl Drop for Leave<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 async fn batch_call(
     fake: &Fake,
     organization: &str,
@@ -438,6 +466,13 @@ async fn batch_call(
     body: &[u8],
 ) -> Response {
     fake.batch_calls.fetch_add(1, Ordering::SeqCst);
+    let now = fake.batches_now.fetch_add(1, Ordering::SeqCst) + 1;
+    fake.batches_most.fetch_max(now, Ordering::SeqCst);
+    let _leave = Leave(&fake.batches_now);
+    let delay = *fake.batch_delay.lock().expect("delay lock");
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     if let Err(response) = gate(fake, organization, project, params, headers).await {
         return response;
     }
