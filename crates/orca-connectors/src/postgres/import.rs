@@ -23,7 +23,7 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{NoTls, Transaction};
 
-use super::{check_schema_name, classify, parse_url, schema};
+use super::{check_schema_name, describe, parse_url, schema};
 use crate::store::model::data_files::{DOCS_DIR, DataFile};
 use crate::store::model::format_timestamp;
 use crate::store::{DataSet, ImportError, ImportSummary, ImportedFile};
@@ -44,7 +44,7 @@ pub enum PgImportError {
 
 impl PgImportError {
     fn database(e: tokio_postgres::Error) -> Self {
-        PgImportError::Database(classify(orca_core::SourceKey::Tenant, &e).message)
+        PgImportError::Database(describe(&e).1)
     }
 }
 

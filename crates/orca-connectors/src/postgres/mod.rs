@@ -429,38 +429,50 @@ fn pool_error(source: SourceKey, e: PoolError) -> ConnectorError {
     }
 }
 
-/// Classifies a PostgreSQL error for the engine (see the module docs), in one sentence.
+/// Classifies a PostgreSQL error for the engine (see the module docs), in one sentence naming
+/// the source.
 pub fn classify(source: SourceKey, e: &tokio_postgres::Error) -> ConnectorError {
+    let (kind, message) = describe(e);
+    ConnectorError::new(kind, format!("{source}: {message}"))
+}
+
+/// The class of a PostgreSQL error and one sentence saying what is wrong and what to do.
+pub(crate) fn describe(e: &tokio_postgres::Error) -> (ErrorKind, String) {
     let Some(db) = e.as_db_error() else {
         // No server error: the connection could not be made, or broke.
         let reason = std::error::Error::source(e)
             .map(|s| s.to_string())
             .unwrap_or_else(|| e.to_string());
-        return ConnectorError::unavailable(format!(
-            "{source}: PostgreSQL is unreachable ({reason}); check that it runs and the URL's \
-             host and port"
-        ));
+        return (
+            ErrorKind::Unavailable,
+            format!(
+                "PostgreSQL is unreachable ({reason}); check that it runs and the URL's host \
+                 and port"
+            ),
+        );
     };
     let code = db.code();
     let message = db.message();
     let class = &code.code()[..2];
     if *code == SqlState::QUERY_CANCELED {
-        ConnectorError::new(
+        (
             ErrorKind::Timeout,
-            format!("{source}: PostgreSQL cancelled the query ({message}); it took too long"),
+            format!("PostgreSQL cancelled the query ({message}); it took too long"),
         )
     } else if *code == SqlState::T_R_SERIALIZATION_FAILURE
         || *code == SqlState::T_R_DEADLOCK_DETECTED
         || *code == SqlState::LOCK_NOT_AVAILABLE
     {
-        ConnectorError::unavailable(format!(
-            "{source}: PostgreSQL aborted the query ({message}); retrying may succeed"
-        ))
+        (
+            ErrorKind::Unavailable,
+            format!("PostgreSQL aborted the query ({message}); retrying may succeed"),
+        )
     } else if class == "28" {
-        ConnectorError::new(
+        (
             ErrorKind::Auth,
             format!(
-                "{source}: PostgreSQL refused the credentials ({message}); check the user and password in the URL"
+                "PostgreSQL refused the credentials ({message}); check the user and password \
+                 in the URL"
             ),
         )
     } else if *code == SqlState::UNDEFINED_TABLE
@@ -468,22 +480,28 @@ pub fn classify(source: SourceKey, e: &tokio_postgres::Error) -> ConnectorError 
         || *code == SqlState::INVALID_SCHEMA_NAME
         || *code == SqlState::UNDEFINED_FUNCTION
     {
-        ConnectorError::bad_query(format!(
-            "{source}: the Orca tables are missing or old in PostgreSQL ({message}); {FIX}"
-        ))
+        (
+            ErrorKind::BadQuery,
+            format!("the Orca tables are missing or old in PostgreSQL ({message}); {FIX}"),
+        )
     } else if matches!(class, "08" | "53" | "57" | "58") {
-        ConnectorError::unavailable(format!(
-            "{source}: PostgreSQL cannot serve now ({message}); retry later or check the server"
-        ))
+        (
+            ErrorKind::Unavailable,
+            format!("PostgreSQL cannot serve now ({message}); retry later or check the server"),
+        )
     } else if *code == SqlState::INVALID_CATALOG_NAME {
-        ConnectorError::bad_query(format!(
-            "{source}: {message}; fix the database name in the URL"
-        ))
+        (
+            ErrorKind::BadQuery,
+            format!("{message}; fix the database name in the URL"),
+        )
     } else {
-        ConnectorError::bad_query(format!(
-            "{source}: PostgreSQL rejected the query ({message}, SQLSTATE {})",
-            code.code()
-        ))
+        (
+            ErrorKind::BadQuery,
+            format!(
+                "PostgreSQL rejected the query ({message}, SQLSTATE {})",
+                code.code()
+            ),
+        )
     }
 }
 
