@@ -134,6 +134,23 @@ async fn values_travel_only_as_declared_parameters() {
         "{}",
         texts[1]
     );
+
+    // Tenant health without a range: one round trip, the first and last values computed there.
+    let tenant = connector(&fixture, &fake, SourceKey::Tenant);
+    tenant
+        .run(&ford_query(&fixture, SourceKey::Tenant))
+        .await
+        .expect("health runs");
+    let texts = switch.take_query_texts();
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    for part in [
+        "toscalar(S | summarize max(['Date']))",
+        "arg_min(Date, Value)",
+        "arg_max(Date, Value)",
+    ] {
+        assert!(texts[0].contains(part), "`{part}` is not in {}", texts[0]);
+    }
+    assert!(!texts[0].contains(&ford), "{}", texts[0]);
 }
 
 fn header() -> serde_json::Value {

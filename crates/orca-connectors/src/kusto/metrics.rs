@@ -9,7 +9,7 @@
 //! own agent over those rows ([`DataSet::evaluate`] on a blocking thread): the agent reads only
 //! each group's first and last value, so its answer over them is its answer over the window, and
 //! the verdicts and reasons are the store's word for word. Without a time range the window ends
-//! at the scope's latest metric, which costs one more round trip (`summarize max(Date)`).
+//! at the scope's latest metric, found in the same batch (`toscalar(... summarize max(Date))`).
 
 use orca_core::{ConnectorError, Query, QueryOutput};
 
@@ -26,37 +26,36 @@ pub(super) async fn run(c: &KustoConnector, query: &Query) -> Result<QueryOutput
     let source = c.source;
     let table = c.table();
     let date = c.col("Date");
-    let mut queries = 1;
-    let (from, to) = match &query.time_range {
-        Some(range) => (
-            range.from.timestamp(),
-            range.to.timestamp() + i64::from(range.to_inclusive),
-        ),
+    let mut b = Batch::default();
+    let scope = tenant_scope(c, query, false, &mut b)?;
+    let scoped = match scope {
+        Some(predicate) => format!("{table} | where {predicate}"),
+        None => table,
+    };
+    b.let_("S", scoped);
+    let window = match &query.time_range {
+        Some(range) => {
+            // `to` is exclusive here: an inclusive range ends one second later (whole seconds).
+            let from = b.datetime(range.from.timestamp());
+            let to = b.datetime(range.to.timestamp() + i64::from(range.to_inclusive));
+            format!("{date} >= {from} and {date} < {to}")
+        }
         None => {
-            queries += 1;
-            let mut b = Batch::default();
-            let scope = tenant_scope(c, query, false, &mut b)?;
-            let filter = scope.map(|s| format!(" | where {s}")).unwrap_or_default();
-            b.tabular(format!("{table}{filter} | summarize latest = max({date})"));
-            let tables = c.execute(&b).await?;
-            let latest = tables[0].column(source, "latest")?;
-            let latest = tables[0]
-                .rows
-                .first()
-                .and_then(|row| frames::seconds(&row[latest]));
-            let to = latest.map_or_else(|| c.ctx.now_unix(), |d| d - d.rem_euclid(DAY) + DAY);
-            (to - i64::from(c.ctx.health.window_days) * DAY, to)
+            // The last `window_days` days up to the scope's latest metric (now without one).
+            let now = b.datetime(c.ctx.now_unix());
+            let days = b.long(i64::from(c.ctx.health.window_days));
+            b.let_("latest", format!("toscalar(S | summarize max({date}))"));
+            b.let_(
+                "window_end",
+                format!("iff(isnull(latest), {now}, startofday(latest) + 1d)"),
+            );
+            format!("{date} >= window_end - 1d * {days} and {date} < window_end")
         }
     };
-    let mut b = Batch::default();
-    let mut predicates: Vec<String> = tenant_scope(c, query, false, &mut b)?.into_iter().collect();
-    let (from_p, to_p) = (b.datetime(from), b.datetime(to));
-    predicates.push(format!("{date} >= {from_p} and {date} < {to_p}"));
     b.let_(
         "M",
         format!(
-            "{table} | where {} | project TenantId = {}, Metric = {}, Date = {date}, Value = {}",
-            predicates.join(" and "),
+            "S | where {window} | project TenantId = {}, Metric = {}, Date = {date}, Value = {}",
             c.col("TenantId"),
             c.col("Metric"),
             c.col("Value")
@@ -85,7 +84,7 @@ pub(super) async fn run(c: &KustoConnector, query: &Query) -> Result<QueryOutput
         .map_err(|e| {
             ConnectorError::unavailable(format!("{source}: the health evaluation stopped: {e}"))
         })??;
-    output.queries = queries;
+    output.queries = 1;
     Ok(output)
 }
 

@@ -45,6 +45,7 @@ pub(super) fn run(
     })?;
     let mut scope = Scope {
         params: HashMap::new(),
+        lists: HashMap::new(),
         lets: HashMap::new(),
         tables,
         regexes: HashMap::new(),
@@ -62,14 +63,20 @@ pub(super) fn run(
                             "query parameter '{name}' was declared but not given"
                         ))
                     })?;
-                    scope
-                        .params
-                        .insert(name.clone(), (ty, parameter(&name, ty, raw)?));
+                    let value = parameter(&name, ty, raw)?;
+                    if let V::Dyn(json @ Json::Array(_)) = &value {
+                        scope.lists.insert(name.clone(), flatten(json.clone()));
+                    }
+                    scope.params.insert(name.clone(), (ty, value));
                 }
             }
             Statement::Let(name, pipeline) => {
                 let frame = scope.pipeline(&pipeline)?;
                 scope.lets.insert(name, frame);
+            }
+            Statement::LetScalar(name, e) => {
+                let typed = scope.scalar(&e)?;
+                scope.params.insert(name, typed);
             }
             Statement::Tabular(pipeline) => results.push(scope.pipeline(&pipeline)?),
         }
@@ -78,6 +85,15 @@ pub(super) fn run(
         return Err(semantic("the query has no tabular statement"));
     }
     Ok(results)
+}
+
+/// The values of a dynamic array, nested arrays flattened (`x in (dynamic([1, [2, 3]]))` is
+/// `x in (1, 2, 3)`, as Kusto documents).
+fn flatten(json: Json) -> Vec<V> {
+    match json {
+        Json::Array(items) => items.into_iter().flat_map(flatten).collect(),
+        other => vec![from_json(other)],
+    }
 }
 
 /// A parameter's value from its literal text.
@@ -120,6 +136,8 @@ fn parameter(name: &str, ty: Type, raw: &Json) -> Result<V, QueryError> {
 
 struct Scope<'a> {
     params: HashMap<String, (Type, V)>,
+    /// The values of each dynamic-array parameter, flattened once (for `in`).
+    lists: HashMap<String, Vec<V>>,
     lets: HashMap<String, Frame>,
     tables: &'a HashMap<String, Frame>,
     regexes: HashMap<String, regex::Regex>,
@@ -133,45 +151,86 @@ struct Row<'r> {
 
 impl Scope<'_> {
     fn pipeline(&mut self, pipeline: &Pipeline) -> Result<Frame, QueryError> {
+        let mut operators = pipeline.operators.iter();
         let mut frame = match self.lets.get(&pipeline.source) {
             Some(frame) => frame.clone(),
-            None => self.tables.get(&pipeline.source).cloned().ok_or_else(|| {
-                semantic(format!(
-                    "Failed to resolve table or column expression named '{}'",
-                    pipeline.source
-                ))
-            })?,
+            None => {
+                let tables = self.tables;
+                let table = tables.get(&pipeline.source).ok_or_else(|| {
+                    semantic(format!(
+                        "Failed to resolve table or column expression named '{}'",
+                        pipeline.source
+                    ))
+                })?;
+                // A stored table is filtered in place: only the rows kept are copied.
+                match pipeline.operators.first() {
+                    Some(Operator::Where(e)) => {
+                        operators.next();
+                        self.filter(table, e)?
+                    }
+                    _ => table.clone(),
+                }
+            }
         };
-        for operator in &pipeline.operators {
+        for operator in operators {
             frame = self.operator(frame, operator)?;
         }
         Ok(frame)
     }
 
+    /// A scalar expression outside any row (a scalar `let`): its type and value.
+    fn scalar(&mut self, e: &Expr) -> Result<(Type, V), QueryError> {
+        if let Expr::ToScalar(pipeline) = e {
+            return self.to_scalar(pipeline);
+        }
+        let ty = self.type_of(e, &[])?;
+        let value = self.eval(
+            e,
+            &Row {
+                columns: &[],
+                values: &[],
+            },
+        )?;
+        Ok((ty, value))
+    }
+
+    /// `toscalar(pipeline)`: the first column's type, and its first row's value (null without
+    /// rows).
+    fn to_scalar(&mut self, pipeline: &Pipeline) -> Result<(Type, V), QueryError> {
+        let frame = self.pipeline(pipeline)?;
+        let ty = frame
+            .columns
+            .first()
+            .map(|c| c.1)
+            .ok_or_else(|| semantic("toscalar(): the tabular expression has no column"))?;
+        let value = frame.rows.first().map_or(V::Null, |row| row[0].clone());
+        Ok((ty, value))
+    }
+
+    /// `where e` over `frame`: copies of the rows for which `e` is true.
+    fn filter(&mut self, frame: &Frame, e: &Expr) -> Result<Frame, QueryError> {
+        if self.type_of(e, &frame.columns)? != Type::Bool {
+            return Err(semantic("'where' operator: the predicate is not a bool"));
+        }
+        let mut rows = Vec::new();
+        for values in &frame.rows {
+            let row = Row {
+                columns: &frame.columns,
+                values,
+            };
+            if self.eval(e, &row)? == V::Bool(true) {
+                rows.push(values.clone());
+            }
+        }
+        Ok(Frame {
+            columns: frame.columns.clone(),
+            rows,
+        })
+    }
+
     fn operator(&mut self, frame: Frame, operator: &Operator) -> Result<Frame, QueryError> {
         Ok(match operator {
-            Operator::Where(e) => {
-                if self.type_of(e, &frame.columns)? != Type::Bool {
-                    return Err(semantic("'where' operator: the predicate is not a bool"));
-                }
-                let mut rows = Vec::new();
-                for values in frame.rows {
-                    let keep = self.eval(
-                        e,
-                        &Row {
-                            columns: &frame.columns,
-                            values: &values,
-                        },
-                    )?;
-                    if keep == V::Bool(true) {
-                        rows.push(values);
-                    }
-                }
-                Frame {
-                    columns: frame.columns,
-                    rows,
-                }
-            }
+            Operator::Where(e) => self.filter(&frame, e)?,
             Operator::Extend(list) => {
                 let mut columns = frame.columns.clone();
                 let mut types = Vec::new();
@@ -493,6 +552,7 @@ impl Scope<'_> {
                 }
                 Bool
             }
+            Expr::ToScalar(pipeline) => self.to_scalar(pipeline)?.0,
             Expr::Matches(text, pattern) => {
                 if self.type_of(text, columns)? != String
                     || self.type_of(pattern, columns)? != String
@@ -679,8 +739,18 @@ impl Scope<'_> {
                 }
                 let mut found = false;
                 for item in list {
+                    if let Expr::Name(n) = item
+                        && !row.columns.iter().any(|c| &c.0 == n)
+                        && let Some(values) = self.lists.get(n)
+                    {
+                        if values.iter().any(|c| same(&v, c, *any_case)) {
+                            found = true;
+                            break;
+                        }
+                        continue;
+                    }
                     let candidates = match self.eval(item, row)? {
-                        V::Dyn(Json::Array(items)) => items.into_iter().map(from_json).collect(),
+                        V::Dyn(json @ Json::Array(_)) => flatten(json),
                         other => vec![other],
                     };
                     if candidates.iter().any(|c| same(&v, c, *any_case)) {
@@ -690,6 +760,7 @@ impl Scope<'_> {
                 }
                 V::Bool(found != *negated)
             }
+            Expr::ToScalar(pipeline) => self.to_scalar(pipeline)?.1,
             Expr::Matches(text, pattern) => {
                 let (V::Str(text), V::Str(pattern)) =
                     (self.eval(text, row)?, self.eval(pattern, row)?)

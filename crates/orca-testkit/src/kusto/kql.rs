@@ -1,6 +1,7 @@
 //! The fake's KQL parser: recursive descent over a small subset (tokens from `lex.rs`).
 //!
-//! Statements: `declare query_parameters(name:type, ...)`, `let Name = <pipeline>`, and tabular
+//! Statements: `declare query_parameters(name:type, ...)`, `let Name = <pipeline>`, `let name =
+//! <scalar>` (`toscalar(<pipeline>)` included), and tabular
 //! pipelines, `;`-separated. A pipeline is a table (or a `let` name) followed by `| where`,
 //! `| summarize aggs [by keys]` (`count countif sum avg min max arg_min arg_max`), `| order by` / `sort by`, `| take` / `limit`, `| top N by`,
 //! `| project`, `| extend`, `| count`. Expressions: literals (strings, verbatim `@"..."`,
@@ -53,6 +54,8 @@ pub(super) enum Expr {
         any_case: bool,
     },
     Matches(Box<Expr>, Box<Expr>),
+    /// `toscalar(<pipeline>)`: the first column of the first row.
+    ToScalar(Box<Pipeline>),
 }
 
 /// A named expression (`name = expr`, or a name derived from the expression).
@@ -90,6 +93,8 @@ pub(super) struct Pipeline {
 pub(super) enum Statement {
     Declare(Vec<(String, String)>),
     Let(String, Pipeline),
+    /// `let name = <scalar expression>`.
+    LetScalar(String, Expr),
     Tabular(Pipeline),
 }
 
@@ -195,7 +200,15 @@ impl Parser {
         if self.eat_word("let") {
             let name = self.name()?;
             self.expect_sym("=")?;
-            return Ok(Statement::Let(name, self.pipeline()?));
+            // A tabular `let` starts with a table or let name; anything else is a scalar.
+            let tabular = matches!(
+                (self.tokens.get(self.at), self.tokens.get(self.at + 1)),
+                (Some(Tok::Ident(_)), next) if next != Some(&Tok::Sym("("))
+            );
+            if tabular {
+                return Ok(Statement::Let(name, self.pipeline()?));
+            }
+            return Ok(Statement::LetScalar(name, self.expr()?));
         }
         Ok(Statement::Tabular(self.pipeline()?))
     }
@@ -415,6 +428,12 @@ impl Parser {
                 self.expect_sym(")")?;
                 Ok(e)
             }
+            Some(Tok::Ident(name)) if name == "toscalar" => {
+                self.expect_sym("(")?;
+                let pipeline = self.pipeline()?;
+                self.expect_sym(")")?;
+                Ok(Expr::ToScalar(Box::new(pipeline)))
+            }
             Some(Tok::Ident(name)) => {
                 if self.eat_sym("(") {
                     let mut args = Vec::new();
@@ -483,6 +502,20 @@ mod tests {
         assert!(matches!(&statements[0], Statement::Declare(d) if d.len() == 2));
         assert!(
             matches!(&statements[1], Statement::Let(name, p) if name == "M" && p.operators.len() == 1)
+        );
+    }
+
+    #[test]
+    fn scalar_lets_and_toscalar_parse() {
+        let statements =
+            parse("let S = T | where x == 1; let last = toscalar(S | summarize max(At)); let end = iff(isnull(last), p0, last + 1d); S | where At < end")
+                .unwrap();
+        assert!(matches!(&statements[0], Statement::Let(..)));
+        assert!(
+            matches!(&statements[1], Statement::LetScalar(n, Expr::ToScalar(_)) if n == "last")
+        );
+        assert!(
+            matches!(&statements[2], Statement::LetScalar(n, Expr::Call(f, _)) if n == "end" && f == "iff")
         );
     }
 
