@@ -210,10 +210,30 @@ async fn an_import_loads_every_row_and_reimporting_changes_nothing() {
         assert!(want > 0, "the fixture has {table}");
     }
     let digest = schema.digest(&client).await;
+    // The row versions (xmin) of every table: a re-import of the same files rewrites no row.
+    let versions_sql = format!(
+        "SELECT md5(string_agg(x, ',' ORDER BY x)) FROM ( \
+               SELECT 'r' || xmin::text || tenant_id AS x FROM {s}.registry \
+               UNION ALL SELECT 'c' || xmin::text || case_number FROM {s}.cases \
+               UNION ALL SELECT 'i' || xmin::text || incident_id FROM {s}.incidents \
+               UNION ALL SELECT 'w' || xmin::text || id FROM {s}.work_items \
+               UNION ALL SELECT 'm' || xmin::text || tenant_id || metric || date FROM {s}.tenant_metrics \
+               UNION ALL SELECT 'd' || xmin::text || path FROM {s}.docs) v",
+        s = schema.name
+    );
+    let versions = || async {
+        client
+            .query_one(&versions_sql, &[])
+            .await
+            .unwrap()
+            .get::<_, String>(0)
+    };
+    let written = versions().await;
     let second = schema.import(&fixture.dir).await.expect("second import");
     assert_eq!(first.files, second.files);
     assert_eq!(schema.counts(&client).await, counts);
     assert_eq!(schema.digest(&client).await, digest);
+    assert_eq!(versions().await, written, "a re-import rewrote rows");
     let versions: i64 = client
         .query_one(
             &format!("SELECT count(*) FROM {}.schema_version", schema.name),

@@ -384,16 +384,31 @@ async fn copy_upsert<T>(
     }
     writer.finish().await.map_err(db)?;
     progress.inc((rows.len() % 4096) as u64);
-    let updates: Vec<String> = table
+    let values: Vec<&str> = table
         .columns
         .iter()
+        .copied()
         .filter(|c| !table.key.contains(c))
-        .map(|c| format!("{c} = excluded.{c}"))
         .collect();
-    let action = if updates.is_empty() {
+    // Only changed rows are written: a re-import of the same files writes nothing.
+    let action = if values.is_empty() {
         "NOTHING".to_string()
     } else {
-        format!("UPDATE SET {}", updates.join(", "))
+        let set: Vec<String> = values
+            .iter()
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
+        let old: Vec<String> = values
+            .iter()
+            .map(|c| format!("{}.{c}", table.name))
+            .collect();
+        let new: Vec<String> = values.iter().map(|c| format!("excluded.{c}")).collect();
+        format!(
+            "UPDATE SET {} WHERE ({}) IS DISTINCT FROM ({})",
+            set.join(", "),
+            old.join(", "),
+            new.join(", ")
+        )
     };
     tx.batch_execute(&format!(
         "INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} \
