@@ -7,7 +7,7 @@
 //! (`INSERT ... ON CONFLICT DO UPDATE`, keyed by the row's id as the store's writer is), and
 //! records provenance in `meta`. Any failure rolls the whole transaction back: a failed import
 //! leaves the tables as they were (or absent, when it would have created them). Importing the
-//! same files twice changes nothing.
+//! same files twice changes nothing: an upsert writes a row only when a value differs.
 //!
 //! Decision: a file's row count in the summary is the rows it holds after the read (a row
 //! repeating an earlier id within a file replaces it, as in the store, and is counted once).
