@@ -181,7 +181,7 @@ impl Scope<'_> {
     /// A scalar expression outside any row (a scalar `let`): its type and value.
     fn scalar(&mut self, e: &Expr) -> Result<(Type, V), QueryError> {
         if let Expr::ToScalar(pipeline) = e {
-            return self.to_scalar(pipeline);
+            return self.first_value(pipeline);
         }
         let ty = self.type_of(e, &[])?;
         let value = self.eval(
@@ -196,7 +196,7 @@ impl Scope<'_> {
 
     /// `toscalar(pipeline)`: the first column's type, and its first row's value (null without
     /// rows).
-    fn to_scalar(&mut self, pipeline: &Pipeline) -> Result<(Type, V), QueryError> {
+    fn first_value(&mut self, pipeline: &Pipeline) -> Result<(Type, V), QueryError> {
         let frame = self.pipeline(pipeline)?;
         let ty = frame
             .columns
@@ -552,7 +552,7 @@ impl Scope<'_> {
                 }
                 Bool
             }
-            Expr::ToScalar(pipeline) => self.to_scalar(pipeline)?.0,
+            Expr::ToScalar(pipeline) => self.first_value(pipeline)?.0,
             Expr::Matches(text, pattern) => {
                 if self.type_of(text, columns)? != String
                     || self.type_of(pattern, columns)? != String
@@ -760,7 +760,7 @@ impl Scope<'_> {
                 }
                 V::Bool(found != *negated)
             }
-            Expr::ToScalar(pipeline) => self.to_scalar(pipeline)?.1,
+            Expr::ToScalar(pipeline) => self.first_value(pipeline)?.1,
             Expr::Matches(text, pattern) => {
                 let (V::Str(text), V::Str(pattern)) =
                     (self.eval(text, row)?, self.eval(pattern, row)?)
