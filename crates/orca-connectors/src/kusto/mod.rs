@@ -40,6 +40,20 @@
 //! - the number of customers in a scope ("how many customers are in MCS") is the registry's,
 //!   counted from the context's registry.
 //!
+//! Decisions where the issue is silent:
+//! - One round trip per query: the summary, the rows and the ids (or the shape) are tabular
+//!   statements of one batch over one `let M`, so the filter is written and sent once.
+//! - Tenant ids are compared with `in~` (ASCII case-insensitive): a cluster may hold upper-case
+//!   GUIDs where the store holds lower case. A cohort is resolved to its tenants from the
+//!   context's registry, as the store resolves it from its registry table.
+//! - Kusto strings are never null: an empty linked CaseNumber of an incident reads as none.
+//! - Averages (average age, time to mitigate) are rounded to one decimal in Rust, as the store
+//!   rounds its aggregate values; for rankings and groups the store rounds in SQL (`round(x,
+//!   1)`), which could differ in the last decimal only for a value within about 1e-15 of a
+//!   rounding boundary.
+//! - Linkable ids are capped at the store's `MAX_LINK_IDS`; `Options.servertimeout` is the
+//!   context's per-call timeout, so the cluster stops working when Orca stops waiting.
+//!
 //! Errors: HTTP statuses through `crate::http` (429 and 503 with Retry-After transient, 400
 //! permanent, 401/403 Auth), errors inside the frames as `frames.rs` says, a missing token as
 //! `Auth` naming its variable or command.
