@@ -37,6 +37,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use orca_connectors::DataSet;
+use orca_connectors::sources::Tables;
 use serde_json::{Value as Json, json};
 
 use crate::conformance::{FakeFault, FaultSwitch};
@@ -100,10 +101,20 @@ impl KustoFake {
         Self::serve(&fixture.data).await
     }
 
+    /// Serves the fixture's rows under a team's own table and column names (`names` as a
+    /// `[sources.*.tables]` mapping would read them), for the mapping's end-to-end test.
+    pub async fn start_renamed(fixture: &Fixture, names: &Tables) -> KustoFake {
+        Self::serve_tables(values::renamed(values::tables(&fixture.data), names)).await
+    }
+
     /// Serves `data`'s rows on 127.0.0.1 (an ephemeral port).
     pub async fn serve(data: &DataSet) -> KustoFake {
+        Self::serve_tables(values::tables(data)).await
+    }
+
+    async fn serve_tables(tables: HashMap<String, values::Frame>) -> KustoFake {
         let shared = Arc::new(Shared {
-            tables: values::tables(data),
+            tables,
             token: Self::TOKEN.to_string(),
             fault: Mutex::new(FakeFault::None),
             texts: Mutex::new(Vec::new()),

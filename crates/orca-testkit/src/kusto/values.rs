@@ -7,6 +7,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use orca_connectors::DataSet;
+use orca_connectors::sources::Tables;
+use orca_connectors::store::model::data_files::DataFile;
 use serde_json::Value as Json;
 
 /// 100 ns ticks per second.
@@ -303,4 +305,23 @@ pub(super) fn tables(data: &DataSet) -> HashMap<String, Frame> {
         },
     );
     out
+}
+
+/// `tables` (DESIGN names) under the names of a `[sources.*.tables]` mapping.
+pub(super) fn renamed(tables: HashMap<String, Frame>, names: &Tables) -> HashMap<String, Frame> {
+    tables
+        .into_iter()
+        .map(|(name, mut frame)| {
+            let file = match name.as_str() {
+                "cases" => DataFile::Cases,
+                "incidents" => DataFile::Incidents,
+                "work_items" => DataFile::WorkItems,
+                _ => DataFile::TenantMetrics,
+            };
+            for column in &mut frame.columns {
+                column.0 = names.column(file, &column.0).to_string();
+            }
+            (names.table(file), frame)
+        })
+        .collect()
 }
