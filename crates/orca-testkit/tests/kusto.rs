@@ -361,6 +361,19 @@ async fn check_names_a_missing_table_or_column_and_the_fix() {
         e.message.contains("`Team`") && e.message.contains("[sources.icm.tables.incidents]"),
         "{e}"
     );
+    let mut stranger = config(&fake);
+    stranger.token_command = Some(token_command("an-expired-token"));
+    let e = stranger
+        .build(&context(&fixture, SourceKey::Kusto))
+        .expect("builds")
+        .check()
+        .await
+        .expect_err("a refused token");
+    assert_eq!(e.kind, ErrorKind::Auth, "{e}");
+    assert!(
+        e.message.contains("access to database `Fixture`") && e.message.contains("az account"),
+        "{e}"
+    );
     let mut renamed = config(&fake);
     renamed.tables.work_items.table = Some("WorkItems".into());
     let e = renamed

@@ -229,19 +229,13 @@ impl KustoConnector {
         let source = self.source;
         let token = self.token.read(self.timeout).await?;
         let request_id = self.requests.fetch_add(1, Ordering::Relaxed);
-        let timeout_ms = self.timeout.as_millis();
         let body = json!({
             "db": self.database,
             "csl": batch.text(),
             "properties": {
                 "Options": {
                     "results_progressive_enabled": false,
-                    "servertimeout": format!(
-                        "00:{:02}:{:02}.{:03}",
-                        timeout_ms / 60_000,
-                        timeout_ms / 1000 % 60,
-                        timeout_ms % 1000
-                    ),
+                    "servertimeout": timespan(self.timeout),
                 },
                 "Parameters": Value::Object(batch.parameters().clone()),
             },
@@ -344,6 +338,18 @@ impl KustoConnector {
             self.cluster
         ))
     }
+}
+
+/// A duration as a Kusto timespan literal's text (`hh:mm:ss.fff`, hours beyond a day allowed).
+fn timespan(duration: Duration) -> String {
+    let ms = duration.as_millis();
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        ms / 3_600_000,
+        ms / 60_000 % 60,
+        ms / 1000 % 60,
+        ms % 1000
+    )
 }
 
 /// The reason in a Kusto error body (`{"error": {"@message" | "message"}}`), else the body.
@@ -461,6 +467,12 @@ mod tests {
         assert!(
             toml::from_str::<KustoConfig>("cluster = \"x\"\ndatabase = \"d\"\nurl = 1").is_err()
         );
+    }
+
+    #[test]
+    fn the_server_timeout_is_a_timespan() {
+        assert_eq!(timespan(Duration::from_millis(1500)), "00:00:01.500");
+        assert_eq!(timespan(Duration::from_secs(3_725)), "01:02:05.000");
     }
 
     #[test]
