@@ -337,7 +337,7 @@ fn order(c: &KustoConnector, query: &Query) -> String {
         _ => return newest,
     };
     let severity = if source == SourceKey::Icm {
-        "_severity".to_string()
+        "SeverityOrder".to_string()
     } else {
         c.col("Severity")
     };
@@ -507,7 +507,7 @@ pub(super) async fn run(c: &KustoConnector, query: &Query) -> Result<QueryOutput
         let limit = b.long(i64::try_from(query.limit).unwrap_or(i64::MAX));
         let severity_rank = if source == SourceKey::Icm {
             let severity = c.col("Severity");
-            format!(" | extend _severity = iff({severity} == 25, 2.5, todouble({severity}))")
+            format!(" | extend SeverityOrder = iff({severity} == 25, 2.5, todouble({severity}))")
         } else {
             String::new()
         };
