@@ -1384,7 +1384,10 @@ fn weak_names_need_a_sign() {
     finds_nothing("what permissions does the service principal need");
     // A compound is no list head (found by the property test below).
     finds_nothing("show service principal & insider risk icms");
-    finds("show visa & target cases", &["Visa Inc.", "Target Corporation"]);
+    finds(
+        "show visa & target cases",
+        &["Visa Inc.", "Target Corporation"],
+    );
     finds("cases for Principal", &["Principal Financial Group"]);
     finds(
         "principal financial group cases",
