@@ -5,63 +5,19 @@
 
 mod common;
 
-use std::io::BufRead as _;
+use common::Server;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::json;
 
-/// A running `orca serve`, killed when dropped.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts `orca serve` on a free loopback port over the shared demo store, with `config` as its
 /// orca.toml (in `dir`) and `args` after `serve`.
 fn serve(dir: &Path, config: &str, args: &[&str]) -> Server {
-    let config_file = dir.join("orca.toml");
-    std::fs::write(&config_file, config).unwrap();
     let store: PathBuf = common::shared_demo_store().join("store");
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("orca"))
-        .env_remove("ORCA_DATA")
-        .env_remove("ORCA_REDIS_URL")
-        .current_dir(dir)
-        .arg("--config")
-        .arg(&config_file)
-        .arg("--data")
-        .arg(&store)
-        .args(["--now", common::NOW, "serve", "--addr", "127.0.0.1:0"])
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    let addr = loop {
-        let mut line = String::new();
-        if stderr.read_line(&mut line).unwrap() == 0 {
-            panic!("orca serve exited before listening: {seen}");
-        }
-        seen.push_str(&line);
-        if let Some(rest) = line.split("listening on http://").nth(1) {
-            break rest.split_whitespace().next().unwrap().parse().unwrap();
-        }
-    };
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-    Server { child, addr }
+    common::serve_over(&store, dir, config, args)
 }
 
 /// One request (`head`: its request line and extra headers) on a fresh connection; the whole

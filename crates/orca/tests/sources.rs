@@ -230,3 +230,101 @@ schema = "{schema}"
             .unwrap();
     });
 }
+
+/// One `POST /v1/ask` to a running server; the report.
+fn http_ask(server: &common::Server, request: &str, no_cache: bool) -> serde_json::Value {
+    use std::io::{Read as _, Write as _};
+    let body = serde_json::json!({ "request": request, "no_cache": no_cache }).to_string();
+    let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
+    write!(
+        stream,
+        "POST /v1/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, json) = response.split_once("\r\n\r\n").expect("an HTTP response");
+    assert!(
+        head.starts_with("HTTP/1.1 200"),
+        "{request}: {head}\n{json}"
+    );
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("{request}: {e}: {json}"))
+}
+
+/// Two `orca serve` replicas over one PostgreSQL (every source) and one Redis (the result
+/// cache): each answers the same, and a result one computed is served to the other from Redis.
+#[test]
+fn replicas_sharing_postgres_and_redis_answer_the_same() {
+    let redis =
+        std::env::var("ORCA_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fixture = orca_testkit::Fixture::new();
+    let url = postgres_url();
+    let schema = format!("orca_replicas_{}", std::process::id());
+    runtime
+        .block_on(orca_connectors::postgres::import(
+            &url,
+            &schema,
+            &fixture.dir,
+            &indicatif::ProgressBar::hidden(),
+        ))
+        .unwrap_or_else(|e| panic!("PostgreSQL at {url} (ORCA_TEST_POSTGRES_URL) is needed: {e}"));
+    let prefix = format!(
+        "orca:replicas:{}:{}:",
+        std::process::id(),
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    );
+    let mut config =
+        format!("[cache]\nbackend = \"redis\"\nurl = \"{redis}\"\nkey_prefix = \"{prefix}\"\n");
+    for source in ["kusto", "icm", "ado", "tenant", "docs"] {
+        config.push_str(&format!(
+            "\n[sources.{source}]\ntype = \"postgres\"\nurl = \"{url}\"\nschema = \"{schema}\"\n"
+        ));
+    }
+    let store = fixture.store.path().parent().unwrap().to_path_buf();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = common::serve_over(&store, dir_a.path(), &config, &[]);
+    let b = common::serve_over(&store, dir_b.path(), &config, &[]);
+
+    let request = "Show cases, ICMs and ADO bugs for Ford and GM";
+    let first = http_ask(&a, request, false);
+    assert_eq!(first["cache"]["backend"], "redis", "{}", first["cache"]);
+    assert_eq!(first["cache"]["degraded"], false, "is Redis up at {redis}?");
+    assert_eq!(first["cache"]["hits"], 0, "{}", first["cache"]);
+    let second = http_ask(&b, request, false);
+    assert_eq!(second["cache"]["misses"], 0, "{}", second["cache"]);
+    assert_eq!(second["cache"]["hit_rate"], 1.0, "{}", second["cache"]);
+    for (x, y) in first["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(second["sections"].as_array().unwrap())
+    {
+        assert_eq!((&x["summary"], &x["rows"]), (&y["summary"], &y["rows"]));
+    }
+
+    // Uncached, each replica asks PostgreSQL itself, and both give the store's answer.
+    for request in [
+        "top 5 customers by open cases",
+        "Which customers have unhealthy tenants?",
+        "GM incidents by severity",
+    ] {
+        let (x, y) = (http_ask(&a, request, true), http_ask(&b, request, true));
+        assert_eq!(answer_of(&x), answer_of(&y), "{request}");
+        assert_eq!(x["partial"], false, "{request}: {}", x["answer"]);
+    }
+
+    drop((a, b));
+    runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .await
+            .unwrap();
+    });
+}

@@ -143,3 +143,54 @@ pub fn find_section<'a>(
             }
     })
 }
+
+/// A running `orca serve`, killed when dropped.
+pub struct Server {
+    pub child: std::process::Child,
+    pub addr: std::net::SocketAddr,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `orca serve` on a free loopback port over the store in `store`, at [`NOW`], with
+/// `config` as its orca.toml (in `dir`) and `args` after `serve`; returns once it listens.
+pub fn serve_over(store: &Path, dir: &Path, config: &str, args: &[&str]) -> Server {
+    use std::io::BufRead as _;
+    let config_file = dir.join("orca.toml");
+    std::fs::write(&config_file, config).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("orca"))
+        .env_remove("ORCA_DATA")
+        .env_remove("ORCA_REDIS_URL")
+        .current_dir(dir)
+        .arg("--config")
+        .arg(&config_file)
+        .arg("--data")
+        .arg(store)
+        .args(["--now", NOW, "serve", "--addr", "127.0.0.1:0"])
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let addr = loop {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap() == 0 {
+            panic!("orca serve exited before listening: {seen}");
+        }
+        seen.push_str(&line);
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            break rest.split_whitespace().next().unwrap().parse().unwrap();
+        }
+    };
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    Server { child, addr }
+}
