@@ -11,7 +11,7 @@
 //! table larger than [`MAX_DOCS`] is refused with a sentence saying to serve docs from the store.
 
 use orca_core::{Query, QueryOutput, SourceKey};
-use tokio_postgres::Client;
+use deadpool_postgres::ClientWrapper as Client;
 
 use super::{AgentContext, AgentError};
 use crate::store::DataSet;

@@ -8,7 +8,7 @@ use orca_core::shape::GroupBy;
 use orca_core::summary::{IncidentSeverities, IncidentStatuses, IncidentSummary};
 use orca_core::{Query, QueryOutput, SourceKey, TimeEvent};
 use serde_json::json;
-use tokio_postgres::Client;
+use deadpool_postgres::ClientWrapper as Client;
 
 use super::shaping::{self, PgTable};
 use super::{

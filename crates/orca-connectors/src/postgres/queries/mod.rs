@@ -29,7 +29,7 @@ pub(crate) mod tenant;
 pub(crate) mod work_items;
 
 use orca_core::{Query, QueryOutput, SourceKey, StatusFilter, TimeEvent};
-use tokio_postgres::Client;
+use deadpool_postgres::ClientWrapper as Client;
 use tokio_postgres::types::ToSql;
 
 use crate::store::HealthThresholds;
@@ -186,13 +186,16 @@ pub(crate) fn numbered(sql: &str) -> String {
     out
 }
 
-/// Runs `sql` (with `?` placeholders) and returns every row.
+/// Runs `sql` (with `?` placeholders) and returns every row. The statement is prepared once per
+/// pooled connection and kept (the texts come from fixed fragments, so there are few): an
+/// unprepared query costs a second round trip (parse and describe) every time.
 pub(crate) async fn query_rows(
     client: &Client,
     sql: &str,
     params: &[&(dyn ToSql + Sync)],
 ) -> Result<Vec<tokio_postgres::Row>, AgentError> {
-    Ok(client.query(&numbered(sql), params).await?)
+    let statement = client.prepare_cached(&numbered(sql)).await?;
+    Ok(client.query(&statement, params).await?)
 }
 
 /// The ids of the rows of `table` matching `w`, as the agents list rows (newest first, then the

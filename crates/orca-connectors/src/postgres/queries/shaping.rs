@@ -10,7 +10,7 @@
 use orca_core::shape::Change;
 use orca_core::shape::{Bucket, GroupBy, Intent, Measure, Order, Point, Ranked, Shaped};
 use orca_core::{CustomerRef, Query};
-use tokio_postgres::Client;
+use deadpool_postgres::ClientWrapper as Client;
 
 use super::{AgentError, TimeColumnOf, Where, cohort_of, query_rows, round1, tenant_values};
 use crate::store::agents::shaping::{

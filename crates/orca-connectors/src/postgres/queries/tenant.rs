@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use orca_core::{Query, QueryOutput};
-use tokio_postgres::Client;
+use deadpool_postgres::ClientWrapper as Client;
 
 use super::{AgentContext, AgentError, Where, query_rows, tenant_scope, tenant_values};
 use crate::store::agents::tenant::{Metrics, Span, respond};
