@@ -37,6 +37,15 @@ else
   echo "hyperfine is not installed (apt-get install hyperfine): whole-command timings skipped"
 fi
 
+echo "== connectors: each against its loopback fake, and PostgreSQL (needs ORCA_TEST_POSTGRES_URL's server)"
+cargo run -q --release -p orca-testkit --example connector_overhead -- --rounds 20 2>&1 | tee "$out/connectors.txt" \
+  || echo "connector figures skipped (is PostgreSQL up?)"
+if command -v wrk >/dev/null && command -v psql >/dev/null; then
+  bench/replicas.sh 15 || echo "replica figures skipped (are PostgreSQL and Redis up?)"
+else
+  echo "wrk or psql is not installed (apt-get install wrk postgresql-client): replica figures skipped"
+fi
+
 echo "== seed Python reference (../shared/baseline/bench.py), same machine, same run"
 if [ -f ../shared/baseline/bench.py ]; then
   python3 ../shared/baseline/bench.py $quick | tee "$out/baseline.txt"
