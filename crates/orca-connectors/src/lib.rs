@@ -7,6 +7,7 @@
 
 pub mod sources;
 pub mod store;
+pub(crate) mod summaries;
 
 #[cfg(feature = "azure-devops")]
 pub mod ado;

@@ -6,10 +6,6 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use orca_core::shape::{Bucket, Change, GroupBy, Intent, Measure, Order, Point, Ranked, Shaped};
-use orca_core::summary::{
-    CaseSeverities, CaseStatuses, CaseSummary, IncidentSeverities, IncidentStatuses,
-    IncidentSummary, WorkItemStates, WorkItemSummary, WorkItemTypes,
-};
 use orca_core::{ConnectorError, CustomerRef, Query, SourceKey};
 use serde_json::{Map, Value, json};
 
@@ -19,6 +15,7 @@ use super::items::{bad, item_table, row_columns};
 use crate::store::agents::round1;
 use crate::store::agents::shaping::{self, DEFAULT_RANK_ENTRIES};
 use crate::store::model::format_timestamp;
+use crate::summaries::{self, CaseGroup, IncidentGroup, WorkItemGroup};
 
 /// The value of one entry from its aggregate `a` (as the store's SQL reads it).
 fn entry_value(measure: Measure, a: f64, now: i64) -> f64 {
@@ -77,97 +74,50 @@ pub(super) fn summary(
             mitigated: mitigated.and_then(|i| frames::long(&row[i])).unwrap_or(0),
         })
         .collect();
-    let count = |keep: &dyn Fn(&SummaryRow) -> bool| -> i64 {
-        groups.iter().filter(|g| keep(g)).map(|g| g.n).sum()
-    };
-    let n = |keep: &dyn Fn(&SummaryRow) -> bool| count(keep) as u64;
-    let total = count(&|_| true);
-    let map = match source {
+    Ok(match source {
         SourceKey::Kusto => {
-            let is_open = |g: &SummaryRow| g.status == "Active" || g.status == "Waiting";
-            let letter = |g: &SummaryRow| frames::text(&g.key);
             let oldest = groups
                 .iter()
-                .filter(|g| is_open(g))
+                .filter(|g| summaries::is_open_case(&g.status))
                 .filter_map(|g| g.extra)
                 .map(|t| t as i64)
                 .min();
-            let by_severity = |open_only: bool| {
-                let sev = |s: &str| n(&|g| letter(g) == s && (!open_only || is_open(g)));
-                CaseSeverities {
-                    a: sev("A"),
-                    b: sev("B"),
-                    c: sev("C"),
-                }
-            };
-            let status = |s: &str| n(&|g| g.status == s);
-            CaseSummary {
-                total: total as u64,
-                open: Some(n(&is_open)),
-                by_severity: by_severity(false),
-                open_by_severity: by_severity(true),
-                by_status: CaseStatuses {
-                    active: status("Active"),
-                    waiting: status("Waiting"),
-                    resolved: status("Resolved"),
-                    closed: status("Closed"),
-                },
-                oldest_open_days: oldest.map(|t| ((now - t).max(0) / 86_400) as u64),
-            }
-            .to_map()
+            let groups: Vec<CaseGroup> = groups
+                .iter()
+                .map(|g| CaseGroup {
+                    status: g.status.clone(),
+                    severity: frames::text(&g.key),
+                    count: g.n,
+                })
+                .collect();
+            summaries::cases(&groups, oldest, now)
         }
         SourceKey::Icm => {
-            let active = count(&|g| g.status == "Active");
-            let severity = |s: i64| n(&|g| frames::long(&g.key) == Some(s));
-            let status = |s: &str| n(&|g| g.status == s);
-            let mitigated: i64 = groups.iter().map(|g| g.mitigated).sum();
-            let seconds: f64 = groups.iter().filter_map(|g| g.extra).sum();
-            IncidentSummary {
-                total: total as u64,
-                active: Some(active as u64),
-                open: Some(active as u64),
-                by_severity: IncidentSeverities {
-                    sev0: Some(severity(0)).filter(|n| *n > 0),
-                    sev1: severity(1),
-                    sev2: severity(2),
-                    sev25: severity(25),
-                    sev3: severity(3),
-                    sev4: severity(4),
-                },
-                by_status: IncidentStatuses {
-                    active: active as u64,
-                    mitigated: status("Mitigated"),
-                    resolved: status("Resolved"),
-                },
-                mean_time_to_mitigate_hours: (mitigated > 0)
-                    .then(|| round1(seconds / 3600.0 / mitigated as f64)),
-            }
-            .to_map()
+            let groups: Vec<IncidentGroup> = groups
+                .iter()
+                .map(|g| IncidentGroup {
+                    status: g.status.clone(),
+                    // No severity matches -1: a missing one counts in no Sev bucket.
+                    severity: frames::long(&g.key).unwrap_or(-1),
+                    count: g.n,
+                    mitigation_seconds: g.extra.unwrap_or(0.0),
+                    mitigated: g.mitigated,
+                })
+                .collect();
+            summaries::incidents(&groups)
         }
         _ => {
-            let is_open = |g: &SummaryRow| g.status != "Resolved" && g.status != "Closed";
-            let kind = |t: &str| n(&|g| frames::text(&g.key) == t);
-            let state = |s: &str| n(&|g| g.status == s);
-            WorkItemSummary {
-                total: total as u64,
-                open: n(&is_open),
-                by_type: WorkItemTypes {
-                    bug: kind("Bug"),
-                    dcr: kind("DCR"),
-                    feature: kind("Feature"),
-                },
-                by_state: WorkItemStates {
-                    new: state("New"),
-                    active: state("Active"),
-                    resolved: state("Resolved"),
-                    closed: state("Closed"),
-                },
-                open_bugs: Some(n(&|g| frames::text(&g.key) == "Bug" && is_open(g))),
-            }
-            .to_map()
+            let groups: Vec<WorkItemGroup> = groups
+                .iter()
+                .map(|g| WorkItemGroup {
+                    state: g.status.clone(),
+                    kind: frames::text(&g.key),
+                    count: g.n,
+                })
+                .collect();
+            summaries::work_items(&groups)
         }
-    };
-    Ok((map, total))
+    })
 }
 
 /// The rows table as the store's rows (DESIGN names, CustomerName from the registry).

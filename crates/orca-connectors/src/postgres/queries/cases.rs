@@ -3,11 +3,11 @@
 //! severity letters; product areas against ProductArea and the owner against Owner, both
 //! case-insensitive (ASCII); `item_ids` against CaseNumber.
 
+use crate::summaries::{self, CaseGroup};
+use deadpool_postgres::ClientWrapper as Client;
 use orca_core::shape::GroupBy;
-use orca_core::summary::{CaseSeverities, CaseStatuses, CaseSummary};
 use orca_core::{Query, QueryOutput, SourceKey, TimeEvent};
 use serde_json::json;
-use deadpool_postgres::ClientWrapper as Client;
 
 use super::shaping::{self, PgTable};
 use super::{
@@ -48,38 +48,15 @@ pub(crate) async fn run(
         ));
     }
     let oldest = groups.iter().filter(|g| is_open(&g.0)).map(|g| g.3).min();
-    let count = |keep: &dyn Fn(&str, &str) -> bool| -> i64 {
-        groups
-            .iter()
-            .filter(|(status, severity, _, _)| keep(status, severity))
-            .map(|g| g.2)
-            .sum()
-    };
-    let n = |keep: &dyn Fn(&str, &str) -> bool| count(keep) as u64;
-    let by_severity = |open_only: bool| {
-        let sev = |severity: &str| n(&|st, sev| sev == severity && (!open_only || is_open(st)));
-        CaseSeverities {
-            a: sev("A"),
-            b: sev("B"),
-            c: sev("C"),
-        }
-    };
-    let status = |status: &str| n(&|st, _| st == status);
-    let total = count(&|_, _| true);
-    let summary = CaseSummary {
-        total: total as u64,
-        open: Some(n(&|st, _| is_open(st))),
-        by_severity: by_severity(false),
-        open_by_severity: by_severity(true),
-        by_status: CaseStatuses {
-            active: status("Active"),
-            waiting: status("Waiting"),
-            resolved: status("Resolved"),
-            closed: status("Closed"),
-        },
-        oldest_open_days: oldest.map(|t| ((now - t).max(0) / 86_400) as u64),
-    }
-    .to_map();
+    let case_groups: Vec<CaseGroup> = groups
+        .iter()
+        .map(|(status, severity, count, _)| CaseGroup {
+            status: status.clone(),
+            severity: severity.clone(),
+            count: *count,
+        })
+        .collect();
+    let (summary, total) = summaries::cases(&case_groups, oldest, now);
 
     if is_aggregated(query.shape.intent) {
         let shaped = shaping::aggregate(client, query, now, &w, &CASES, total).await?;

@@ -10,8 +10,8 @@
 //! then the store's, word for word; the cost is one read of the table per docs question. A docs
 //! table larger than [`MAX_DOCS`] is refused with a sentence saying to serve docs from the store.
 
-use orca_core::{Query, QueryOutput, SourceKey};
 use deadpool_postgres::ClientWrapper as Client;
+use orca_core::{Query, QueryOutput, SourceKey};
 
 use super::{AgentContext, AgentError};
 use crate::store::DataSet;

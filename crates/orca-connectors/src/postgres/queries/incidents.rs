@@ -4,16 +4,16 @@
 //! Sev 2.5); product areas as a whole word in Title; OwningTeam case-insensitive; `item_ids`
 //! against IncidentId; with `kusto` context, the incidents linked to those cases.
 
+use crate::summaries::{self, IncidentGroup};
+use deadpool_postgres::ClientWrapper as Client;
 use orca_core::shape::GroupBy;
-use orca_core::summary::{IncidentSeverities, IncidentStatuses, IncidentSummary};
 use orca_core::{Query, QueryOutput, SourceKey, TimeEvent};
 use serde_json::json;
-use deadpool_postgres::ClientWrapper as Client;
 
 use super::shaping::{self, PgTable};
 use super::{
     AgentError, StatusSql, Where, area_word_patterns, context_ids, created_before_filter,
-    folded_owner, integer_ids, item_ids, limit_of, query_ids, query_rows, round1, states_filter,
+    folded_owner, integer_ids, item_ids, limit_of, query_ids, query_rows, states_filter,
     status_filter, tenant_scope, time_filter,
 };
 use crate::store::agents::shaping::{aggregated_output, is_aggregated, list_bounds};
@@ -101,36 +101,19 @@ pub(crate) async fn run(
             row.try_get(4)?,
         ));
     }
-    let count = |keep: &dyn Fn(&str, i64) -> bool| -> i64 {
-        groups.iter().filter(|g| keep(&g.0, g.1)).map(|g| g.2).sum()
-    };
-    let total = count(&|_, _| true);
-    let active = count(&|status, _| status == "Active");
-    let severity = |severity: i64| count(&|_, s| s == severity) as u64;
-    let status = |status: &str| count(&|s, _| s == status) as u64;
-    let mitigated: i64 = groups.iter().map(|g| g.4).sum();
-    let seconds: i64 = groups.iter().filter_map(|g| g.3).sum();
-    let summary = IncidentSummary {
-        total: total as u64,
-        active: Some(active as u64),
-        open: Some(active as u64),
-        by_severity: IncidentSeverities {
-            sev0: Some(severity(0)).filter(|n| *n > 0),
-            sev1: severity(1),
-            sev2: severity(2),
-            sev25: severity(25),
-            sev3: severity(3),
-            sev4: severity(4),
-        },
-        by_status: IncidentStatuses {
-            active: active as u64,
-            mitigated: status("Mitigated"),
-            resolved: status("Resolved"),
-        },
-        mean_time_to_mitigate_hours: (mitigated > 0)
-            .then(|| round1(seconds as f64 / 3600.0 / mitigated as f64)),
-    }
-    .to_map();
+    let incident_groups: Vec<IncidentGroup> = groups
+        .iter()
+        .map(
+            |(status, severity, count, seconds, mitigated)| IncidentGroup {
+                status: status.clone(),
+                severity: *severity,
+                count: *count,
+                mitigation_seconds: seconds.unwrap_or(0) as f64,
+                mitigated: *mitigated,
+            },
+        )
+        .collect();
+    let (summary, total) = summaries::incidents(&incident_groups);
 
     if is_aggregated(query.shape.intent) {
         let shaped = shaping::aggregate(client, query, now, &w, &INCIDENTS, total).await?;

@@ -28,8 +28,8 @@ pub(crate) mod shaping;
 pub(crate) mod tenant;
 pub(crate) mod work_items;
 
-use orca_core::{Query, QueryOutput, SourceKey, StatusFilter, TimeEvent};
 use deadpool_postgres::ClientWrapper as Client;
+use orca_core::{Query, QueryOutput, SourceKey, StatusFilter, TimeEvent};
 use tokio_postgres::types::ToSql;
 
 use crate::store::HealthThresholds;
@@ -428,10 +428,7 @@ pub(crate) fn limit_of(query: &Query) -> i64 {
     i64::try_from(query.limit).unwrap_or(i64::MAX)
 }
 
-/// Rounds to one decimal for summaries (the store's rounding).
-pub(crate) fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
-}
+pub(crate) use crate::summaries::round1;
 
 /// The timestamp of a nullable `bigint` column, formatted as the store does.
 pub(crate) fn timestamp_at(

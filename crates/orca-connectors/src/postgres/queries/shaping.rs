@@ -7,10 +7,10 @@
 //! Invariant: nothing here fetches item rows to aggregate them; every value comes from a
 //! `GROUP BY` or a one-row aggregate, with `now` and the limits bound.
 
+use deadpool_postgres::ClientWrapper as Client;
 use orca_core::shape::Change;
 use orca_core::shape::{Bucket, GroupBy, Intent, Measure, Order, Point, Ranked, Shaped};
 use orca_core::{CustomerRef, Query};
-use deadpool_postgres::ClientWrapper as Client;
 
 use super::{AgentError, TimeColumnOf, Where, cohort_of, query_rows, round1, tenant_values};
 use crate::store::agents::shaping::{

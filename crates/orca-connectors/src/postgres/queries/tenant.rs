@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use orca_core::{Query, QueryOutput};
 use deadpool_postgres::ClientWrapper as Client;
+use orca_core::{Query, QueryOutput};
 
 use super::{AgentContext, AgentError, Where, query_rows, tenant_scope, tenant_values};
 use crate::store::agents::tenant::{Metrics, Span, respond};

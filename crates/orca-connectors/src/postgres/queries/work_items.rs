@@ -4,11 +4,11 @@
 //! AreaPath; no owner (a bad query); `item_ids` against Id; with `icm` context, the work items
 //! linked to those incidents.
 
+use crate::summaries::{self, WorkItemGroup};
+use deadpool_postgres::ClientWrapper as Client;
 use orca_core::shape::GroupBy;
-use orca_core::summary::{WorkItemStates, WorkItemSummary, WorkItemTypes};
 use orca_core::{Query, QueryOutput, SourceKey, TimeEvent};
 use serde_json::json;
-use deadpool_postgres::ClientWrapper as Client;
 
 use super::shaping::{self, PgTable};
 use super::{
@@ -95,35 +95,15 @@ pub(crate) async fn run(
     for row in query_rows(client, &summary_sql, &w.params()).await? {
         groups.push((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?));
     }
-    let count = |keep: &dyn Fn(&str, &str) -> bool| -> i64 {
-        groups
-            .iter()
-            .filter(|g| keep(&g.0, &g.1))
-            .map(|g| g.2)
-            .sum()
-    };
-    let is_open = |state: &str| state != "Resolved" && state != "Closed";
-    let total = count(&|_, _| true);
-    let n = |keep: &dyn Fn(&str, &str) -> bool| count(keep) as u64;
-    let kind = |kind: &str| n(&|_, t| t == kind);
-    let state = |state: &str| n(&|s, _| s == state);
-    let summary = WorkItemSummary {
-        total: total as u64,
-        open: n(&|state, _| is_open(state)),
-        by_type: WorkItemTypes {
-            bug: kind("Bug"),
-            dcr: kind("DCR"),
-            feature: kind("Feature"),
-        },
-        by_state: WorkItemStates {
-            new: state("New"),
-            active: state("Active"),
-            resolved: state("Resolved"),
-            closed: state("Closed"),
-        },
-        open_bugs: Some(n(&|state, t| t == "Bug" && is_open(state))),
-    }
-    .to_map();
+    let item_groups: Vec<WorkItemGroup> = groups
+        .iter()
+        .map(|(state, kind, count)| WorkItemGroup {
+            state: state.clone(),
+            kind: kind.clone(),
+            count: *count,
+        })
+        .collect();
+    let (summary, total) = summaries::work_items(&item_groups);
 
     if is_aggregated(query.shape.intent) {
         let shaped = shaping::aggregate(client, query, now, &w, &WORK_ITEMS, total).await?;

@@ -8,8 +8,8 @@
 //! `exclude_product_areas` against ProductArea (case-insensitive); `created_before`; `owner`
 //! against Owner (case-insensitive); `item_ids` of `kusto` against CaseNumber.
 
+use crate::summaries::{self, CaseGroup};
 use orca_core::shape::GroupBy;
-use orca_core::summary::{CaseSeverities, CaseStatuses, CaseSummary};
 use orca_core::{Query, QueryOutput, SourceKey, TimeEvent};
 use rusqlite::Connection;
 use rusqlite::types::{ToSql, Value};
@@ -106,38 +106,15 @@ pub(super) fn run(
             (groups, oldest, None)
         }
     };
-    let count = |keep: &dyn Fn(&str, &str) -> bool| -> i64 {
-        groups
-            .iter()
-            .filter(|(status, severity, _)| keep(status, severity))
-            .map(|g| g.2)
-            .sum()
-    };
-    let n = |keep: &dyn Fn(&str, &str) -> bool| count(keep) as u64;
-    let by_severity = |open_only: bool| {
-        let sev = |severity: &str| n(&|st, sev| sev == severity && (!open_only || is_open(st)));
-        CaseSeverities {
-            a: sev("A"),
-            b: sev("B"),
-            c: sev("C"),
-        }
-    };
-    let status = |status: &str| n(&|st, _| st == status);
-    let total = count(&|_, _| true);
-    let summary = CaseSummary {
-        total: total as u64,
-        open: Some(n(&|st, _| is_open(st))),
-        by_severity: by_severity(false),
-        open_by_severity: by_severity(true),
-        by_status: CaseStatuses {
-            active: status("Active"),
-            waiting: status("Waiting"),
-            resolved: status("Resolved"),
-            closed: status("Closed"),
-        },
-        oldest_open_days: oldest.map(|t| ((ctx.now - t).max(0) / 86_400) as u64),
-    }
-    .to_map();
+    let case_groups: Vec<CaseGroup> = groups
+        .iter()
+        .map(|(status, severity, count)| CaseGroup {
+            status: status.clone(),
+            severity: severity.clone(),
+            count: *count,
+        })
+        .collect();
+    let (summary, total) = summaries::cases(&case_groups, oldest, ctx.now);
 
     if shaping::is_aggregated(query.shape.intent) {
         let (shaped, queries) = match (plan, per_key) {

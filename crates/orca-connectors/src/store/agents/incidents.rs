@@ -11,8 +11,8 @@
 //! `created_before`; `owner` against OwningTeam (case-insensitive); `item_ids` of `icm` against
 //! IncidentId (non-numeric ids match nothing).
 
+use crate::summaries::{self, IncidentGroup};
 use orca_core::shape::GroupBy;
-use orca_core::summary::{IncidentSeverities, IncidentStatuses, IncidentSummary};
 use orca_core::{Query, QueryOutput, SourceKey, TimeEvent};
 use rusqlite::Connection;
 use rusqlite::types::Value;
@@ -22,7 +22,7 @@ use super::shaping::{self, ItemTable};
 use super::{
     AgentError, StatesSql, StatusSql, TimeColumn, Where, area_word_patterns, context_ids,
     created_before_filter, integer_ids, item_ids, limit_of, owner_of, query_ids, query_rows,
-    round1, states_filter, status_filter, tenant_scope, time_column, time_filter,
+    states_filter, status_filter, tenant_scope, time_column, time_filter,
 };
 use crate::store::model::{format_timestamp, parse_incident_severity, parse_incident_status};
 
@@ -110,36 +110,19 @@ pub(super) fn run(conn: &Connection, query: &Query, now: i64) -> Result<QueryOut
                 row.get(4)?,
             ))
         })?;
-    let count = |keep: &dyn Fn(&str, i64) -> bool| -> i64 {
-        groups.iter().filter(|g| keep(&g.0, g.1)).map(|g| g.2).sum()
-    };
-    let total = count(&|_, _| true);
-    let active = count(&|status, _| status == "Active");
-    let severity = |severity: i64| count(&|_, s| s == severity) as u64;
-    let status = |status: &str| count(&|s, _| s == status) as u64;
-    let mitigated: i64 = groups.iter().map(|g| g.4).sum();
-    let seconds: i64 = groups.iter().filter_map(|g| g.3).sum();
-    let summary = IncidentSummary {
-        total: total as u64,
-        active: Some(active as u64),
-        open: Some(active as u64),
-        by_severity: IncidentSeverities {
-            sev0: Some(severity(0)).filter(|n| *n > 0),
-            sev1: severity(1),
-            sev2: severity(2),
-            sev25: severity(25),
-            sev3: severity(3),
-            sev4: severity(4),
-        },
-        by_status: IncidentStatuses {
-            active: active as u64,
-            mitigated: status("Mitigated"),
-            resolved: status("Resolved"),
-        },
-        mean_time_to_mitigate_hours: (mitigated > 0)
-            .then(|| round1(seconds as f64 / 3600.0 / mitigated as f64)),
-    }
-    .to_map();
+    let incident_groups: Vec<IncidentGroup> = groups
+        .iter()
+        .map(
+            |(status, severity, count, seconds, mitigated)| IncidentGroup {
+                status: status.clone(),
+                severity: *severity,
+                count: *count,
+                mitigation_seconds: seconds.unwrap_or(0) as f64,
+                mitigated: *mitigated,
+            },
+        )
+        .collect();
+    let (summary, total) = summaries::incidents(&incident_groups);
 
     if shaping::is_aggregated(query.shape.intent) {
         let (shaped, queries) = shaping::aggregate(conn, query, now, &w, &INCIDENTS, total)?;

@@ -465,10 +465,7 @@ pub(crate) fn limit_of(query: &Query) -> i64 {
 /// [`MAX_LINK_IDS`] as a SQL parameter.
 pub(crate) const MAX_LINK_IDS_PARAM: i64 = MAX_LINK_IDS as i64;
 
-/// Rounds to one decimal for summaries.
-pub(crate) fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
-}
+pub(crate) use crate::summaries::round1;
 
 #[cfg(test)]
 mod tests {

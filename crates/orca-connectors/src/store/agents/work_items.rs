@@ -10,8 +10,8 @@
 //! `Bug: ... (DLP)` and `Purview\DLP\Service`); `created_before`; `owner` is a bad query (work
 //! items have no owner); `item_ids` of `ado` against Id (non-numeric ids match nothing).
 
+use crate::summaries::{self, WorkItemGroup};
 use orca_core::shape::GroupBy;
-use orca_core::summary::{WorkItemStates, WorkItemSummary, WorkItemTypes};
 use orca_core::{Query, QueryOutput, SourceKey, TimeEvent};
 use rusqlite::Connection;
 use rusqlite::types::Value;
@@ -99,35 +99,15 @@ pub(super) fn run(conn: &Connection, query: &Query, now: i64) -> Result<QueryOut
         query_rows(conn, &summary_sql, &w.params().collect::<Vec<_>>(), |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })?;
-    let count = |keep: &dyn Fn(&str, &str) -> bool| -> i64 {
-        groups
-            .iter()
-            .filter(|g| keep(&g.0, &g.1))
-            .map(|g| g.2)
-            .sum()
-    };
-    let is_open = |state: &str| state != "Resolved" && state != "Closed";
-    let total = count(&|_, _| true);
-    let n = |keep: &dyn Fn(&str, &str) -> bool| count(keep) as u64;
-    let kind = |kind: &str| n(&|_, t| t == kind);
-    let state = |state: &str| n(&|s, _| s == state);
-    let summary = WorkItemSummary {
-        total: total as u64,
-        open: n(&|state, _| is_open(state)),
-        by_type: WorkItemTypes {
-            bug: kind("Bug"),
-            dcr: kind("DCR"),
-            feature: kind("Feature"),
-        },
-        by_state: WorkItemStates {
-            new: state("New"),
-            active: state("Active"),
-            resolved: state("Resolved"),
-            closed: state("Closed"),
-        },
-        open_bugs: Some(n(&|state, t| t == "Bug" && is_open(state))),
-    }
-    .to_map();
+    let item_groups: Vec<WorkItemGroup> = groups
+        .iter()
+        .map(|(state, kind, count)| WorkItemGroup {
+            state: state.clone(),
+            kind: kind.clone(),
+            count: *count,
+        })
+        .collect();
+    let (summary, total) = summaries::work_items(&item_groups);
 
     if shaping::is_aggregated(query.shape.intent) {
         let (shaped, queries) = shaping::aggregate(conn, query, now, &w, &WORK_ITEMS, total)?;
