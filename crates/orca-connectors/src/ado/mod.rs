@@ -62,7 +62,7 @@ use serde_json::Value;
 pub use self::batch::{FieldNames, MAX_BATCH};
 pub use self::wiql::{Plan, date_literal, string_literal};
 use crate::DataSet;
-use crate::sources::SourceContext;
+use crate::sources::context::SourceContext;
 use crate::sources::secret::Secret;
 use crate::store::HealthThresholds;
 use crate::store::model::WorkItemRow;
@@ -552,26 +552,6 @@ mod tests {
         let unknown =
             toml::from_str::<AdoConfig>("organization = \"o\"\nproject = \"p\"\nurl = 1\n");
         assert!(unknown.is_err());
-    }
-
-    #[test]
-    fn a_sources_table_builds_the_connector() {
-        let config: crate::sources::SourceConfig = toml::from_str(
-            "type = \"azure_devops\"\norganization = \"contoso\"\nproject = \"Purview\"\n\
-             pat_env = \"ORCA_ADO_PAT\"\nmax_items = 100\n",
-        )
-        .unwrap();
-        assert_eq!(config.kind(), "azure_devops");
-        let built = config.build(&context(SourceKey::Ado)).unwrap().unwrap();
-        assert_eq!(built.source(), SourceKey::Ado);
-        let Err(e) = config.build(&context(SourceKey::Icm)) else {
-            panic!("the ado connector served icm");
-        };
-        assert!(
-            e.to_string()
-                .starts_with("[sources.icm] type = \"azure_devops\""),
-            "{e}"
-        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::KustoConnector;
 use super::frames::{self, Table};
-use super::items::{bad, item_table, row_columns};
+use super::tables::{bad, item_table, row_columns};
 use crate::store::agents::round1;
 use crate::store::agents::shaping::{self, DEFAULT_RANK_ENTRIES};
 use crate::store::model::format_timestamp;

@@ -13,27 +13,15 @@ use orca_core::{ConnectorError, Query, QueryOutput, SourceKey, StatusFilter, Tim
 use super::KustoConnector;
 use super::answer::{ids, rows, shaped, summary};
 use super::kql::{Batch, area_regex};
-use crate::store::agents::shaping::{self, ItemTable};
-use crate::store::agents::{cases, context_ids, incidents, item_ids, owner_of, work_items};
+use super::tables::{bad, item_table, row_columns};
+use crate::store::agents::shaping;
+use crate::store::agents::{context_ids, item_ids, owner_of};
 use crate::store::model::{
     parse_case_status, parse_incident_severity, parse_incident_status, parse_work_item_state,
 };
 
 /// Most linkable ids returned (the store's cap).
 const MAX_LINK_IDS: usize = crate::store::MAX_LINK_IDS;
-
-pub(super) fn bad(source: SourceKey, message: &str) -> ConnectorError {
-    ConnectorError::bad_query(format!("{source}: {message}"))
-}
-
-/// The store's item table of a source (its shape checks and breakdown key names).
-pub(super) fn item_table(source: SourceKey) -> &'static ItemTable {
-    match source {
-        SourceKey::Icm => &incidents::INCIDENTS,
-        SourceKey::Ado => &work_items::WORK_ITEMS,
-        _ => &cases::CASES,
-    }
-}
 
 /// The DESIGN column of a time event, or why the source has none (the store's words).
 fn time_column(source: SourceKey, event: TimeEvent) -> Result<&'static str, &'static str> {
@@ -346,46 +334,6 @@ fn order(c: &KustoConnector, query: &Query) -> String {
         (SortKey::Severity, Order::Desc) => format!("{severity} asc, {newest}"),
         (SortKey::Severity, Order::Asc) => format!("{severity} desc, {newest}"),
         _ => newest,
-    }
-}
-
-/// The DESIGN columns of a row, in the store's order (CustomerName is added after TenantId).
-pub(super) fn row_columns(source: SourceKey) -> &'static [&'static str] {
-    match source {
-        SourceKey::Kusto => &[
-            "CaseNumber",
-            "TenantId",
-            "Title",
-            "Severity",
-            "Status",
-            "ProductArea",
-            "CreatedAt",
-            "ClosedAt",
-            "Owner",
-        ],
-        SourceKey::Icm => &[
-            "IncidentId",
-            "TenantId",
-            "Severity",
-            "Status",
-            "Title",
-            "OwningTeam",
-            "CreatedAt",
-            "MitigatedAt",
-            "ResolvedAt",
-            "CaseNumber",
-        ],
-        _ => &[
-            "Id",
-            "WorkItemType",
-            "State",
-            "Title",
-            "AreaPath",
-            "TenantId",
-            "Tags",
-            "CreatedAt",
-            "IncidentId",
-        ],
     }
 }
 

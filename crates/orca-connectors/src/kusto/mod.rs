@@ -63,6 +63,7 @@ mod frames;
 mod items;
 mod kql;
 mod metrics;
+mod tables;
 
 pub use frames::{Table, parse as parse_frames};
 
@@ -76,7 +77,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::http;
-use crate::sources::{SourceContext, Tables, secret::Secret};
+use crate::sources::context::SourceContext;
+use crate::sources::mapping::Tables;
+use crate::sources::secret::Secret;
 use crate::store::model::data_files::DataFile;
 
 /// Settings of `type = "kusto"`.

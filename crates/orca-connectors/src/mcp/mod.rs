@@ -81,7 +81,7 @@ use serde_json::Value;
 use tokio::io::AsyncBufReadExt as _;
 
 use crate::DataSet;
-use crate::sources::SourceContext;
+use crate::sources::context::SourceContext;
 use crate::sources::secret::Secret;
 use crate::store::HealthThresholds;
 use crate::store::model::data_files::DataFile;
@@ -919,16 +919,6 @@ mod tests {
                 .unwrap_err()
                 .contains("port")
         );
-    }
-
-    #[test]
-    fn a_source_table_of_type_mcp_reads_as_this_config() {
-        let text = "type = \"mcp\"\ncommand = [\"icm-mcp-server\"]\ntool = \"search_incidents\"";
-        let source: crate::sources::SourceConfig = toml::from_str(text).unwrap();
-        assert_eq!(source.kind(), "mcp");
-        let typo =
-            toml::from_str::<crate::sources::SourceConfig>(&format!("{text}\ntools = \"x\""));
-        assert!(typo.unwrap_err().to_string().contains("tools"));
     }
 
     #[test]

@@ -58,7 +58,7 @@ use tokio_postgres::{CancelToken, NoTls};
 pub use self::import::{PgImportError, import};
 use self::queries::{AgentContext, AgentError};
 pub use self::schema::SCHEMA_VERSION;
-use crate::sources::SourceContext;
+use crate::sources::context::SourceContext;
 use crate::store::HealthThresholds;
 
 /// The variable read for the URL when the config names neither `url` nor `url_env`.
@@ -508,29 +508,6 @@ pub(crate) fn describe(e: &tokio_postgres::Error) -> (ErrorKind, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sources::SourceConfig;
-
-    #[test]
-    fn a_sources_table_names_the_postgres_connector() {
-        let config: SourceConfig = toml::from_str(
-            "type = \"postgres\"\nurl_env = \"MY_PG\"\nschema = \"orca\"\npool_size = 8\n",
-        )
-        .unwrap();
-        let SourceConfig::Postgres(pg) = &config else {
-            panic!("{config:?}")
-        };
-        assert_eq!(config.kind(), "postgres");
-        assert_eq!(pg.url_env.as_deref(), Some("MY_PG"));
-        assert_eq!(pg.schema(), "orca");
-        assert_eq!(pg.pool_size, Some(8));
-        let defaults: SourceConfig = toml::from_str("type = \"postgres\"").unwrap();
-        let SourceConfig::Postgres(pg) = &defaults else {
-            panic!("{defaults:?}")
-        };
-        assert_eq!(pg.schema(), DEFAULT_SCHEMA);
-        let unknown = toml::from_str::<SourceConfig>("type = \"postgres\"\nhost = \"x\"");
-        assert!(unknown.unwrap_err().to_string().contains("host"));
-    }
 
     #[test]
     fn both_url_and_url_env_is_refused() {

@@ -19,23 +19,23 @@
 //!   from fixed text, with user values as parameters (Kusto, PostgreSQL) or escaped literals
 //!   (WIQL, which has no parameters).
 //!
-//! Layout: this file holds the tagged config list and the build context; `mapping` the table and
+//! Layout: this file holds the tagged config list; `context` what a connector is built from;
+//! `mapping` the table and
 //! column names a team may override; `secret` reading credentials; each connector lives in its
 //! own folder of the crate behind its own cargo feature (`kusto`, `azure-devops`, `mcp`,
 //! `postgres`; all on in the default build).
 
+pub mod context;
 pub mod mapping;
 pub mod secret;
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use orca_core::{Connector, Customer, SourceKey};
+use orca_core::Connector;
 use serde::Deserialize;
 
+pub use self::context::{SourceConfigError, SourceContext};
 pub use self::mapping::{TableMap, Tables};
-use crate::store::HealthThresholds;
 
 /// One `[sources.<key>]` table: which connector serves the source, and its settings.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -55,57 +55,6 @@ pub enum SourceConfig {
     /// The store's tables in PostgreSQL.
     #[cfg(feature = "postgres")]
     Postgres(crate::postgres::PostgresConfig),
-}
-
-/// What a connector is built from besides its own settings.
-#[derive(Debug, Clone)]
-pub struct SourceContext {
-    /// The source the connector serves.
-    pub source: SourceKey,
-    /// The customer registry: names for rankings and rows (remote sources hold no registry).
-    pub customers: Arc<[Customer]>,
-    /// Tenant health verdict thresholds (the `tenant` source).
-    pub health: HealthThresholds,
-    /// Fixed clock for ages (`--now`); `None` reads the real clock per query.
-    pub now: Option<DateTime<Utc>>,
-    /// The longest one call to the source may take (the engine's per-task timeout): clients set
-    /// their own request timeouts from it, so a connection never outlives the task.
-    pub timeout: Duration,
-}
-
-impl SourceContext {
-    /// A context for tests: the given registry, default thresholds, the real clock, 5 s calls.
-    pub fn for_test(source: SourceKey, customers: Vec<Customer>) -> Self {
-        SourceContext {
-            source,
-            customers: customers.into(),
-            health: HealthThresholds::default(),
-            now: None,
-            timeout: Duration::from_secs(5),
-        }
-    }
-
-    /// Unix seconds of "now" for this context's clock.
-    pub fn now_unix(&self) -> i64 {
-        self.now.unwrap_or_else(Utc::now).timestamp()
-    }
-
-    /// The registry name of a tenant, if it has one.
-    pub fn customer_name(&self, tenant_id: &str) -> Option<&str> {
-        let tenant_id = tenant_id.trim();
-        self.customers
-            .iter()
-            .find(|c| c.tenant_id.trim().eq_ignore_ascii_case(tenant_id))
-            .map(|c| c.name.as_str())
-    }
-}
-
-/// A source's settings that cannot work, said in one sentence with the setting's path.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("[sources.{key}] {message}")]
-pub struct SourceConfigError {
-    pub key: String,
-    pub message: String,
 }
 
 impl SourceConfig {
@@ -151,6 +100,8 @@ impl SourceConfig {
 
 #[cfg(test)]
 mod tests {
+    use orca_core::SourceKey;
+
     use super::*;
 
     #[test]
@@ -161,5 +112,62 @@ mod tests {
         assert!(unknown.to_string().contains("oracle"), "{unknown}");
         let missing = toml::from_str::<SourceConfig>("cluster = \"x\"").unwrap_err();
         assert!(missing.to_string().contains("type"), "{missing}");
+    }
+
+    #[cfg(feature = "azure-devops")]
+    #[test]
+    fn a_sources_table_builds_the_connector() {
+        let config: SourceConfig = toml::from_str(
+            "type = \"azure_devops\"\norganization = \"contoso\"\nproject = \"Purview\"\n\
+             pat_env = \"ORCA_ADO_PAT\"\nmax_items = 100\n",
+        )
+        .unwrap();
+        assert_eq!(config.kind(), "azure_devops");
+        let built = config
+            .build(&SourceContext::for_test(SourceKey::Ado, Vec::new()))
+            .unwrap()
+            .unwrap();
+        assert_eq!(built.source(), SourceKey::Ado);
+        let Err(e) = config.build(&SourceContext::for_test(SourceKey::Icm, Vec::new())) else {
+            panic!("the ado connector served icm");
+        };
+        assert!(
+            e.to_string()
+                .starts_with("[sources.icm] type = \"azure_devops\""),
+            "{e}"
+        );
+    }
+
+    #[cfg(feature = "mcp")]
+    #[test]
+    fn a_source_table_of_type_mcp_reads_as_this_config() {
+        let text = "type = \"mcp\"\ncommand = [\"icm-mcp-server\"]\ntool = \"search_incidents\"";
+        let source: SourceConfig = toml::from_str(text).unwrap();
+        assert_eq!(source.kind(), "mcp");
+        let typo = toml::from_str::<SourceConfig>(&format!("{text}\ntools = \"x\""));
+        assert!(typo.unwrap_err().to_string().contains("tools"));
+    }
+
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn a_sources_table_names_the_postgres_connector() {
+        let config: SourceConfig = toml::from_str(
+            "type = \"postgres\"\nurl_env = \"MY_PG\"\nschema = \"orca\"\npool_size = 8\n",
+        )
+        .unwrap();
+        let SourceConfig::Postgres(pg) = &config else {
+            panic!("{config:?}")
+        };
+        assert_eq!(config.kind(), "postgres");
+        assert_eq!(pg.url_env.as_deref(), Some("MY_PG"));
+        assert_eq!(pg.schema(), "orca");
+        assert_eq!(pg.pool_size, Some(8));
+        let defaults: SourceConfig = toml::from_str("type = \"postgres\"").unwrap();
+        let SourceConfig::Postgres(pg) = &defaults else {
+            panic!("{defaults:?}")
+        };
+        assert_eq!(pg.schema(), crate::postgres::DEFAULT_SCHEMA);
+        let unknown = toml::from_str::<SourceConfig>("type = \"postgres\"\nhost = \"x\"");
+        assert!(unknown.unwrap_err().to_string().contains("host"));
     }
 }
