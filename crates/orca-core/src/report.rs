@@ -46,7 +46,7 @@ pub struct Section {
     pub customer: Option<CustomerRef>,
     /// ok, or why there is no result: error, timeout, skipped.
     pub status: SectionStatus,
-    /// Why the section is not ok ("timeout after 5 s", "circuit open after 5 consecutive failures").
+    /// Why the section is not ok ("timeout after 5 s", "source paused after 5 failures in a row; trying it again in 30 s").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Counts of the source's results, such as total and open (DESIGN section 5).

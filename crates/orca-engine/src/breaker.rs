@@ -34,7 +34,7 @@ pub struct BreakerPolicy {
 pub enum BreakerState {
     /// Tasks pass; `failures` consecutive tasks have failed so far.
     Closed { failures: u32 },
-    /// Tasks are rejected until `until`; `reason` says why it opened ("5 consecutive failures").
+    /// Tasks are rejected until `until`; `reason` says why it opened ("5 failures in a row").
     Open { until: Instant, reason: String },
     /// One probe task is running; every other task is rejected until it ends.
     HalfOpen,
@@ -68,9 +68,9 @@ impl Permit {
 /// Why a task was rejected; `Display` is the section's reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Rejected {
-    #[error("circuit open after {reason} (retry in {} s)", whole_seconds_up(*.retry_in))]
+    #[error("source paused after {reason}; trying it again in {} s", whole_seconds_up(*.retry_in))]
     Open { reason: String, retry_in: Duration },
-    #[error("circuit half-open: a probe is checking whether the source recovered")]
+    #[error("source recovering: one trial request is checking it")]
     ProbeInFlight,
 }
 
@@ -139,7 +139,7 @@ impl Breaker {
             }
             (BreakerState::HalfOpen, Outcome::Failure) if probe => BreakerState::Open {
                 until: now + self.policy.open_for,
-                reason: "a failed probe".to_string(),
+                reason: "a failed trial request".to_string(),
             },
             // An abandoned probe proves nothing: let the next task probe right away.
             (BreakerState::HalfOpen, Outcome::Abandoned) if probe => BreakerState::Open {
@@ -153,7 +153,7 @@ impl Breaker {
                     BreakerState::Open {
                         until: now + self.policy.open_for,
                         reason: format!(
-                            "{failures} consecutive failure{}",
+                            "{failures} failure{} in a row",
                             if failures == 1 { "" } else { "s" }
                         ),
                     }
@@ -222,7 +222,7 @@ mod tests {
         let rejected = b.allow(t0 + Duration::from_secs(18)).unwrap_err();
         assert_eq!(
             rejected.to_string(),
-            "circuit open after 5 consecutive failures (retry in 12 s)"
+            "source paused after 5 failures in a row; trying it again in 12 s"
         );
     }
 
@@ -281,7 +281,7 @@ mod tests {
         let rejected = b.allow(t1 + Duration::from_secs(1)).unwrap_err();
         assert_eq!(
             rejected.to_string(),
-            "circuit open after a failed probe (retry in 29 s)"
+            "source paused after a failed trial request; trying it again in 29 s"
         );
         assert!(b.allow(t1 + OPEN_FOR).unwrap().is_probe());
     }

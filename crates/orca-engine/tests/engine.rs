@@ -176,7 +176,7 @@ async fn breaker_opens_after_five_failed_tasks_and_skips_instantly() {
     assert_eq!(s.status, SectionStatus::Skipped);
     assert_eq!(
         reason(s),
-        "circuit open after 5 consecutive failures (retry in 12 s)"
+        "source paused after 5 failures in a row; trying it again in 12 s"
     );
     assert_eq!((s.elapsed_ms, s.attempts, run.wall_ms), (0.0, 0, 0.0));
     assert_eq!(icm.calls(), 5, "the source was not called");
@@ -201,7 +201,7 @@ async fn breaker_half_opens_after_30_s_and_closes_on_a_successful_probe() {
     assert_eq!(run1.sections[1].status, SectionStatus::Skipped);
     assert_eq!(
         reason(&run1.sections[1]),
-        "circuit half-open: a probe is checking whether the source recovered"
+        "source recovering: one trial request is checking it"
     );
     assert_eq!(icm.calls(), 6);
     assert_eq!(engine.breaker_states()[0].1.state, "closed");
@@ -227,7 +227,7 @@ async fn a_failed_probe_reopens_the_circuit() {
     let after = run(&engine, &plan).await;
     assert_eq!(
         reason(&after.sections[0]),
-        "circuit open after a failed probe (retry in 30 s)"
+        "source paused after a failed trial request; trying it again in 30 s"
     );
     assert_eq!(icm.calls(), 6);
 }
@@ -848,7 +848,7 @@ async fn breaker_changes_are_reported_as_events() {
         [(
             SourceKey::Icm,
             "open",
-            Some("5 consecutive failures".to_string())
+            Some("5 failures in a row".to_string())
         )]
     );
 }

@@ -60,11 +60,11 @@ function statusClass(status) {
   return { ok: "ok", error: "bad", timeout: "bad", skipped: "warn", partial: "warn", unanswered: "bad",
            cancelled: "warn", bad_request: "warn", not_permitted: "warn" }[status] || "dim";
 }
-/** A task's reason in a support engineer's words (the engine's breaker says "circuit open"). */
+/** A task's reason as shown: the engine writes its reasons in a support engineer's words
+ *  ("source paused after 5 failures in a row; trying it again in 30 s"), so only a missing one
+ *  needs a stand-in. */
 function plainReason(reason) {
-  return String(reason ?? "")
-    .replace(/circuit open after (.+?) \(retry in (\d+) s\)/, (_, why, s) => `source paused after ${why.replace("consecutive failures", "failures in a row").replace("a failed probe", "a failed trial request")}; trying it again in ${s} s`)
-    .replace(/circuit half-open: a probe is checking whether the source recovered/, "source recovering: one trial request is checking it");
+  return String(reason ?? "");
 }
 function pill(text, cls) { return `<span class="pill ${cls}">${esc(text)}</span>`; }
 /** Text with **bold** markers (docs passages) as HTML with <mark>. */
