@@ -1,5 +1,8 @@
 //! The fake's KQL interpreter: runs the statements of [`super::kql`] over the tables of
 //! [`super::values`], with the declared query parameters bound from `properties.Parameters`.
+//! Here: the statements, the pipelines and the row-wise operators (`where`, `extend`, `project`,
+//! `take`, `count`, `order by`, `top`); expressions are [`super::expr`]'s, `summarize` is
+//! [`super::summarize`]'s.
 //!
 //! Semantics follow Kusto where the connector relies on them: `null` compares false and is
 //! skipped by aggregates; strings are never null (a missing text is `""`); `bin(t, 7d)` counts
@@ -14,23 +17,11 @@ use std::collections::HashMap;
 
 use serde_json::Value as Json;
 
-use super::functions::{KNOWN, aggregate, binary, call, compare, from_json, order_values, same};
-use super::kql::{Expr, Op, Operator, Pipeline, Statement, default_name, dynamic, parse};
+use super::expr::{Bindings, Evaluate, QueryError, Row, flatten, semantic};
+use super::functions::order_values;
+use super::kql::{Expr, Operator, Pipeline, Statement, dynamic, parse};
+use super::summarize::summarize;
 use super::values::{Frame, Type, V, parse_time};
-
-/// Why a query failed: a syntax or semantic error (400).
-#[derive(Debug, Clone, PartialEq)]
-pub(super) struct QueryError {
-    pub kind: &'static str,
-    pub message: String,
-}
-
-fn semantic(message: impl Into<String>) -> QueryError {
-    QueryError {
-        kind: "SemanticException",
-        message: format!("Semantic error: {}", message.into()),
-    }
-}
 
 /// Runs a query text with its parameters (`properties.Parameters`, values as KQL literals in
 /// strings) over `tables`: one result frame per tabular statement.
@@ -44,11 +35,9 @@ pub(super) fn run(
         message: format!("Syntax error: {message}"),
     })?;
     let mut scope = Scope {
-        params: HashMap::new(),
-        lists: HashMap::new(),
+        bindings: Bindings::default(),
         lets: HashMap::new(),
         tables,
-        regexes: HashMap::new(),
     };
     let mut results = Vec::new();
     for statement in statements {
@@ -65,9 +54,12 @@ pub(super) fn run(
                     })?;
                     let value = parameter(&name, ty, raw)?;
                     if let V::Dyn(json @ Json::Array(_)) = &value {
-                        scope.lists.insert(name.clone(), flatten(json.clone()));
+                        scope
+                            .bindings
+                            .lists
+                            .insert(name.clone(), flatten(json.clone()));
                     }
-                    scope.params.insert(name.clone(), (ty, value));
+                    scope.bindings.params.insert(name.clone(), (ty, value));
                 }
             }
             Statement::Let(name, pipeline) => {
@@ -76,7 +68,7 @@ pub(super) fn run(
             }
             Statement::LetScalar(name, e) => {
                 let typed = scope.scalar(&e)?;
-                scope.params.insert(name, typed);
+                scope.bindings.params.insert(name, typed);
             }
             Statement::Tabular(pipeline) => results.push(scope.pipeline(&pipeline)?),
         }
@@ -86,16 +78,6 @@ pub(super) fn run(
     }
     Ok(results)
 }
-
-/// The values of a dynamic array, nested arrays flattened (`x in (dynamic([1, [2, 3]]))` is
-/// `x in (1, 2, 3)`, as Kusto documents).
-fn flatten(json: Json) -> Vec<V> {
-    match json {
-        Json::Array(items) => items.into_iter().flat_map(flatten).collect(),
-        other => vec![from_json(other)],
-    }
-}
-
 /// A parameter's value from its literal text.
 fn parameter(name: &str, ty: Type, raw: &Json) -> Result<V, QueryError> {
     let bad = || {
@@ -134,19 +116,28 @@ fn parameter(name: &str, ty: Type, raw: &Json) -> Result<V, QueryError> {
     })
 }
 
+/// What a query's statements have declared so far, over the stored tables.
 struct Scope<'a> {
-    params: HashMap<String, (Type, V)>,
-    /// The values of each dynamic-array parameter, flattened once (for `in`).
-    lists: HashMap<String, Vec<V>>,
+    bindings: Bindings,
     lets: HashMap<String, Frame>,
     tables: &'a HashMap<String, Frame>,
-    regexes: HashMap<String, regex::Regex>,
 }
 
-/// What names resolve to while an expression is checked or evaluated.
-struct Row<'r> {
-    columns: &'r [(String, Type)],
-    values: &'r [V],
+impl Evaluate for Scope<'_> {
+    fn bindings(&mut self) -> &mut Bindings {
+        &mut self.bindings
+    }
+
+    fn first_value(&mut self, pipeline: &Pipeline) -> Result<(Type, V), QueryError> {
+        let frame = self.pipeline(pipeline)?;
+        let ty = frame
+            .columns
+            .first()
+            .map(|c| c.1)
+            .ok_or_else(|| semantic("toscalar(): the tabular expression has no column"))?;
+        let value = frame.rows.first().map_or(V::Null, |row| row[0].clone());
+        Ok((ty, value))
+    }
 }
 
 impl Scope<'_> {
@@ -191,19 +182,6 @@ impl Scope<'_> {
                 values: &[],
             },
         )?;
-        Ok((ty, value))
-    }
-
-    /// `toscalar(pipeline)`: the first column's type, and its first row's value (null without
-    /// rows).
-    fn first_value(&mut self, pipeline: &Pipeline) -> Result<(Type, V), QueryError> {
-        let frame = self.pipeline(pipeline)?;
-        let ty = frame
-            .columns
-            .first()
-            .map(|c| c.1)
-            .ok_or_else(|| semantic("toscalar(): the tabular expression has no column"))?;
-        let value = frame.rows.first().map_or(V::Null, |row| row[0].clone());
         Ok((ty, value))
     }
 
@@ -306,7 +284,7 @@ impl Scope<'_> {
                     .truncate(usize::try_from(n.max(0)).unwrap_or(usize::MAX));
                 frame
             }
-            Operator::Summarize { aggregates, by } => self.summarize(frame, aggregates, by)?,
+            Operator::Summarize { aggregates, by } => summarize(self, frame, aggregates, by)?,
         })
     }
 
@@ -359,449 +337,6 @@ impl Scope<'_> {
         Ok(Frame {
             columns: frame.columns,
             rows: keyed.into_iter().map(|(_, r)| r).collect(),
-        })
-    }
-
-    fn summarize(
-        &mut self,
-        frame: Frame,
-        aggregates: &[(String, Expr)],
-        by: &[(String, Expr)],
-    ) -> Result<Frame, QueryError> {
-        let mut columns = Vec::new();
-        for (name, e) in by {
-            columns.push((name.clone(), self.type_of(e, &frame.columns)?));
-        }
-        let mut kinds = Vec::new();
-        for (name, e) in aggregates {
-            let Expr::Call(f, args) = e else {
-                return Err(semantic(format!(
-                    "'summarize': '{name}' is not an aggregation"
-                )));
-            };
-            let arg_type = match args.first() {
-                Some(a) => Some(self.type_of(a, &frame.columns)?),
-                None => None,
-            };
-            // arg_min(ExprToMinimize, ExprToReturn, ...): one column per argument, named as
-            // Kusto names them (the expressions' own names).
-            if (f == "arg_min" || f == "arg_max") && args.len() >= 2 {
-                for a in args {
-                    columns.push((default_name(a), self.type_of(a, &frame.columns)?));
-                }
-                kinds.push(f.clone());
-                continue;
-            }
-            let ty = match (f.as_str(), args.len(), arg_type) {
-                ("count", 0, _) => Type::Long,
-                ("countif", 1, Some(Type::Bool)) => Type::Long,
-                ("sum", 1, Some(Type::Long)) => Type::Long,
-                ("sum", 1, Some(Type::Real)) | ("avg", 1, Some(Type::Long | Type::Real)) => {
-                    Type::Real
-                }
-                ("min" | "max", 1, Some(t)) => t,
-                _ => {
-                    return Err(semantic(format!(
-                        "'summarize': the aggregation '{f}' with these arguments is not supported"
-                    )));
-                }
-            };
-            kinds.push(f.clone());
-            columns.push((name.clone(), ty));
-        }
-        // Groups in first-seen order.
-        let mut groups: Vec<(Vec<V>, Vec<usize>)> = Vec::new();
-        let mut index: HashMap<String, usize> = HashMap::new();
-        for (i, values) in frame.rows.iter().enumerate() {
-            let key = by
-                .iter()
-                .map(|(_, e)| {
-                    self.eval(
-                        e,
-                        &Row {
-                            columns: &frame.columns,
-                            values,
-                        },
-                    )
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let hash = format!("{key:?}");
-            match index.get(&hash) {
-                Some(&g) => groups[g].1.push(i),
-                None => {
-                    index.insert(hash, groups.len());
-                    groups.push((key, vec![i]));
-                }
-            }
-        }
-        if groups.is_empty() && by.is_empty() {
-            groups.push((Vec::new(), Vec::new()));
-        }
-        let mut rows = Vec::with_capacity(groups.len());
-        for (key, members) in groups {
-            let mut row = key;
-            for ((_, e), kind) in aggregates.iter().zip(&kinds) {
-                let Expr::Call(_, args) = e else { continue };
-                if kind == "arg_min" || kind == "arg_max" {
-                    row.extend(self.arg_extreme(kind == "arg_max", args, &frame, &members)?);
-                    continue;
-                }
-                let mut values = Vec::with_capacity(members.len());
-                for &m in &members {
-                    let r = Row {
-                        columns: &frame.columns,
-                        values: &frame.rows[m],
-                    };
-                    values.push(match args.first() {
-                        Some(a) => self.eval(a, &r)?,
-                        None => V::Null,
-                    });
-                }
-                row.push(aggregate(kind, &values));
-            }
-            rows.push(row);
-        }
-        Ok(Frame { columns, rows })
-    }
-
-    /// `arg_min` / `arg_max` over a group: the first row with the smallest (largest) non-null
-    /// first argument, every argument evaluated on it (nulls when none has one).
-    fn arg_extreme(
-        &mut self,
-        largest: bool,
-        args: &[Expr],
-        frame: &Frame,
-        members: &[usize],
-    ) -> Result<Vec<V>, QueryError> {
-        let mut best: Option<(V, usize)> = None;
-        for &m in members {
-            let r = Row {
-                columns: &frame.columns,
-                values: &frame.rows[m],
-            };
-            let v = self.eval(&args[0], &r)?;
-            if v == V::Null {
-                continue;
-            }
-            let better = match &best {
-                None => true,
-                Some((b, _)) => {
-                    let o = compare(&v, b).unwrap_or(Ordering::Equal);
-                    if largest {
-                        o == Ordering::Greater
-                    } else {
-                        o == Ordering::Less
-                    }
-                }
-            };
-            if better {
-                best = Some((v, m));
-            }
-        }
-        let Some((_, m)) = best else {
-            return Ok(vec![V::Null; args.len()]);
-        };
-        let r = Row {
-            columns: &frame.columns,
-            values: &frame.rows[m],
-        };
-        args.iter().map(|a| self.eval(a, &r)).collect()
-    }
-
-    fn name_type(&self, name: &str, columns: &[(String, Type)]) -> Result<Type, QueryError> {
-        if let Some((_, t)) = columns.iter().find(|c| c.0 == name) {
-            return Ok(*t);
-        }
-        if let Some((t, _)) = self.params.get(name) {
-            return Ok(*t);
-        }
-        Err(semantic(format!(
-            "Failed to resolve scalar expression named '{name}'"
-        )))
-    }
-
-    /// The type of an expression over `columns`, or the semantic error Kusto would report.
-    fn type_of(&mut self, e: &Expr, columns: &[(String, Type)]) -> Result<Type, QueryError> {
-        use Type::*;
-        Ok(match e {
-            Expr::Str(_) => String,
-            Expr::Long(_) => Long,
-            Expr::Real(_) => Real,
-            Expr::Span(_) => TimeSpan,
-            Expr::Literal("datetime", _) => DateTime,
-            Expr::Literal(_, _) => Dynamic,
-            Expr::Name(n) => self.name_type(n, columns)?,
-            Expr::Neg(inner) => self.type_of(inner, columns)?,
-            Expr::Index(base, _) => {
-                if self.type_of(base, columns)? != Dynamic {
-                    return Err(semantic("only dynamic values can be indexed"));
-                }
-                Dynamic
-            }
-            Expr::In { value, list, .. } => {
-                let t = self.type_of(value, columns)?;
-                for item in list {
-                    let it = self.type_of(item, columns)?;
-                    if it != Dynamic && it != t && !(it.numeric() && t.numeric()) {
-                        return Err(semantic(format!(
-                            "'in' compares a {} with a {}",
-                            t.name(),
-                            it.name()
-                        )));
-                    }
-                }
-                Bool
-            }
-            Expr::ToScalar(pipeline) => self.first_value(pipeline)?.0,
-            Expr::Matches(text, pattern) => {
-                if self.type_of(text, columns)? != String
-                    || self.type_of(pattern, columns)? != String
-                {
-                    return Err(semantic("'matches regex' needs strings"));
-                }
-                // Kusto compiles the expression once: it must be a literal or a parameter.
-                let constant = match &**pattern {
-                    Expr::Str(_) => true,
-                    Expr::Name(n) => {
-                        !columns.iter().any(|c| &c.0 == n) && self.params.contains_key(n)
-                    }
-                    _ => false,
-                };
-                if !constant {
-                    return Err(semantic(
-                        "matches regex: failed to cast argument 2 to scalar constant",
-                    ));
-                }
-                Bool
-            }
-            Expr::Bin(op, a, b) => {
-                let (ta, tb) = (self.type_of(a, columns)?, self.type_of(b, columns)?);
-                let mismatch = || {
-                    semantic(format!(
-                        "Cannot apply {op:?} to a {} and a {}",
-                        ta.name(),
-                        tb.name()
-                    ))
-                };
-                match op {
-                    Op::Or | Op::And => {
-                        if ta != Bool || tb != Bool {
-                            return Err(mismatch());
-                        }
-                        Bool
-                    }
-                    Op::EqCi | Op::NeCi => {
-                        if ta != String || tb != String {
-                            return Err(mismatch());
-                        }
-                        Bool
-                    }
-                    Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => {
-                        if ta != tb && !(ta.numeric() && tb.numeric()) {
-                            return Err(mismatch());
-                        }
-                        Bool
-                    }
-                    Op::Add | Op::Sub => match (ta, tb) {
-                        (DateTime, DateTime) if *op == Op::Sub => TimeSpan,
-                        (DateTime, TimeSpan) => DateTime,
-                        (TimeSpan, TimeSpan) => TimeSpan,
-                        (Long, Long) => Long,
-                        (x, y) if x.numeric() && y.numeric() => Real,
-                        _ => return Err(mismatch()),
-                    },
-                    Op::Mul => match (ta, tb) {
-                        (Long, Long) => Long,
-                        (TimeSpan, y) if y.numeric() => TimeSpan,
-                        (x, y) if x.numeric() && y.numeric() => Real,
-                        _ => return Err(mismatch()),
-                    },
-                    Op::Div => match (ta, tb) {
-                        (TimeSpan, TimeSpan) => Real,
-                        (TimeSpan, y) if y.numeric() => TimeSpan,
-                        (Long, Long) => Long,
-                        (x, y) if x.numeric() && y.numeric() => Real,
-                        _ => return Err(mismatch()),
-                    },
-                }
-            }
-            Expr::Call(f, args) => {
-                let mut types = Vec::with_capacity(args.len());
-                for a in args {
-                    types.push(self.type_of(a, columns)?);
-                }
-                let wrong = || {
-                    semantic(format!(
-                        "the function '{f}' does not take ({})",
-                        types
-                            .iter()
-                            .map(|t| t.name())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ))
-                };
-                match (f.as_str(), types.as_slice()) {
-                    ("tolower" | "toupper", [String]) => String,
-                    ("tostring", [_]) => String,
-                    ("tolong", [_]) => Long,
-                    ("todouble" | "toreal", [_]) => Real,
-                    ("isnull" | "isnotnull", [_]) => Bool,
-                    ("isempty" | "isnotempty", [_]) => Bool,
-                    ("not", [Bool]) => Bool,
-                    ("strlen" | "indexof", [String, ..]) => Long,
-                    ("substring", [String, Long] | [String, Long, Long]) => String,
-                    ("split", [String, String]) => Dynamic,
-                    ("strcat", _) => String,
-                    ("bin", [t @ (DateTime | Long | Real), TimeSpan | Long | Real]) => *t,
-                    ("bin_at", [DateTime, TimeSpan, DateTime]) => DateTime,
-                    ("startofmonth" | "startofday", [DateTime]) => DateTime,
-                    ("iff" | "iif", [Bool, a, b]) => {
-                        if a == b {
-                            *a
-                        } else if a.numeric() && b.numeric() {
-                            Real
-                        } else {
-                            return Err(wrong());
-                        }
-                    }
-                    (
-                        "count" | "countif" | "sum" | "avg" | "min" | "max" | "arg_min" | "arg_max",
-                        _,
-                    ) => {
-                        return Err(semantic(format!(
-                            "the aggregation '{f}' can only be used in summarize"
-                        )));
-                    }
-                    (other, _) if !KNOWN.contains(&other) => {
-                        return Err(semantic(format!(
-                            "'{other}' is not a function this fake supports"
-                        )));
-                    }
-                    _ => return Err(wrong()),
-                }
-            }
-        })
-    }
-
-    fn eval(&mut self, e: &Expr, row: &Row<'_>) -> Result<V, QueryError> {
-        Ok(match e {
-            Expr::Str(s) => V::Str(s.clone()),
-            Expr::Long(n) => V::Long(*n),
-            Expr::Real(x) => V::Real(*x),
-            Expr::Span(t) => V::Span(*t),
-            Expr::Literal("datetime", raw) => V::Time(
-                parse_time(raw).ok_or_else(|| semantic(format!("bad datetime literal '{raw}'")))?,
-            ),
-            Expr::Literal(_, raw) => V::Dyn(dynamic(raw).map_err(semantic)?),
-            Expr::Name(n) => match row.columns.iter().position(|c| &c.0 == n) {
-                Some(i) => row.values[i].clone(),
-                None => match self.params.get(n) {
-                    Some((_, v)) => v.clone(),
-                    None => {
-                        return Err(semantic(format!(
-                            "Failed to resolve scalar expression named '{n}'"
-                        )));
-                    }
-                },
-            },
-            Expr::Neg(inner) => match self.eval(inner, row)? {
-                V::Long(n) => V::Long(-n),
-                V::Real(x) => V::Real(-x),
-                V::Span(t) => V::Span(-t),
-                _ => V::Null,
-            },
-            Expr::Index(base, index) => {
-                let base = self.eval(base, row)?;
-                let index = self.eval(index, row)?;
-                match (base, index) {
-                    (V::Dyn(Json::Array(items)), V::Long(i)) => {
-                        let at = if i < 0 { items.len() as i64 + i } else { i };
-                        usize::try_from(at)
-                            .ok()
-                            .and_then(|at| items.get(at).cloned())
-                            .map_or(V::Null, V::Dyn)
-                    }
-                    (V::Dyn(Json::Object(map)), V::Str(k)) => {
-                        map.get(&k).cloned().map_or(V::Null, V::Dyn)
-                    }
-                    _ => V::Null,
-                }
-            }
-            Expr::In {
-                value,
-                list,
-                negated,
-                any_case,
-            } => {
-                let v = self.eval(value, row)?;
-                if v == V::Null {
-                    return Ok(V::Bool(false));
-                }
-                let mut found = false;
-                for item in list {
-                    if let Expr::Name(n) = item
-                        && !row.columns.iter().any(|c| &c.0 == n)
-                        && let Some(values) = self.lists.get(n)
-                    {
-                        if values.iter().any(|c| same(&v, c, *any_case)) {
-                            found = true;
-                            break;
-                        }
-                        continue;
-                    }
-                    let candidates = match self.eval(item, row)? {
-                        V::Dyn(json @ Json::Array(_)) => flatten(json),
-                        other => vec![other],
-                    };
-                    if candidates.iter().any(|c| same(&v, c, *any_case)) {
-                        found = true;
-                        break;
-                    }
-                }
-                V::Bool(found != *negated)
-            }
-            Expr::ToScalar(pipeline) => self.first_value(pipeline)?.1,
-            Expr::Matches(text, pattern) => {
-                let (V::Str(text), V::Str(pattern)) =
-                    (self.eval(text, row)?, self.eval(pattern, row)?)
-                else {
-                    return Ok(V::Bool(false));
-                };
-                if !self.regexes.contains_key(&pattern) {
-                    let compiled = regex::Regex::new(&pattern).map_err(|e| {
-                        semantic(format!("'matches regex': invalid regular expression: {e}"))
-                    })?;
-                    self.regexes.insert(pattern.clone(), compiled);
-                }
-                V::Bool(self.regexes[&pattern].is_match(&text))
-            }
-            Expr::Bin(op, a, b) => {
-                let x = self.eval(a, row)?;
-                match op {
-                    Op::And => {
-                        if x != V::Bool(true) {
-                            return Ok(V::Bool(false));
-                        }
-                        return Ok(V::Bool(self.eval(b, row)? == V::Bool(true)));
-                    }
-                    Op::Or => {
-                        if x == V::Bool(true) {
-                            return Ok(V::Bool(true));
-                        }
-                        return Ok(V::Bool(self.eval(b, row)? == V::Bool(true)));
-                    }
-                    _ => {}
-                }
-                let y = self.eval(b, row)?;
-                binary(*op, &x, &y)
-            }
-            Expr::Call(f, args) => {
-                let mut values = Vec::with_capacity(args.len());
-                for a in args {
-                    values.push(self.eval(a, row)?);
-                }
-                call(f, &values)
-            }
         })
     }
 }

@@ -21,10 +21,12 @@
 //! (frame edge cases: errors inside rows, `HasErrors`, a missing table).
 
 mod eval;
+mod expr;
 mod frames;
 mod functions;
 mod kql;
 mod lex;
+mod summarize;
 mod values;
 
 use std::collections::HashMap;
