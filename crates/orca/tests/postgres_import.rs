@@ -5,6 +5,8 @@
 //! missing or bad URL is exit 2 with one sentence, and a bad row is exit 2 leaving the tables
 //! as they were. The test fails with a sentence when PostgreSQL is not reachable.
 
+#![cfg(feature = "postgres")]
+
 mod common;
 
 use std::path::Path;

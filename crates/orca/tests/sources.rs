@@ -1,5 +1,12 @@
 //! `[sources.<key>]` and `orca doctor`: which connector serves each source, and the checks.
 
+#![cfg(all(
+    feature = "kusto",
+    feature = "azure-devops",
+    feature = "mcp-source",
+    feature = "postgres"
+))]
+
 mod common;
 
 use common::{orca, run, service_data_dir};

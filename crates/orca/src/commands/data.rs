@@ -130,9 +130,22 @@ pub fn run(common: &CommonArgs, command: DataCommand) -> CliResult<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `orca data import --target postgres` in a build without PostgreSQL support.
+#[cfg(not(feature = "postgres"))]
+fn import_postgres(
+    _dir: &std::path::Path,
+    _pg_url: Option<String>,
+    _schema: &str,
+) -> CliResult<ExitCode> {
+    Err(CliError::bad_input(anyhow::anyhow!(
+        "this orca was built without PostgreSQL support (build it with the `postgres` feature)"
+    )))
+}
+
 /// `orca data import --target postgres`: the same files into PostgreSQL, in one transaction
 /// (`orca_connectors::postgres::import`). A missing URL, a bad URL or schema name, and bad rows
 /// are bad input (exit 2); an unreachable or refusing server is a failure (exit 1).
+#[cfg(feature = "postgres")]
 fn import_postgres(
     dir: &std::path::Path,
     pg_url: Option<String>,
