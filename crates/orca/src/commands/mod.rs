@@ -11,14 +11,3 @@ pub mod serve;
 pub mod soak;
 pub mod token;
 
-use std::process::ExitCode;
-
-use crate::error::{CliError, CliResult, Failure};
-
-/// Commands of later issues answer this way until they land (exit 1).
-pub fn not_yet(name: &str) -> CliResult<ExitCode> {
-    Err(CliError {
-        failure: Failure::Other,
-        error: anyhow::anyhow!("`orca {name}` is not yet available in this build"),
-    })
-}
