@@ -5,7 +5,7 @@
 //! the store's buckets, aggregate values rounded as the store rounds them).
 
 use chrono::{DateTime, Datelike, Utc};
-use orca_core::shape::{Bucket, Change, GroupBy, Intent, Measure, Order, Point, Ranked, Shaped};
+use orca_core::shape::{Bucket, GroupBy, Intent, Measure, Order, Ranked, Shaped};
 use orca_core::{ConnectorError, CustomerRef, Query, SourceKey};
 use serde_json::{Map, Value, json};
 
@@ -263,44 +263,16 @@ pub(super) fn shaped(
                 return Err(bad(source, "a trend needs a time range"));
             };
             let bucket = shaping::bucket_of(query, range);
-            let (first, last) = shaping::bucket_span(range, bucket);
             let table = &tables[0];
             let (bc, nc) = (table.column(source, "b")?, table.column(source, "n")?);
-            let mut counts = vec![0_i64; usize::try_from(last - first + 1).unwrap_or(1)];
-            for row in &table.rows {
-                let Some(start) = frames::seconds(&row[bc]) else {
-                    continue;
-                };
-                let index = (bucket_number(bucket, start) - first).clamp(0, last - first);
-                counts[index as usize] += frames::long(&row[nc]).unwrap_or(0);
-            }
-            let series: Vec<Point> = counts
-                .iter()
-                .enumerate()
-                .map(|(i, &n)| {
-                    let number = first + i as i64;
-                    let end = if number == last {
-                        range.to
-                    } else {
-                        shaping::bucket_start(bucket, number + 1)
-                    };
-                    Point {
-                        start: shaping::bucket_start(bucket, number),
-                        end,
-                        value: n as f64,
-                    }
-                })
-                .collect();
-            let change = match (series.first(), series.last()) {
-                (Some(first), Some(last)) => Some(Change::between(first.value, last.value)),
-                _ => None,
-            };
-            Ok(Shaped {
-                series,
-                bucket: Some(bucket),
-                change,
-                ..Shaped::default()
-            })
+            let per_bucket = table.rows.iter().filter_map(|row| {
+                let start = frames::seconds(&row[bc])?;
+                Some((
+                    bucket_number(bucket, start),
+                    frames::long(&row[nc]).unwrap_or(0),
+                ))
+            });
+            Ok(shaping::series(range, bucket, per_bucket))
         }
         _ => {
             let value = match measure {

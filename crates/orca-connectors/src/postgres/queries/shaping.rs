@@ -8,14 +8,12 @@
 //! `GROUP BY` or a one-row aggregate, with `now` and the limits bound.
 
 use deadpool_postgres::ClientWrapper as Client;
-use orca_core::shape::Change;
-use orca_core::shape::{Bucket, GroupBy, Intent, Measure, Order, Point, Ranked, Shaped};
+use orca_core::shape::{Bucket, GroupBy, Intent, Measure, Order, Ranked, Shaped};
 use orca_core::{CustomerRef, Query};
 
 use super::{AgentError, TimeColumnOf, Where, cohort_of, query_rows, round1, tenant_values};
 use crate::store::agents::shaping::{
-    self as store_shaping, DEFAULT_RANK_ENTRIES, ItemTable, bucket_of, bucket_span, bucket_start,
-    groups_of,
+    self as store_shaping, DEFAULT_RANK_ENTRIES, ItemTable, bucket_of, groups_of, series,
 };
 
 /// One item table in PostgreSQL: the store's table (its checks, orders and key names) and the
@@ -252,42 +250,11 @@ async fn trend(
         table.name(),
         w.sql()
     );
-    let (first, last) = bucket_span(range, bucket);
-    let mut counts = vec![0_i64; usize::try_from(last - first + 1).unwrap_or(1)];
+    let mut per_bucket = Vec::new();
     for row in query_rows(client, &sql, &w.params()).await? {
-        let number: i64 = row.try_get(0)?;
-        let n: i64 = row.try_get(1)?;
-        // The filter keeps the range; `to` itself (inclusive ranges) counts in the last bucket.
-        let index = (number - first).clamp(0, last - first);
-        counts[index as usize] += n;
+        per_bucket.push((row.try_get::<_, i64>(0)?, row.try_get::<_, i64>(1)?));
     }
-    let series: Vec<Point> = counts
-        .iter()
-        .enumerate()
-        .map(|(i, &n)| {
-            let number = first + i as i64;
-            let end = if number == last {
-                range.to
-            } else {
-                bucket_start(bucket, number + 1)
-            };
-            Point {
-                start: bucket_start(bucket, number),
-                end,
-                value: n as f64,
-            }
-        })
-        .collect();
-    let change = match (series.first(), series.last()) {
-        (Some(first), Some(last)) => Some(Change::between(first.value, last.value)),
-        _ => None,
-    };
-    Ok(Shaped {
-        series,
-        bucket: Some(bucket),
-        change,
-        ..Shaped::default()
-    })
+    Ok(series(range, bucket, per_bucket))
 }
 
 /// Registry rows in the query's tenant scope: every customer, the cohort's, or the listed ones.

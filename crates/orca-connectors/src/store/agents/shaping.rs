@@ -615,12 +615,23 @@ fn trend(
         table.table,
         w.sql()
     );
-    let (first, last) = bucket_span(range, bucket);
-    let mut counts = vec![0_i64; usize::try_from(last - first + 1).unwrap_or(1)];
     let per_bucket: Vec<(i64, i64)> =
         query_rows(conn, &sql, &w.params().collect::<Vec<_>>(), |row| {
             Ok((row.get(0)?, row.get(1)?))
         })?;
+    Ok(series(range, bucket, per_bucket))
+}
+
+/// The trend of `range` in `bucket`s from (bucket number, count) rows, as every connector that
+/// pushes the trend down gets them: every bucket of the range present (empty ones 0), the last
+/// ending at the range's end, and the change from the first bucket to the last.
+pub(crate) fn series(
+    range: &TimeRange,
+    bucket: Bucket,
+    per_bucket: impl IntoIterator<Item = (i64, i64)>,
+) -> Shaped {
+    let (first, last) = bucket_span(range, bucket);
+    let mut counts = vec![0_i64; usize::try_from(last - first + 1).unwrap_or(1)];
     for (number, n) in per_bucket {
         // The filter keeps the range; `to` itself (inclusive ranges) counts in the last bucket.
         let index = (number - first).clamp(0, last - first);
@@ -647,12 +658,12 @@ fn trend(
         (Some(first), Some(last)) => Some(Change::between(first.value, last.value)),
         _ => None,
     };
-    Ok(Shaped {
+    Shaped {
         series,
         bucket: Some(bucket),
         change,
         ..Shaped::default()
-    })
+    }
 }
 
 /// Registry rows in the query's tenant scope: every customer, the cohort's, or the listed ones.
