@@ -372,30 +372,13 @@ pub(crate) fn area_names(areas: &[String]) -> Vec<String> {
 
 /// Regular expressions matching each area name as a whole word in a text that is lower-cased
 /// and padded with one space on each side (`' ' || lower(x) || ' '`): the store's GLOB patterns
-/// (`*[^a-z0-9]name[^a-z0-9]*`) as POSIX expressions, the name as written (inner whitespace
-/// collapsed to one space) and, when `spaces_removed`, also without its spaces.
+/// (`*[^a-z0-9]name[^a-z0-9]*`) as POSIX expressions, for each of the store's
+/// [`area_word_forms`](crate::store::agents::area_word_forms).
 pub(crate) fn area_word_patterns(areas: &[String], spaces_removed: bool) -> Vec<String> {
-    let mut patterns: Vec<String> = Vec::new();
-    for area in areas {
-        let words: Vec<String> = area
-            .split_whitespace()
-            .map(|w| w.to_ascii_lowercase())
-            .collect();
-        if words.is_empty() {
-            continue;
-        }
-        let mut forms = vec![words.join(" ")];
-        if spaces_removed && words.len() > 1 {
-            forms.push(words.concat());
-        }
-        for form in forms {
-            let pattern = word_regex(&form);
-            if !patterns.contains(&pattern) {
-                patterns.push(pattern);
-            }
-        }
-    }
-    patterns
+    crate::store::agents::area_word_forms(areas, spaces_removed)
+        .iter()
+        .map(|form| word_regex(form))
+        .collect()
 }
 
 /// A regular expression for `phrase` with no ASCII letter or digit on either side; every ASCII

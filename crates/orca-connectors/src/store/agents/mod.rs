@@ -386,11 +386,12 @@ pub(crate) fn area_names(areas: &[String]) -> Vec<Value> {
         .collect()
 }
 
-/// GLOB patterns matching each area name as a whole word in a text that is lower-cased and padded
-/// with one space on each side (`' ' || lower(x) || ' '`): the name as written (inner whitespace
-/// collapsed to one space) and, when `spaces_removed`, also without its spaces ("datamap").
-pub(crate) fn area_word_patterns(areas: &[String], spaces_removed: bool) -> Vec<Value> {
-    let mut patterns: Vec<Value> = Vec::new();
+/// The forms of each area name matched as a whole word, distinct and in order: the name in
+/// ASCII lower case with inner whitespace collapsed to one space and, when `spaces_removed`,
+/// also without its spaces ("data map" and "datamap"). Each source writes them as its own
+/// patterns (GLOB here, regular expressions in PostgreSQL).
+pub(crate) fn area_word_forms(areas: &[String], spaces_removed: bool) -> Vec<String> {
+    let mut forms: Vec<String> = Vec::new();
     for area in areas {
         let words: Vec<String> = area
             .split_whitespace()
@@ -399,18 +400,26 @@ pub(crate) fn area_word_patterns(areas: &[String], spaces_removed: bool) -> Vec<
         if words.is_empty() {
             continue;
         }
-        let mut forms = vec![words.join(" ")];
+        let mut mine = vec![words.join(" ")];
         if spaces_removed && words.len() > 1 {
-            forms.push(words.concat());
+            mine.push(words.concat());
         }
-        for form in forms {
-            let pattern = Value::Text(word_glob(&form));
-            if !patterns.contains(&pattern) {
-                patterns.push(pattern);
+        for form in mine {
+            if !forms.contains(&form) {
+                forms.push(form);
             }
         }
     }
-    patterns
+    forms
+}
+
+/// GLOB patterns matching each area name as a whole word in a text that is lower-cased and padded
+/// with one space on each side (`' ' || lower(x) || ' '`), for each of its [`area_word_forms`].
+pub(crate) fn area_word_patterns(areas: &[String], spaces_removed: bool) -> Vec<Value> {
+    area_word_forms(areas, spaces_removed)
+        .iter()
+        .map(|form| Value::Text(word_glob(form)))
+        .collect()
 }
 
 /// A GLOB pattern for `phrase` with no ASCII letter or digit on either side; the GLOB
