@@ -10,4 +10,3 @@ pub mod plan;
 pub mod serve;
 pub mod soak;
 pub mod token;
-
