@@ -9,6 +9,7 @@
 //! path never answers from fresh synthetic data), and a file that is not a valid store (empty,
 //! truncated, corrupt) is an error naming it, never overwritten.
 
+use crate::out::errln;
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -91,7 +92,7 @@ pub fn store_or_demo(config: &Config, now: chrono::DateTime<chrono::Utc>) -> Cli
         }
         (StoreState::Missing | StoreState::NoData, false) => {}
     }
-    eprintln!(
+    errln!(
         "No data set in {}: creating the demo data set (once; `orca data import` loads your own).",
         config.data_dir.display()
     );
@@ -159,10 +160,10 @@ pub fn registry_from_file(path: &Path) -> CliResult<(Registry, Vec<RowError>)> {
 
 fn warn_row_errors(label: &str, errors: &[RowError]) {
     for e in errors.iter().take(SHOWN_ROW_ERRORS) {
-        eprintln!("warning: {label}:{}: {} (row skipped)", e.line, e.reason);
+        errln!("warning: {label}:{}: {} (row skipped)", e.line, e.reason);
     }
     if errors.len() > SHOWN_ROW_ERRORS {
-        eprintln!(
+        errln!(
             "warning: {label}: {} more rows skipped",
             errors.len() - SHOWN_ROW_ERRORS
         );

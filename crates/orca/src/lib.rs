@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod mcp;
+pub mod out;
 pub mod permissions;
 pub mod progress;
 pub mod reload;
@@ -34,7 +35,10 @@ pub fn run(cli: Cli) -> CliResult<ExitCode> {
         Command::Data(cmd) => commands::data::run(&common, cmd),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "orca", &mut std::io::stdout());
+            // Into memory first: clap_complete panics on a failed write (a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "orca", &mut script);
+            out::stdout(format_args!("{}", String::from_utf8_lossy(&script)));
             Ok(ExitCode::SUCCESS)
         }
         Command::Chat => commands::chat::run(&common),

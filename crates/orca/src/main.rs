@@ -23,7 +23,7 @@ fn main() -> ExitCode {
     match orca::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            orca::out::stderr(format_args!("error: {e}\n"));
             ExitCode::from(e.exit_code())
         }
     }

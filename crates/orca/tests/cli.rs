@@ -218,3 +218,34 @@ fn customers_shows_candidates_and_rejects_unknown_names() {
     assert_one_sentence_error(&err);
     assert!(err.contains("60000 characters long; at most 200"), "{err}");
 }
+
+/// A reader that stops early (`orca ask ... | head -c 100`) closes the pipe: Orca stops quietly
+/// with exit 0, never a "failed printing to stdout" panic (exit 101).
+#[test]
+fn a_reader_that_stops_early_is_no_panic() {
+    use std::io::Read as _;
+    let dir = common::shared_demo_store();
+    for args in [
+        &["ask", "list all cases", "--format", "json"][..],
+        &["completions", "bash"],
+    ] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("orca"))
+            .env_remove("ORCA_DATA")
+            .env_remove("ORCA_REDIS_URL")
+            .arg("--data")
+            .arg(dir.join("store"))
+            .args(["--now", common::NOW])
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0_u8; 100];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        // The pipe is closed here, long before the ~400 KB of output are written.
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}

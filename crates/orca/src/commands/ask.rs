@@ -4,6 +4,7 @@
 //! bad input (empty request, unknown customers only, bad fault spec), 1 when the main question
 //! cannot be answered (its critical task failed) or anything else fails.
 
+use crate::out::{out, outln};
 use std::process::ExitCode;
 use std::str::FromStr;
 
@@ -40,9 +41,9 @@ pub fn run(common: &CommonArgs, args: AskArgs) -> CliResult<ExitCode> {
         .block_on(orca.ask(&args.request, options))
         .bad_input()?;
     match args.format {
-        AskFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        AskFormat::Text => print!("{}", render::report_text(&report, args.explain)),
-        AskFormat::Markdown => print!("{}", render::report_markdown(&report, args.explain)),
+        AskFormat::Json => outln!("{}", serde_json::to_string_pretty(&report)?),
+        AskFormat::Text => out!("{}", render::report_text(&report, args.explain)),
+        AskFormat::Markdown => out!("{}", render::report_markdown(&report, args.explain)),
     }
     if report.unanswered {
         return Err(CliError {

@@ -12,6 +12,7 @@
 //! A line that is not UTF-8, or longer than [`MAX_LINE_BYTES`], is refused with one sentence on
 //! stderr and the session goes on with the next line.
 
+use crate::out::{errln, outln};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -47,7 +48,7 @@ pub fn run(common: &CommonArgs) -> CliResult<ExitCode> {
     if interactive {
         let mut editor = rustyline::DefaultEditor::new()?;
         let _ = editor.load_history(&history);
-        println!(
+        outln!(
             "Orca chat: ask about customers in plain words. /help for commands, Ctrl-D to leave."
         );
         loop {
@@ -63,7 +64,7 @@ pub fn run(common: &CommonArgs) -> CliResult<ExitCode> {
                 Err(ReadlineError::Interrupted) => continue,
                 Err(ReadlineError::Eof) => break,
                 Err(ReadlineError::Io(e)) if e.kind() == std::io::ErrorKind::InvalidData => {
-                    eprintln!("error: that line is not valid UTF-8 text; it was skipped");
+                    errln!("error: that line is not valid UTF-8 text; it was skipped");
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -83,7 +84,7 @@ pub fn run(common: &CommonArgs) -> CliResult<ExitCode> {
                         break;
                     }
                 }
-                Err(why) => eprintln!("error: line {number} {why}; it was skipped"),
+                Err(why) => errln!("error: line {number} {why}; it was skipped"),
             }
         }
     }

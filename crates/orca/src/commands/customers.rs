@@ -1,5 +1,6 @@
 //! `orca customers "<name>"`: how a name resolves against the registry, with every candidate.
 
+use crate::out::outln;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
@@ -28,7 +29,7 @@ pub fn run(common: &CommonArgs, args: CustomersArgs) -> CliResult<ExitCode> {
     let none = || CliError::bad_input(anyhow!("no customer in the registry matches \"{name}\""));
     match args.format {
         PlanFormat::Json => {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&json!({ "query": name, "candidates": candidates }))?
             );
@@ -53,7 +54,7 @@ pub fn run(common: &CommonArgs, args: CustomersArgs) -> CliResult<ExitCode> {
                     c.segment.clone().unwrap_or_default(),
                 ]);
             }
-            println!("{table}");
+            outln!("{table}");
         }
     }
     Ok(ExitCode::SUCCESS)

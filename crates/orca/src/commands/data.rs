@@ -1,5 +1,6 @@
 //! `orca data generate|import|stats`: the embedded data set.
 
+use crate::out::{errln, out, outln};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -51,7 +52,7 @@ pub fn run(common: &CommonArgs, command: DataCommand) -> CliResult<ExitCode> {
             };
             bar.finish_and_clear();
             let target = out.as_ref().unwrap_or(&config.data_dir);
-            println!(
+            outln!(
                 "Generated {} rows in {:.1} s into {}: {} customers, {} cases, {} incidents, \
                  {} work items, {} tenant metrics, {} docs (seed {})",
                 summary.total_rows,
@@ -103,7 +104,7 @@ pub fn run(common: &CommonArgs, command: DataCommand) -> CliResult<ExitCode> {
                 .iter()
                 .map(|f| format!("{} ({} rows)", f.file, f.rows))
                 .collect();
-            println!(
+            outln!(
                 "Imported {} rows in {:.1} s into {}: {}",
                 summary.total_rows,
                 started.elapsed().as_secs_f64(),
@@ -111,7 +112,7 @@ pub fn run(common: &CommonArgs, command: DataCommand) -> CliResult<ExitCode> {
                 files.join(", ")
             );
             if summary.tenants_not_in_registry > 0 {
-                eprintln!(
+                errln!(
                     "warning: {} tenants in the imported rows are not in the stored registry",
                     summary.tenants_not_in_registry
                 );
@@ -122,8 +123,8 @@ pub fn run(common: &CommonArgs, command: DataCommand) -> CliResult<ExitCode> {
                 .with_context(|| format!("no data store in {}", config.data_dir.display()))?;
             let stats = store.stats()?;
             match format {
-                PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&stats)?),
-                PlanFormat::Text => print!("{}", stats_text(&stats)),
+                PlanFormat::Json => outln!("{}", serde_json::to_string_pretty(&stats)?),
+                PlanFormat::Text => out!("{}", stats_text(&stats)),
             }
         }
     }
@@ -183,14 +184,14 @@ fn import_postgres(
         .iter()
         .map(|f| format!("{} ({} rows)", f.file, f.rows))
         .collect();
-    println!(
+    outln!(
         "Imported {} rows in {:.1} s into PostgreSQL schema {schema}: {}",
         summary.total_rows,
         started.elapsed().as_secs_f64(),
         files.join(", ")
     );
     if summary.tenants_not_in_registry > 0 {
-        eprintln!(
+        errln!(
             "warning: {} tenants in the imported rows are not in the stored registry",
             summary.tenants_not_in_registry
         );

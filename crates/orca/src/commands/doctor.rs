@@ -8,6 +8,7 @@
 //! ready, 1 when one is not (as an ask whose essential source failed), 2 for bad flags or config.
 //! `/readyz` runs the same checks ([`check_all`]).
 
+use crate::out::outln;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,11 +69,11 @@ pub fn run(common: &CommonArgs, args: DoctorArgs) -> CliResult<ExitCode> {
         })
         .collect();
     match args.format {
-        PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&checks)?),
+        PlanFormat::Json => outln!("{}", serde_json::to_string_pretty(&checks)?),
         PlanFormat::Text => {
             for c in &checks {
                 let verdict = if c.ok { "ok    " } else { "FAILED" };
-                println!("{verdict} {:<7} {:<13} {}", c.source, c.connector, c.detail);
+                outln!("{verdict} {:<7} {:<13} {}", c.source, c.connector, c.detail);
             }
         }
     }

@@ -1,5 +1,6 @@
 //! `orca plan "<request>"`: analysis only; nothing runs.
 
+use crate::out::{out, outln};
 use std::process::ExitCode;
 
 use crate::app;
@@ -13,8 +14,8 @@ pub fn run(common: &CommonArgs, args: PlanArgs) -> CliResult<ExitCode> {
     let plan = orca_core::analyze(&args.request, &registry, &config.analyzer, app::now(common))
         .bad_input()?;
     match args.format {
-        PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&plan)?),
-        PlanFormat::Text => print!("{}", render::plan_text(&plan)),
+        PlanFormat::Json => outln!("{}", serde_json::to_string_pretty(&plan)?),
+        PlanFormat::Text => out!("{}", render::plan_text(&plan)),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@
 //! or the config, and the tokens file, are reloaded when they change: a token removed with
 //! `orca token remove` is refused within about a second, without a restart.
 
+use crate::out::errln;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -50,9 +51,7 @@ pub fn run(common: &CommonArgs, args: ServeArgs) -> CliResult<ExitCode> {
             )));
         }
         tracing::warn!(%addr, "serving without authentication on a non-loopback address");
-        eprintln!(
-            "warning: serving {addr} without authentication: every caller sees every customer"
-        );
+        errln!("warning: serving {addr} without authentication: every caller sees every customer");
     }
     let grace = Duration::from_millis(config.server.shutdown_grace_ms);
     let runtime = server::runtime(&config.server)?;
@@ -75,7 +74,7 @@ pub fn run(common: &CommonArgs, args: ServeArgs) -> CliResult<ExitCode> {
         }
         let app = server::router(Arc::clone(&state));
         tokio::spawn(cancel_on_signal(shutdown.clone()));
-        eprintln!(
+        errln!(
             "Orca listening on http://{local} ({})",
             if state.auth.is_enabled() {
                 "bearer tokens required"
@@ -86,7 +85,7 @@ pub fn run(common: &CommonArgs, args: ServeArgs) -> CliResult<ExitCode> {
         server::serve(listener, app, state, shutdown, grace)
             .await
             .context("the server failed")?;
-        eprintln!("Orca stopped.");
+        errln!("Orca stopped.");
         Ok::<_, CliError>(())
     })?;
     Ok(ExitCode::SUCCESS)

@@ -3,6 +3,7 @@
 //! `add` prints the new token once, on stdout; the tokens file keeps only its SHA-256, its name
 //! and its scope (all, tenants or segments).
 
+use crate::out::{errln, outln};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -20,7 +21,7 @@ pub fn run(common: &CommonArgs, command: TokenCommand) -> CliResult<ExitCode> {
             let path = tokens_path(common, tokens)?;
             let file = TokensFile::load(&path)?;
             if file.tokens.is_empty() {
-                println!("No tokens in {}.", path.display());
+                outln!("No tokens in {}.", path.display());
             }
             for t in &file.tokens {
                 let values = match t.scope {
@@ -29,7 +30,7 @@ pub fn run(common: &CommonArgs, command: TokenCommand) -> CliResult<ExitCode> {
                     ScopeKind::Segments => format!(" {}", t.segments.join(",")),
                 };
                 let scope = format!("{:?}", t.scope).to_lowercase();
-                println!(
+                outln!(
                     "{}\t{scope}{values}\t{}",
                     t.name,
                     t.created_at.as_deref().unwrap_or("")
@@ -49,7 +50,7 @@ pub fn run(common: &CommonArgs, command: TokenCommand) -> CliResult<ExitCode> {
                 )));
             }
             file.save(&path)?;
-            eprintln!(
+            errln!(
                 "Token `{name}` removed from {}. A running `orca serve` reading this file \
                  refuses it (401, revoked) within about a second.",
                 path.display()
@@ -112,8 +113,8 @@ fn add(common: &CommonArgs, args: TokenAddArgs) -> CliResult<ExitCode> {
         .map_err(|e| CliError::bad_input(anyhow!(e)))?;
     file.tokens.push(record);
     file.save(&path)?;
-    println!("{token}");
-    eprintln!(
+    outln!("{token}");
+    errln!(
         "Token `{name}` ({}) added to {}. It is shown only this once: store it now.",
         permissions.describe(),
         path.display()

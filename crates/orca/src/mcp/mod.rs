@@ -12,6 +12,7 @@ pub mod sessions;
 pub mod stdio;
 pub mod tools;
 
+use crate::out::errln;
 use std::io::IsTerminal as _;
 use std::sync::Arc;
 
@@ -129,7 +130,7 @@ pub(crate) fn caller(context: &RequestContext<RoleServer>) -> Option<Caller> {
 /// messages with JSON-RPC errors ([`stdio`]). Logs go to stderr.
 pub async fn serve_stdio(server: OrcaMcp) -> anyhow::Result<()> {
     if std::io::stdin().is_terminal() {
-        eprintln!(
+        errln!(
             "orca mcp speaks the Model Context Protocol on stdin/stdout: start it from an MCP \
              client such as Claude Desktop or VS Code (see the README). Ctrl-D ends it."
         );

@@ -18,6 +18,7 @@ mod client;
 mod faults;
 mod report;
 
+use crate::out::{out, outln};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -150,8 +151,8 @@ pub fn run(common: &CommonArgs, args: SoakArgs) -> CliResult<ExitCode> {
     };
     let report = SoakReport::new(&args, seed, &plan_requests, &measured, &counts);
     match args.format {
-        PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        PlanFormat::Text => print!("{}", report.text()),
+        PlanFormat::Json => outln!("{}", serde_json::to_string_pretty(&report)?),
+        PlanFormat::Text => out!("{}", report.text()),
     }
     if report.failures.is_empty() {
         Ok(ExitCode::SUCCESS)
