@@ -6,11 +6,9 @@
 
 mod common;
 
-use std::io::BufRead as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
@@ -19,7 +17,7 @@ use chrono::{DateTime, Utc};
 use common::NOW;
 use orca::cli::CommonArgs;
 use orca::config::{Config, RawConfig};
-use orca::server::auth::{Auth, ScopeKind, TokenRecord, hash_token};
+use orca::server::auth::{Auth, ScopeKind};
 use orca::server::{self, ServerState};
 use serde_json::Value;
 use tower::ServiceExt as _;
@@ -28,44 +26,12 @@ const ALL_TOKEN: &str = "orca_dash_all";
 const FORD_TOKEN: &str = "orca_dash_ford";
 const FORD: &str = "a959ed19-58ec-5b04-a375-0e9a54aff769";
 
-fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(NOW).unwrap().to_utc()
-}
-
-/// One small demo store shared by the in-process tests of this file.
-fn store_dir() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let options = orca_connectors::GenerateOptions {
-            seed: 42,
-            customers: Some(30),
-            scale: 1.0,
-            now: now(),
-        };
-        orca_connectors::generate(dir.path(), &options, &indicatif::ProgressBar::hidden()).unwrap();
-        dir
-    })
-    .path()
-}
-
-fn record(name: &str, token: &str, scope: ScopeKind, tenants: &[&str]) -> TokenRecord {
-    TokenRecord {
-        name: name.into(),
-        sha256: hash_token(token),
-        scope,
-        tenants: tenants.iter().map(|t| t.to_string()).collect(),
-        segments: vec![],
-        created_at: None,
-    }
-}
-
 /// The server in process over the shared store, with tokens, `faults` injected (a hung source
 /// times out after half a second) and the clock pinned at [`NOW`] as `orca serve --now` pins it.
 fn api(faults: &[&str]) -> Router {
     let common = CommonArgs {
-        data: Some(PathBuf::from(store_dir())),
-        now: Some(now()),
+        data: Some(PathBuf::from(common::small_store())),
+        now: Some(common::now_utc()),
         ..CommonArgs::default()
     };
     let mut config: Config =
@@ -75,11 +41,11 @@ fn api(faults: &[&str]) -> Router {
     config.engine.task_timeout_ms = 500;
     let orca = orca::app::open_service(config, &common).unwrap();
     let auth = Auth::from_records(&[
-        record("all", ALL_TOKEN, ScopeKind::All, &[]),
-        record("ford", FORD_TOKEN, ScopeKind::Tenants, &[FORD]),
+        common::token_record("all", ALL_TOKEN, ScopeKind::All, &[]),
+        common::token_record("ford", FORD_TOKEN, ScopeKind::Tenants, &[FORD]),
     ])
     .unwrap();
-    let state = ServerState::new(orca, auth).with_default_now(Some(now()));
+    let state = ServerState::new(orca, auth).with_default_now(Some(common::now_utc()));
     server::router(Arc::new(state))
 }
 
@@ -124,48 +90,10 @@ fn sse_events(text: &str) -> Vec<(String, Value)> {
 
 // --- orca serve --now, as a process ---------------------------------------------------------
 
-/// A running `orca serve`, killed when dropped.
-struct Served {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// `orca --now NOW serve` on a free loopback port over the shared demo store.
-fn serve_pinned(dir: &Path) -> Served {
+fn serve_pinned(dir: &Path) -> common::Server {
     let store: PathBuf = common::shared_demo_store().join("store");
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("orca"))
-        .env_remove("ORCA_DATA")
-        .env_remove("ORCA_REDIS_URL")
-        .current_dir(dir)
-        .arg("--data")
-        .arg(&store)
-        .args(["--now", NOW, "serve", "--addr", "127.0.0.1:0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    let addr = loop {
-        let mut line = String::new();
-        if stderr.read_line(&mut line).unwrap() == 0 {
-            panic!("orca serve exited before listening: {seen}");
-        }
-        seen.push_str(&line);
-        if let Some(rest) = line.split("listening on http://").nth(1) {
-            break rest.split_whitespace().next().unwrap().parse().unwrap();
-        }
-    };
-    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-    Served { child, addr }
+    common::serve_over(&store, dir, "", &[])
 }
 
 /// One GET on a fresh connection; the body of the response.

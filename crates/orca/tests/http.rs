@@ -6,17 +6,16 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use chrono::{DateTime, Utc};
 use common::NOW;
 use orca::cli::CommonArgs;
 use orca::config::{Config, RawConfig};
-use orca::server::auth::{Auth, ScopeKind, TokenRecord, hash_token};
+use orca::server::auth::{Auth, ScopeKind};
 use orca::server::{self, AppState, ServerState};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
@@ -30,31 +29,10 @@ const FORD_TOKEN: &str = "orca_ford";
 const TOYOTA_TOKEN: &str = "orca_toyota";
 const IC_TOKEN: &str = "orca_ic";
 
-fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(NOW).unwrap().to_utc()
-}
-
-/// One small demo store shared by the tests of this file.
-fn store_dir() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let options = orca_connectors::GenerateOptions {
-            seed: 42,
-            customers: Some(30),
-            scale: 1.0,
-            now: now(),
-        };
-        orca_connectors::generate(dir.path(), &options, &indicatif::ProgressBar::hidden()).unwrap();
-        dir
-    })
-    .path()
-}
-
 fn config(faults: &[&str]) -> (Config, CommonArgs) {
     let common = CommonArgs {
-        data: Some(PathBuf::from(store_dir())),
-        now: Some(now()),
+        data: Some(PathBuf::from(common::small_store())),
+        now: Some(common::now_utc()),
         ..CommonArgs::default()
     };
     let mut config = Config::resolve(RawConfig::default(), Path::new("."), &common).unwrap();
@@ -63,32 +41,12 @@ fn config(faults: &[&str]) -> (Config, CommonArgs) {
     (config, common)
 }
 
-fn record(name: &str, token: &str, scope: ScopeKind, values: &[&str]) -> TokenRecord {
-    let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
-    TokenRecord {
-        name: name.into(),
-        sha256: hash_token(token),
-        scope,
-        tenants: if scope == ScopeKind::Tenants {
-            values.clone()
-        } else {
-            vec![]
-        },
-        segments: if scope == ScopeKind::Segments {
-            values
-        } else {
-            vec![]
-        },
-        created_at: None,
-    }
-}
-
 fn tokens() -> Auth {
     Auth::from_records(&[
-        record("all", ALL_TOKEN, ScopeKind::All, &[]),
-        record("ford", FORD_TOKEN, ScopeKind::Tenants, &[FORD]),
-        record("toyota", TOYOTA_TOKEN, ScopeKind::Tenants, &[TOYOTA]),
-        record("ic", IC_TOKEN, ScopeKind::Segments, &["IC"]),
+        common::token_record("all", ALL_TOKEN, ScopeKind::All, &[]),
+        common::token_record("ford", FORD_TOKEN, ScopeKind::Tenants, &[FORD]),
+        common::token_record("toyota", TOYOTA_TOKEN, ScopeKind::Tenants, &[TOYOTA]),
+        common::token_record("ic", IC_TOKEN, ScopeKind::Segments, &["IC"]),
     ])
     .unwrap()
 }

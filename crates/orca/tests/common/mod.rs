@@ -194,3 +194,53 @@ pub fn serve_over(store: &Path, dir: &Path, config: &str, args: &[&str]) -> Serv
     std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
     Server { child, addr }
 }
+
+/// [`NOW`] as an instant.
+pub fn now_utc() -> chrono::DateTime<chrono::Utc> {
+    NOW.parse().expect("NOW is RFC 3339")
+}
+
+/// A small demo store (30 customers, seed 42) generated in process, shared by the tests of one
+/// test binary that start the server in process.
+pub fn small_store() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let options = orca_connectors::GenerateOptions {
+            seed: 42,
+            customers: Some(30),
+            scale: 1.0,
+            now: now_utc(),
+        };
+        orca_connectors::generate(dir.path(), &options, &indicatif::ProgressBar::hidden()).unwrap();
+        dir
+    })
+    .path()
+}
+
+/// A token record: `values` are its tenants or its segments, as `scope` says.
+pub fn token_record(
+    name: &str,
+    token: &str,
+    scope: orca::server::auth::ScopeKind,
+    values: &[&str],
+) -> orca::server::auth::TokenRecord {
+    use orca::server::auth::ScopeKind;
+    let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+    orca::server::auth::TokenRecord {
+        name: name.into(),
+        sha256: orca::server::auth::hash_token(token),
+        scope,
+        tenants: if scope == ScopeKind::Tenants {
+            values.clone()
+        } else {
+            vec![]
+        },
+        segments: if scope == ScopeKind::Segments {
+            values
+        } else {
+            vec![]
+        },
+        created_at: None,
+    }
+}
